@@ -1,0 +1,426 @@
+/**
+ * The embedded engine: ClickHouse as a shared library (chDB) loaded with
+ * Deno FFI. No server to run; data lives in one directory.
+ *
+ * Facts this module is built around (measured with chDB 26.5):
+ * - calls marked `nonblocking` run on a worker thread, so the event loop stays
+ *   free, but calls on one connection must never overlap: a queue serialises them;
+ * - one process owns a data path; a second process gets a NULL connection;
+ * - binary data inline in query text silently loses rows, so inserts go
+ *   through a temporary `Native` file read back with `file(…, 'Native')`;
+ * - an uncaught JavaScript error while a call runs would take the process
+ *   down mid-write, so this module installs handlers that log instead.
+ *
+ * @module
+ */
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { encodeNative } from "./native.ts";
+import { formatParams } from "./params.ts";
+import {
+  type CallOptions,
+  ClickHouseError,
+  type InsertOptions,
+  type QueryResult,
+  type QueryStats,
+  type Store,
+} from "./store.ts";
+
+const SYMBOLS = {
+  chdb_connect: { parameters: ["i32", "buffer"], result: "pointer" },
+  chdb_close_conn: { parameters: ["pointer"], result: "void", nonblocking: true },
+  chdb_query_n: {
+    parameters: ["pointer", "buffer", "usize", "buffer", "usize"],
+    result: "pointer",
+    nonblocking: true,
+  },
+  chdb_query_with_params_n: {
+    parameters: [
+      "pointer",
+      "buffer",
+      "usize",
+      "buffer",
+      "usize",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "usize",
+    ],
+    result: "pointer",
+    nonblocking: true,
+  },
+  chdb_result_buffer: { parameters: ["pointer"], result: "pointer" },
+  chdb_result_length: { parameters: ["pointer"], result: "usize" },
+  chdb_result_error: { parameters: ["pointer"], result: "pointer" },
+  chdb_result_storage_rows_read: { parameters: ["pointer"], result: "u64" },
+  chdb_result_storage_bytes_read: { parameters: ["pointer"], result: "u64" },
+  chdb_result_elapsed: { parameters: ["pointer"], result: "f64" },
+  chdb_destroy_query_result: { parameters: ["pointer"], result: "void" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+type ChdbLibrary = Deno.DynamicLibrary<typeof SYMBOLS>;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Where `deno install` puts the library of `npm:@chdb/lib-linux-x64-gnu`. */
+export function defaultLibraryPath(): string {
+  return Deno.env.get("CHDB_LIB_PATH") ??
+    fileURLToPath(new URL("../node_modules/@chdb/lib-linux-x64-gnu/libchdb.so", import.meta.url));
+}
+
+let library: ChdbLibrary | undefined;
+let inFlight = 0;
+
+/**
+ * Loads libchdb once per process. The library is never closed: unloading it
+ * while ClickHouse threads run is not safe.
+ */
+function loadLibrary(path: string): ChdbLibrary {
+  if (library) return library;
+  try {
+    pinLibrary(path);
+    library = Deno.dlopen(path, SYMBOLS);
+  } catch (error) {
+    throw new Error(
+      `Cannot load the embedded ClickHouse engine from "${path}": ${(error as Error).message}. ` +
+        `Run "deno install" to fetch npm:@chdb/lib-linux-x64-gnu, or set CHDB_LIB_PATH.`,
+    );
+  }
+  installCrashGuards();
+  return library;
+}
+
+/**
+ * Marks libchdb `RTLD_NODELETE`. Deno unloads FFI libraries when an isolate
+ * ends (a test module, a worker); ClickHouse's thread-local destructors then
+ * point into unmapped code and the process segfaults when a thread exits.
+ */
+function pinLibrary(path: string): void {
+  const RTLD_NOW = 0x2;
+  const RTLD_NODELETE = 0x1000;
+  const libc = Deno.dlopen("libc.so.6", {
+    dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
+  });
+  try {
+    if (libc.symbols.dlopen(cString(path), RTLD_NOW | RTLD_NODELETE) === null) {
+      throw new Error("dlopen failed");
+    }
+  } finally {
+    libc.close();
+  }
+}
+
+/**
+ * Keeps the process alive when application code throws while an engine call
+ * runs on its worker thread: tearing the process down mid-query can corrupt
+ * parts being written. The error is still reported on stderr.
+ */
+function installCrashGuards(): void {
+  globalThis.addEventListener("error", (event) => {
+    if (inFlight === 0) return;
+    event.preventDefault();
+    console.error("tracehouse: uncaught error while the embedded engine was busy:", event.error);
+  });
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    if (inFlight === 0) return;
+    event.preventDefault();
+    console.error(
+      "tracehouse: unhandled rejection while the embedded engine was busy:",
+      event.reason,
+    );
+  });
+}
+
+/** A NUL-terminated copy of `text`, kept alive by the caller during the call. */
+function cString(text: string): Uint8Array<ArrayBuffer> {
+  return encoder.encode(`${text}\0`);
+}
+
+function pointerArray(buffers: Uint8Array[]): BigUint64Array<ArrayBuffer> {
+  return new BigUint64Array(
+    buffers.map((b) => BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(b)))),
+  );
+}
+
+const SETTING_NAME = /^[a-z_][a-z0-9_]*$/;
+
+function settingLiteral(value: string | number | boolean): string {
+  if (typeof value === "boolean") return value ? "1" : "0";
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new RangeError(`Invalid setting value: ${value}`);
+    return String(value);
+  }
+  return `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+}
+
+/** Raw output of one engine call. */
+export interface RawResult {
+  data: Uint8Array;
+  stats: QueryStats;
+}
+
+/** Options of {@linkcode ChdbStore.open}. */
+export interface ChdbOptions {
+  /** Data directory (created when missing). Default `./data`. */
+  path?: string;
+  /** Database for unqualified names; created when missing. Default `default`. */
+  database?: string;
+  /** Path of `libchdb.so`; default from `CHDB_LIB_PATH` or `node_modules`. */
+  libraryPath?: string;
+}
+
+/**
+ * The embedded ClickHouse engine.
+ *
+ * @example
+ * ```ts ignore
+ * import { ChdbStore } from "./chdb.ts";
+ * const store = await ChdbStore.open({ path: "./data" });
+ * const [row] = await store.query<{ one: number }>("SELECT {n:UInt8} AS one", { params: { n: 1 } });
+ * await store.close();
+ * ```
+ */
+export class ChdbStore implements Store {
+  readonly kind = "embedded" as const;
+  readonly database: string;
+  readonly path: string;
+  #lib: ChdbLibrary;
+  #connectionHandle: Deno.PointerValue;
+  #connection: Deno.PointerValue;
+  #tail: Promise<unknown> = Promise.resolve();
+  #closed = false;
+  #insertDir: string;
+  #insertCounter = 0;
+
+  private constructor(
+    lib: ChdbLibrary,
+    handle: Deno.PointerObject,
+    path: string,
+    database: string,
+  ) {
+    this.#lib = lib;
+    this.#connectionHandle = handle;
+    this.#connection = new Deno.UnsafePointerView(handle).getPointer(0);
+    this.path = path;
+    this.database = database;
+    this.#insertDir = join(path, "tracehouse_inserts");
+  }
+
+  /** Opens (or creates) the data directory and connects to it. */
+  static async open(options: ChdbOptions = {}): Promise<ChdbStore> {
+    const path = resolve(options.path ?? "./data");
+    const database = options.database ?? "default";
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
+      throw new TypeError(`Invalid database name: "${database}"`);
+    }
+    const lib = loadLibrary(options.libraryPath ?? defaultLibraryPath());
+    await Deno.mkdir(path, { recursive: true });
+    const args = ["clickhouse", `--path=${path}`].map(cString);
+    const handle = lib.symbols.chdb_connect(args.length, pointerArray(args));
+    if (handle === null) throw await connectError(path);
+    const store = new ChdbStore(lib, handle, path, database);
+    await Deno.remove(store.#insertDir, { recursive: true }).catch(() => {});
+    await Deno.mkdir(store.#insertDir, { recursive: true });
+    await store.command(`CREATE DATABASE IF NOT EXISTS \`${database}\``);
+    await store.command(`USE \`${database}\``);
+    // Match a ClickHouse server's defaults, which chDB's local mode does not share.
+    await store.command("SET output_format_json_quote_64bit_integers = 1");
+    return store;
+  }
+
+  /** Runs one statement and returns its raw output in `format`. */
+  execute(sql: string, format: string, options: CallOptions = {}): Promise<RawResult> {
+    return this.#enqueue(() => this.#run(sql, format, options));
+  }
+
+  async query<Row = Record<string, unknown>>(sql: string, options?: CallOptions): Promise<Row[]> {
+    return (await this.queryWithStats<Row>(sql, options)).rows;
+  }
+
+  async queryWithStats<Row = Record<string, unknown>>(
+    sql: string,
+    options?: CallOptions,
+  ): Promise<QueryResult<Row>> {
+    const { data, stats } = await this.execute(sql, "JSONEachRow", options);
+    return { rows: parseJsonEachRow<Row>(data), stats };
+  }
+
+  async command(sql: string, options?: CallOptions): Promise<void> {
+    await this.execute(sql, "TabSeparated", options);
+  }
+
+  async insert(
+    table: string,
+    rows: readonly Record<string, unknown>[],
+    options: InsertOptions & { format?: "Native" | "JSONEachRow" },
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    const target = quoteTableName(table);
+    const format = options.format ?? "Native";
+    const columnList = options.columns.map((c) => `\`${c.name.replace(/`/g, "\\`")}\``).join(", ");
+    const body = format === "Native"
+      ? encodeNative(rows, options.columns)
+      : encoder.encode(rows.map((row) => JSON.stringify(row, jsonReplacer)).join("\n"));
+    // The file name comes from a counter, never from input: file() reads what we wrote.
+    const file = join(this.#insertDir, `${Deno.pid}-${++this.#insertCounter}.${format}`);
+    await Deno.writeFile(file, body);
+    try {
+      const structure = format === "Native"
+        ? ""
+        : `, '${
+          options.columns.map((c) => `\`${c.name}\` ${c.type}`).join(", ").replace(/'/g, "\\'")
+        }'`;
+      await this.command(
+        `INSERT INTO ${target} (${columnList}) SELECT * FROM file('${file}', '${format}'${structure})`,
+        { settings: options.settings },
+      );
+    } finally {
+      await Deno.remove(file).catch(() => {});
+    }
+  }
+
+  /** Waits for queued calls, then closes the connection (not the library). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#tail.catch(() => {});
+    await this.#lib.symbols.chdb_close_conn(this.#connectionHandle);
+  }
+
+  #enqueue<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error("The embedded engine is closed"));
+    const run = this.#tail.then(task, task);
+    this.#tail = run.catch(() => {});
+    return run;
+  }
+
+  async #run(sql: string, format: string, options: CallOptions): Promise<RawResult> {
+    options.signal?.throwIfAborted();
+    const settings = Object.entries(options.settings ?? {});
+    for (const [name] of settings) {
+      if (!SETTING_NAME.test(name)) throw new TypeError(`Invalid setting name: "${name}"`);
+    }
+    if (settings.length > 0) {
+      await this.#call(
+        `SET ${settings.map(([k, v]) => `${k} = ${settingLiteral(v)}`).join(", ")}`,
+        "TabSeparated",
+      );
+    }
+    try {
+      return await this.#call(sql, format, formatParams(options.params));
+    } finally {
+      if (settings.length > 0) {
+        await this.#call(
+          `SET ${settings.map(([k]) => `${k} = DEFAULT`).join(", ")}`,
+          "TabSeparated",
+        );
+      }
+    }
+  }
+
+  async #call(
+    sql: string,
+    format: string,
+    params: Record<string, string> = {},
+  ): Promise<RawResult> {
+    const query = encoder.encode(sql);
+    const fmt = encoder.encode(format);
+    const names = Object.keys(params).map((n) => encoder.encode(n));
+    const values = Object.values(params).map((v) => encoder.encode(v));
+    inFlight++;
+    let result: Deno.PointerValue;
+    try {
+      result = names.length === 0
+        ? await this.#lib.symbols.chdb_query_n(
+          this.#connection,
+          query,
+          BigInt(query.length),
+          fmt,
+          BigInt(fmt.length),
+        )
+        : await this.#lib.symbols.chdb_query_with_params_n(
+          this.#connection,
+          query,
+          BigInt(query.length),
+          fmt,
+          BigInt(fmt.length),
+          pointerArray(names),
+          new BigUint64Array(names.map((n) => BigInt(n.length))),
+          pointerArray(values),
+          new BigUint64Array(values.map((v) => BigInt(v.length))),
+          BigInt(names.length),
+        );
+    } finally {
+      inFlight--;
+    }
+    if (result === null) throw new ClickHouseError("The embedded engine returned no result", 0);
+    const s = this.#lib.symbols;
+    try {
+      const error = s.chdb_result_error(result);
+      if (error !== null) {
+        throw ClickHouseError.fromMessage(Deno.UnsafePointerView.getCString(error));
+      }
+      const length = Number(s.chdb_result_length(result));
+      const buffer = s.chdb_result_buffer(result);
+      const data = length > 0 && buffer !== null
+        ? new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(buffer, length).slice(0))
+        : new Uint8Array(0);
+      return {
+        data,
+        stats: {
+          rowsRead: Number(s.chdb_result_storage_rows_read(result)),
+          bytesRead: Number(s.chdb_result_storage_bytes_read(result)),
+          elapsedMs: s.chdb_result_elapsed(result) * 1000,
+        },
+      };
+    } finally {
+      s.chdb_destroy_query_result(result);
+    }
+  }
+}
+
+async function connectError(path: string): Promise<Error> {
+  const status = join(path, "status");
+  const held = await Deno.stat(status).then(() => true, () => false);
+  if (held) {
+    return new Error(
+      `Cannot open data directory "${path}": it is in use by another process ` +
+        `(ClickHouse holds a lock on ${status}). Stop that process or set TRACEHOUSE_DATA to another directory.`,
+    );
+  }
+  return new Error(
+    `Cannot open data directory "${path}": the embedded engine refused the connection`,
+  );
+}
+
+/**
+ * Quotes `table` or `database.table` as an identifier.
+ *
+ * @example
+ * ```ts
+ * import { quoteTableName } from "./chdb.ts";
+ * console.assert(quoteTableName("db.otel_logs") === "`db`.`otel_logs`");
+ * ```
+ */
+export function quoteTableName(table: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(table)) {
+    throw new TypeError(`Invalid table name: "${table}"`);
+  }
+  return table.split(".").map((part) => `\`${part}\``).join(".");
+}
+
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof Map) return Object.fromEntries(value);
+  return value;
+}
+
+/** Parses ClickHouse `JSONEachRow` output: one JSON object per line. */
+export function parseJsonEachRow<Row>(data: Uint8Array): Row[] {
+  if (data.length === 0) return [];
+  const text = decoder.decode(data);
+  // One JSON.parse over an array is much faster than one per line.
+  return JSON.parse(`[${text.trimEnd().replaceAll("\n", ",")}]`) as Row[];
+}

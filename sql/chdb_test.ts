@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { ChdbStore } from "./chdb.ts";
+import { defineStoreTests } from "./store_suite.ts";
+
+async function tempStore(): Promise<ChdbStore> {
+  return await ChdbStore.open({ path: await Deno.makeTempDir({ prefix: "tracehouse-chdb-" }) });
+}
+
+defineStoreTests("embedded", tempStore);
+
+Deno.test("embedded: data survives a restart", async () => {
+  const path = await Deno.makeTempDir({ prefix: "tracehouse-chdb-" });
+  let store = await ChdbStore.open({ path, database: "persist" });
+  await store.command("CREATE TABLE kept (n UInt32) ENGINE = MergeTree ORDER BY n");
+  await store.insert("kept", [{ n: 1 }, { n: 2 }], { columns: [{ name: "n", type: "UInt32" }] });
+  await store.close();
+  store = await ChdbStore.open({ path, database: "persist" });
+  assert.deepEqual(await store.query("SELECT n FROM kept ORDER BY n"), [{ n: 1 }, { n: 2 }]);
+  await store.close();
+});
+
+Deno.test("embedded: a data directory held by another process is a clear error", async () => {
+  const path = await Deno.makeTempDir({ prefix: "tracehouse-chdb-" });
+  const store = await ChdbStore.open({ path });
+  try {
+    const child = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        `import { ChdbStore } from ${JSON.stringify(new URL("./chdb.ts", import.meta.url).href)};
+         try { await ChdbStore.open({ path: ${JSON.stringify(path)} }); console.log("OPENED"); }
+         catch (e) { console.log("ERROR:" + e.message); Deno.exit(2); }`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const out = new TextDecoder().decode(child.stdout);
+    assert.equal(child.code, 2, out);
+    assert.match(out, /ERROR:Cannot open data directory ".*": it is in use by another process/);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("embedded: an uncaught error during a query does not kill the process", async () => {
+  const child = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `import { ChdbStore } from ${JSON.stringify(new URL("./chdb.ts", import.meta.url).href)};
+       const store = await ChdbStore.open({ path: await Deno.makeTempDir() });
+       setTimeout(() => { throw new Error("boom from app code"); }, 1);
+       Promise.reject(new Error("rejected meanwhile"));
+       const [row] = await store.query("SELECT count() AS c FROM numbers(200000000) WHERE sleepEachRow(0) = 0 OR 1");
+       console.log("SURVIVED", row.c);
+       await store.close();`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const out = new TextDecoder().decode(child.stdout);
+  const err = new TextDecoder().decode(child.stderr);
+  assert.equal(child.code, 0, err);
+  assert.match(out, /SURVIVED 200000000/);
+  assert.match(err, /boom from app code/);
+});
+
+Deno.test("embedded: the event loop stays free while a query runs", async () => {
+  const store = await tempStore();
+  try {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const started = performance.now();
+    await store.query("SELECT sum(number) FROM numbers(400000000)");
+    const elapsed = performance.now() - started;
+    clearInterval(timer);
+    // The timer fires throughout the query; a blocked loop would show ~0 ticks.
+    assert.ok(ticks >= Math.min(5, elapsed / 20), `ticks ${ticks} in ${elapsed} ms`);
+  } finally {
+    await store.close();
+  }
+});
