@@ -1,0 +1,297 @@
+/**
+ * One typed, validated configuration from command-line flags and environment
+ * variables. Flags win over variables; variables win over defaults. Every
+ * option is declared once in {@linkcode OPTIONS}, which also drives `--help`
+ * and the README's configuration table.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+
+/** The resolved configuration of a Tracehouse process. */
+export interface Config {
+  /** Data directory of the embedded engine. */
+  dataDir: string;
+  /** Address the UI/API and OTLP servers bind to. */
+  host: string;
+  /** Port of the UI and JSON API. */
+  port: number;
+  /** Port of the OTLP/HTTP receiver. */
+  otlpPort: number;
+  /** `host:port` of the ClickHouse-compatible HTTP endpoint, or `null` when off. */
+  clickhouseHttp: { hostname: string; port: number } | null;
+  /** A ClickHouse server to use instead of the embedded engine. */
+  clickhouseUrl: string | null;
+  clickhouseUser: string;
+  clickhousePassword: string;
+  clickhouseDatabase: string;
+  /** Cluster name: migrations render `ON CLUSTER` and replicated engines. */
+  clickhouseCluster: string | null;
+  retentionDays: { traces: number; logs: number; metrics: number };
+  /** Bearer token required on OTLP requests, when set. */
+  ingestToken: string | null;
+  /** Bearer token required on `/api` requests, when set. */
+  queryToken: string | null;
+}
+
+/** A configuration value that failed validation; names the flag or variable. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** One setting: where it comes from, and how its text becomes part of {@linkcode Config}. */
+interface Option {
+  flag: string;
+  env: string;
+  description: string;
+  /** Stores the parsed value; throws {@linkcode ConfigError} naming `source`. */
+  apply(config: Config, raw: string, source: string): void;
+  /** The default as shown in `--help`. */
+  current(config: Config): unknown;
+}
+
+/** The configuration when no flag or variable is given. */
+export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
+  dataDir: "./data",
+  host: "127.0.0.1",
+  port: 8080,
+  otlpPort: 4318,
+  clickhouseHttp: null,
+  clickhouseUrl: null,
+  clickhouseUser: "default",
+  clickhousePassword: "",
+  clickhouseDatabase: "default",
+  clickhouseCluster: null,
+  retentionDays: { traces: 7, logs: 7, metrics: 30 },
+  ingestToken: null,
+  queryToken: null,
+});
+
+type TopLevelKey = Exclude<keyof Config, "retentionDays">;
+
+function setting<K extends TopLevelKey>(
+  key: K,
+  flag: string,
+  env: string,
+  description: string,
+  parse: (raw: string, source: string) => Config[K],
+): Option {
+  return {
+    flag,
+    env,
+    description,
+    apply: (config, raw, source) => {
+      config[key] = parse(raw, source);
+    },
+    current: (config) => config[key],
+  };
+}
+
+function retention(signal: keyof Config["retentionDays"]): Option {
+  return {
+    flag: `retention-${signal}-days`,
+    env: `TRACEHOUSE_RETENTION_${signal.toUpperCase()}_DAYS`,
+    description: `days ${
+      signal === "traces" ? "spans" : signal === "logs" ? "log records" : "metric points"
+    } are kept`,
+    apply: (config, raw, source) => {
+      config.retentionDays[signal] = days(raw, source);
+    },
+    current: (config) => config.retentionDays[signal],
+  };
+}
+
+function port(raw: string, source: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || n > 65535) {
+    throw new ConfigError(`Invalid ${source} "${raw}": expected a port number from 0 to 65535`);
+  }
+  return n;
+}
+
+function days(raw: string, source: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || n < 1 || n > 36500) {
+    throw new ConfigError(
+      `Invalid ${source} "${raw}": expected a whole number of days from 1 to 36500`,
+    );
+  }
+  return n;
+}
+
+function text(raw: string): string {
+  return raw;
+}
+
+function optionalText(raw: string): string | null {
+  return raw === "" ? null : raw;
+}
+
+function identifier(raw: string, source: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(raw)) {
+    throw new ConfigError(
+      `Invalid ${source} "${raw}": expected letters, digits and underscores, not starting with a digit`,
+    );
+  }
+  return raw;
+}
+
+function optionalIdentifier(raw: string, source: string): string | null {
+  return raw === "" ? null : identifier(raw, source);
+}
+
+function hostName(raw: string, source: string): string {
+  if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+|[0-9a-fA-F:]+)$/.test(raw)) {
+    throw new ConfigError(`Invalid ${source} "${raw}": expected a host name or IP address`);
+  }
+  return raw.replace(/^\[(.*)\]$/, "$1");
+}
+
+function hostPort(raw: string, source: string): Config["clickhouseHttp"] {
+  if (raw === "" || raw === "off") return null;
+  const match = /^(.*):(\d+)$/.exec(raw);
+  if (!match) {
+    throw new ConfigError(`Invalid ${source} "${raw}": expected host:port, e.g. 127.0.0.1:8123`);
+  }
+  return { hostname: hostName(match[1], source), port: port(match[2], source) };
+}
+
+function url(raw: string, source: string): string | null {
+  if (raw === "") return null;
+  try {
+    const parsed = new URL(raw);
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error();
+    return raw;
+  } catch {
+    throw new ConfigError(`Invalid ${source} "${raw}": expected an http:// or https:// URL`);
+  }
+}
+
+/** Every option, in `--help` order. */
+export const OPTIONS: readonly Option[] = [
+  setting(
+    "dataDir",
+    "data",
+    "TRACEHOUSE_DATA",
+    "data directory of the embedded ClickHouse engine",
+    text,
+  ),
+  setting("host", "host", "TRACEHOUSE_HOST", "address to bind (UI, API, OTLP)", hostName),
+  setting("port", "port", "TRACEHOUSE_PORT", "port of the dashboard and JSON API", port),
+  setting("otlpPort", "otlp-port", "TRACEHOUSE_OTLP_PORT", "port of the OTLP/HTTP receiver", port),
+  setting(
+    "clickhouseHttp",
+    "clickhouse-http",
+    "TRACEHOUSE_CLICKHOUSE_HTTP",
+    "host:port of a ClickHouse-compatible HTTP endpoint over the embedded engine",
+    hostPort,
+  ),
+  setting(
+    "clickhouseUrl",
+    "clickhouse-url",
+    "CLICKHOUSE_URL",
+    "ClickHouse server URL; unset = embedded engine",
+    url,
+  ),
+  setting("clickhouseUser", "clickhouse-user", "CLICKHOUSE_USER", "ClickHouse user", text),
+  setting(
+    "clickhousePassword",
+    "clickhouse-password",
+    "CLICKHOUSE_PASSWORD",
+    "ClickHouse password",
+    text,
+  ),
+  setting(
+    "clickhouseDatabase",
+    "clickhouse-database",
+    "CLICKHOUSE_DATABASE",
+    "database holding Tracehouse's tables",
+    identifier,
+  ),
+  setting(
+    "clickhouseCluster",
+    "clickhouse-cluster",
+    "CLICKHOUSE_CLUSTER",
+    "cluster name: replicated + Distributed tables ON CLUSTER",
+    optionalIdentifier,
+  ),
+  retention("traces"),
+  retention("logs"),
+  retention("metrics"),
+  setting(
+    "ingestToken",
+    "ingest-token",
+    "TRACEHOUSE_INGEST_TOKEN",
+    "bearer token required on OTLP requests",
+    optionalText,
+  ),
+  setting(
+    "queryToken",
+    "query-token",
+    "TRACEHOUSE_QUERY_TOKEN",
+    "bearer token required on /api requests",
+    optionalText,
+  ),
+];
+
+/** The result of {@linkcode parseCommandLine}: a subcommand, its config and extra arguments. */
+export interface CommandLine {
+  command: string;
+  config: Config;
+  /** Positional arguments after the subcommand. */
+  args: string[];
+  help: boolean;
+}
+
+/**
+ * Resolves the configuration from `argv` and `env`.
+ *
+ * @example
+ * ```ts
+ * import { parseCommandLine } from "./config.ts";
+ * const { command, config } = parseCommandLine(["serve", "--port", "9000"], {});
+ * console.assert(command === "serve" && config.port === 9000 && config.host === "127.0.0.1");
+ * ```
+ */
+export function parseCommandLine(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+): CommandLine {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        help: { type: "boolean", short: "h" },
+        json: { type: "boolean" },
+        ...Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: "string" as const }])),
+      },
+    });
+  } catch (error) {
+    throw new ConfigError((error as Error).message.replace(/\. To specify.*$/s, ""));
+  }
+  const config: Config = structuredClone(DEFAULT_CONFIG);
+  const flags = parsed.values as Record<string, string | boolean | undefined>;
+  for (const option of OPTIONS) {
+    const fromEnv = env[option.env];
+    if (fromEnv !== undefined) option.apply(config, fromEnv, option.env);
+    const fromFlag = flags[option.flag];
+    if (typeof fromFlag === "string") option.apply(config, fromFlag, `--${option.flag}`);
+  }
+  const [command = "serve", ...args] = parsed.positionals;
+  return { command, config, args, help: parsed.values.help === true };
+}
+
+/** The options section of `--help`. */
+export function optionsHelp(): string {
+  return OPTIONS.map((o) => {
+    const value = o.current(DEFAULT_CONFIG);
+    const fallback = value === null || value === "" ? "unset" : String(value);
+    return `  --${o.flag.padEnd(24)} ${o.env.padEnd(34)} ${o.description} [${fallback}]`;
+  }).join("\n");
+}
