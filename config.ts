@@ -295,3 +295,15 @@ export function optionsHelp(): string {
     return `  --${o.flag.padEnd(24)} ${o.env.padEnd(34)} ${o.description} [${fallback}]`;
   }).join("\n");
 }
+
+/** The configuration table of the README, generated from {@linkcode OPTIONS}. */
+export function markdownTable(): string {
+  const rows = OPTIONS.map((o) => {
+    const value = o.current(DEFAULT_CONFIG);
+    const fallback = value === null || value === "" ? "unset" : `\`${value}\``;
+    return `| \`${o.env}\` | \`--${o.flag}\` | ${fallback} | ${o.description} |`;
+  });
+  return ["| variable | flag | default | meaning |", "| --- | --- | --- | --- |", ...rows].join(
+    "\n",
+  );
+}

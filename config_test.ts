@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { ConfigError, DEFAULT_CONFIG, OPTIONS, optionsHelp, parseCommandLine } from "./config.ts";
+import {
+  ConfigError,
+  DEFAULT_CONFIG,
+  markdownTable,
+  OPTIONS,
+  optionsHelp,
+  parseCommandLine,
+} from "./config.ts";
 
 Deno.test("config: defaults bind to localhost with the embedded engine", () => {
   const { command, config } = parseCommandLine([], {});
@@ -63,4 +70,19 @@ Deno.test("config: --help lists every option with its variable", () => {
     assert.ok(help.includes(`--${option.flag}`), option.flag);
     assert.ok(help.includes(option.env), option.env);
   }
+});
+
+Deno.test("config: the README's table matches the options", async () => {
+  const readme = await Deno.readTextFile(new URL("./README.md", import.meta.url));
+  const table = /<!-- config-table:start -->([\s\S]*?)<!-- config-table:end -->/.exec(readme)?.[1];
+  // `deno fmt` pads the cells; compare the cells, not the padding.
+  const cells = (markdown = "") =>
+    markdown.trim().split("\n").map((line) =>
+      line.replace(/\s*\|\s*/g, "|").replace(/-{3,}/g, "---")
+    );
+  assert.deepEqual(
+    cells(table),
+    cells(markdownTable()),
+    "README.md is out of date: paste the output of `deno eval 'import {markdownTable} from \"./config.ts\"; console.log(markdownTable())'`",
+  );
 });
