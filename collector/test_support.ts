@@ -11,6 +11,8 @@ export interface RunResult {
   code: number;
   /** Standard output and standard error, decoded. */
   output: string;
+  /** Standard output alone, decoded. */
+  stdout: string;
 }
 
 /** The collector directory (this file's folder), as a path. */
@@ -39,7 +41,8 @@ export async function run(
     stdin: "null",
   }).output();
   const dec = new TextDecoder();
-  return { code: out.code, output: dec.decode(out.stdout) + dec.decode(out.stderr) };
+  const stdout = dec.decode(out.stdout);
+  return { code: out.code, output: stdout + dec.decode(out.stderr), stdout };
 }
 
 /** Throws an error that carries the command's output when it did not exit 0. */
