@@ -1,0 +1,382 @@
+/**
+ * Schema migrations: numbered `.sql` files in `sql/migrations/`, rendered
+ * from configuration and applied in order, each recorded (name, checksum,
+ * time) in `tracehouse_migrations`.
+ *
+ * Placeholders in the files (only these; anything else is an error):
+ *
+ * | placeholder | single node | cluster (`cluster` set) |
+ * |---|---|---|
+ * | `{{database}}` | `` `db` `` | same |
+ * | `{{on_cluster}}` | nothing | `` ON CLUSTER `c` `` |
+ * | `{{table:name}}` | `` `name` `` | `` `name_local` `` |
+ * | `{{engine:Kind}}`, `{{engine:Kind:args}}` | `Kind(args)` | `ReplicatedKind('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', args)` |
+ * | `{{ttl_days:traces\|logs\|metrics}}` | retention in days | same |
+ * | `{{distributed:name:sharding_key}}` (a whole statement) | dropped | a `Distributed` table `name` over `name_local` |
+ *
+ * Statements end with `;` at the end of a line; lines starting with `--`
+ * are comments. Every statement must be idempotent (`IF NOT EXISTS`): a
+ * migration that fails half-way is run again from its first statement.
+ *
+ * @module
+ */
+import type { Store } from "./store.ts";
+
+/** Retention per signal, in days. */
+export interface RetentionDays {
+  traces: number;
+  logs: number;
+  metrics: number;
+}
+
+/** How migrations are rendered and applied. */
+export interface MigrateOptions {
+  /** Database holding every table. */
+  database: string;
+  /** Cluster name (`CLICKHOUSE_CLUSTER`): renders `ON CLUSTER`, replicated and distributed tables. */
+  cluster?: string;
+  /** `TTL … DELETE` of each signal's tables. */
+  retentionDays: RetentionDays;
+}
+
+/** One migration file. */
+export interface Migration {
+  /** File name without `.sql`, e.g. `001_traces`. */
+  name: string;
+  /** Its text, placeholders unrendered. */
+  sql: string;
+  /** SHA-256 of `sql`, hex. */
+  checksum: string;
+}
+
+/** What {@linkcode migrate} did. */
+export interface MigrateResult {
+  /** Names of the migrations applied by this call, in order. */
+  applied: string[];
+  /** Tables whose TTL was changed to match the configured retention. */
+  retentionChanged: string[];
+}
+
+/** Thrown when an applied migration's file no longer matches what was applied. */
+export class MigrationChecksumError extends Error {
+  /** The migration whose file changed. */
+  readonly migration: string;
+
+  constructor(migration: string, recorded: string, current: string) {
+    super(
+      `Cannot migrate: migration "${migration}" was applied with checksum ${recorded}, ` +
+        `but its file now has checksum ${current}. Applied migrations must never be edited: ` +
+        `restore the file and add a new migration instead`,
+    );
+    this.name = "MigrationChecksumError";
+    this.migration = migration;
+  }
+}
+
+/** The table that records applied migrations. */
+export const MIGRATIONS_TABLE = "tracehouse_migrations";
+
+const MIGRATIONS_DIR = new URL("./migrations/", import.meta.url);
+const FILE_NAME = /^(\d{3})_[a-z0-9_]+\.sql$/;
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const CLUSTER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
+const ENGINE_KIND = /^[A-Za-z]*MergeTree$/;
+const ENGINE_ARGS = /^[A-Za-z0-9_, ]*$/;
+const SHARDING_KEY = /^[A-Za-z0-9_(), ]+$/;
+const SIGNALS = ["traces", "logs", "metrics"] as const;
+const MAX_RETENTION_DAYS = 36500;
+
+/** Where replicated tables keep their metadata in ZooKeeper/Keeper. */
+export const REPLICATION_PATH = "/clickhouse/tables/{shard}/{database}/{table}";
+
+/**
+ * Reads the migration files, sorted by number.
+ *
+ * @example
+ * ```ts
+ * import { listMigrations } from "./migrate.ts";
+ * const migrations = await listMigrations();
+ * console.assert(migrations[0].name === "001_traces");
+ * ```
+ */
+export async function listMigrations(dir: URL | string = MIGRATIONS_DIR): Promise<Migration[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isFile && FILE_NAME.test(entry.name)) names.push(entry.name);
+  }
+  names.sort();
+  const numbers = new Set<string>();
+  const migrations: Migration[] = [];
+  for (const file of names) {
+    const number = file.slice(0, 3);
+    if (numbers.has(number)) {
+      throw new Error(`Cannot list migrations: two files are numbered ${number}`);
+    }
+    numbers.add(number);
+    const sql = await Deno.readTextFile(new URL(file, dirUrl(dir)));
+    migrations.push({ name: file.slice(0, -4), sql, checksum: await sha256(sql) });
+  }
+  return migrations;
+}
+
+function dirUrl(dir: URL | string): URL {
+  if (dir instanceof URL) return dir;
+  const path = dir.endsWith("/") ? dir : `${dir}/`;
+  return new URL(path, `file://${Deno.cwd()}/`);
+}
+
+async function sha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Checks names and retention days, so nothing untrusted reaches SQL text.
+ * Throws `TypeError` for a bad name and `RangeError` for a bad number of days.
+ */
+export function validateOptions(options: MigrateOptions): void {
+  if (typeof options.database !== "string" || !IDENTIFIER.test(options.database)) {
+    throw new TypeError(
+      `Invalid database name: "${options.database}" (letters, digits and "_", not starting with a digit)`,
+    );
+  }
+  if (options.cluster !== undefined && !CLUSTER_NAME.test(options.cluster)) {
+    throw new TypeError(
+      `Invalid cluster name: "${options.cluster}" (letters, digits, "_", "-" and ".", starting with a letter or "_")`,
+    );
+  }
+  for (const signal of SIGNALS) {
+    const days = options.retentionDays?.[signal];
+    if (!Number.isSafeInteger(days) || days < 1 || days > MAX_RETENTION_DAYS) {
+      throw new RangeError(
+        `Invalid retention for ${signal}: ${days} (a whole number of days from 1 to ${MAX_RETENTION_DAYS})`,
+      );
+    }
+  }
+}
+
+/** Splits a migration into statements: `;` at the end of a line ends one. */
+export function splitStatements(sql: string): string[] {
+  const lines = sql.split("\n").filter((line) => !/^\s*--/.test(line));
+  return lines.join("\n").split(/;[ \t]*(?:\n|$)/).map((s) => s.trim()).filter((s) => s !== "");
+}
+
+function quote(identifier: string): string {
+  return `\`${identifier}\``;
+}
+
+/**
+ * Renders a migration's placeholders from configuration and splits it into
+ * statements, ready to run one by one.
+ *
+ * @example
+ * ```ts
+ * import { renderMigration } from "./migrate.ts";
+ * const [sql] = renderMigration(
+ *   "CREATE TABLE IF NOT EXISTS {{database}}.{{table:t}} {{on_cluster}} (n UInt8) ENGINE = {{engine:MergeTree}} ORDER BY n;",
+ *   { database: "otel", retentionDays: { traces: 7, logs: 7, metrics: 30 } },
+ * );
+ * console.assert(sql === "CREATE TABLE IF NOT EXISTS `otel`.`t`  (n UInt8) ENGINE = MergeTree() ORDER BY n");
+ * ```
+ */
+export function renderMigration(sql: string, options: MigrateOptions): string[] {
+  validateOptions(options);
+  const statements: string[] = [];
+  for (const statement of splitStatements(sql)) {
+    const distributed = /^\{\{distributed:([^}]*)\}\}$/.exec(statement);
+    if (distributed) {
+      if (options.cluster !== undefined) {
+        statements.push(renderDistributed(distributed[1], options, options.cluster));
+      }
+      continue;
+    }
+    statements.push(statement.replace(/\{\{([^}]*)\}\}/g, (_, p: string) => render(p, options)));
+  }
+  return statements;
+}
+
+function render(placeholder: string, options: MigrateOptions): string {
+  const [kind, ...rest] = placeholder.split(":");
+  const arg = rest.join(":");
+  const cluster = options.cluster;
+  switch (kind) {
+    case "database":
+      if (rest.length === 0) return quote(options.database);
+      break;
+    case "on_cluster":
+      if (rest.length === 0) return cluster === undefined ? "" : `ON CLUSTER ${quote(cluster)}`;
+      break;
+    case "table":
+      if (IDENTIFIER.test(arg)) return quote(cluster === undefined ? arg : localName(arg));
+      break;
+    case "ttl_days":
+      if ((SIGNALS as readonly string[]).includes(arg)) {
+        return String(options.retentionDays[arg as keyof RetentionDays]);
+      }
+      break;
+    case "engine": {
+      const [engine, ...args] = arg.split(":");
+      const params = args.join(":");
+      if (!ENGINE_KIND.test(engine) || !ENGINE_ARGS.test(params)) break;
+      if (cluster === undefined) return `${engine}(${params})`;
+      const replicated = [`'${REPLICATION_PATH}'`, "'{replica}'", ...(params ? [params] : [])];
+      return `Replicated${engine}(${replicated.join(", ")})`;
+    }
+  }
+  throw new SyntaxError(`Cannot render migration: unknown placeholder "{{${placeholder}}}"`);
+}
+
+function localName(table: string): string {
+  return `${table}_local`;
+}
+
+function renderDistributed(spec: string, options: MigrateOptions, cluster: string): string {
+  const colon = spec.indexOf(":");
+  const table = colon < 0 ? spec : spec.slice(0, colon);
+  const key = colon < 0 ? "rand()" : spec.slice(colon + 1);
+  if (!IDENTIFIER.test(table) || !SHARDING_KEY.test(key)) {
+    throw new SyntaxError(`Cannot render migration: unknown placeholder "{{distributed:${spec}}}"`);
+  }
+  const db = quote(options.database);
+  const local = localName(table);
+  return `CREATE TABLE IF NOT EXISTS ${db}.${quote(table)} ON CLUSTER ${quote(cluster)} ` +
+    `AS ${db}.${quote(local)} ` +
+    `ENGINE = Distributed('${cluster}', '${options.database}', '${local}', ${key})`;
+}
+
+/** The statements that create the database and the migrations table. */
+export function bootstrapStatements(options: MigrateOptions): string[] {
+  validateOptions(options);
+  const db = quote(options.database);
+  const onCluster = options.cluster === undefined ? "" : ` ON CLUSTER ${quote(options.cluster)}`;
+  // In a cluster every node shares one record: one replication path for all shards.
+  const engine = options.cluster === undefined
+    ? "MergeTree()"
+    : `ReplicatedMergeTree('/clickhouse/tables/tracehouse/{database}/{table}', '{replica}')`;
+  return [
+    `CREATE DATABASE IF NOT EXISTS ${db}${onCluster}`,
+    `CREATE TABLE IF NOT EXISTS ${db}.${quote(MIGRATIONS_TABLE)}${onCluster} (
+    name String,
+    checksum String,
+    applied_at DateTime64(3, 'UTC')
+) ENGINE = ${engine}
+ORDER BY name`,
+  ];
+}
+
+interface AppliedRow {
+  name: string;
+  checksum: string;
+}
+
+/**
+ * Applies pending migrations in order and records each one; running it again
+ * does nothing. Refuses to run ({@linkcode MigrationChecksumError}) when a
+ * recorded migration's file changed. Then aligns every table's TTL with the
+ * configured retention (`ALTER TABLE … MODIFY TTL` where the days differ).
+ *
+ * @example
+ * ```ts ignore
+ * import { migrate } from "./migrate.ts";
+ * await migrate(store, { database: "default", retentionDays: { traces: 7, logs: 7, metrics: 30 } });
+ * ```
+ */
+export async function migrate(
+  store: Store,
+  options: MigrateOptions,
+  migrations?: readonly Migration[],
+): Promise<MigrateResult> {
+  validateOptions(options);
+  const all = migrations ?? await listMigrations();
+  for (const statement of bootstrapStatements(options)) await store.command(statement);
+  const table = `${quote(options.database)}.${quote(MIGRATIONS_TABLE)}`;
+  const rows = await store.query<AppliedRow>(
+    `SELECT name, argMin(checksum, applied_at) AS checksum FROM ${table} GROUP BY name`,
+  );
+  const applied = new Map(rows.map((row) => [row.name, row.checksum]));
+  for (const migration of all) {
+    const recorded = applied.get(migration.name);
+    if (recorded !== undefined && recorded !== migration.checksum) {
+      throw new MigrationChecksumError(migration.name, recorded, migration.checksum);
+    }
+  }
+  const result: MigrateResult = { applied: [], retentionChanged: [] };
+  for (const migration of all) {
+    if (applied.has(migration.name)) continue;
+    for (const statement of renderMigration(migration.sql, options)) {
+      await store.command(statement);
+    }
+    await store.command(
+      `INSERT INTO ${table} (name, checksum, applied_at) ` +
+        `VALUES ({name:String}, {checksum:String}, now64(3))`,
+      { params: { name: migration.name, checksum: migration.checksum } },
+    );
+    result.applied.push(migration.name);
+  }
+  result.retentionChanged = await applyRetention(store, options, all);
+  return result;
+}
+
+/** A table whose TTL comes from a retention setting. */
+export interface RetentionTarget {
+  /** Table name as created (with `_local` in cluster mode). */
+  table: string;
+  /** `TTL …` clause as the migration renders it today. */
+  ttl: string;
+  /** Days that clause keeps data for. */
+  days: number;
+}
+
+/** Finds every `TTL … {{ttl_days:…}} …` clause of `CREATE TABLE` statements. */
+export function retentionTargets(
+  migrations: readonly Migration[],
+  options: MigrateOptions,
+): RetentionTarget[] {
+  validateOptions(options);
+  const targets: RetentionTarget[] = [];
+  for (const migration of migrations) {
+    for (const statement of splitStatements(migration.sql)) {
+      const table = /^CREATE TABLE IF NOT EXISTS \{\{database\}\}\.\{\{table:(\w+)\}\}/.exec(
+        statement,
+      );
+      const ttl = /^(TTL .*\{\{ttl_days:(\w+)\}\}.*)$/m.exec(statement);
+      if (!table || !ttl) continue;
+      const [rendered] = renderMigration(`${ttl[1]};`, options);
+      targets.push({
+        table: options.cluster === undefined ? table[1] : localName(table[1]),
+        ttl: rendered,
+        days: options.retentionDays[ttl[2] as keyof RetentionDays],
+      });
+    }
+  }
+  return targets;
+}
+
+async function applyRetention(
+  store: Store,
+  options: MigrateOptions,
+  migrations: readonly Migration[],
+): Promise<string[]> {
+  const targets = retentionTargets(migrations, options);
+  if (targets.length === 0) return [];
+  const rows = await store.query<{ name: string; create_table_query: string }>(
+    `SELECT name, create_table_query FROM system.tables
+     WHERE database = {database:String} AND name IN {names:Array(String)}`,
+    { params: { database: options.database, names: targets.map((t) => t.table) } },
+  );
+  const created = new Map(rows.map((row) => [row.name, row.create_table_query]));
+  const changed: string[] = [];
+  for (const target of targets) {
+    const query = created.get(target.table);
+    const days = query && /\bTTL\b.*?toIntervalDay\((\d+)\)/.exec(query)?.[1];
+    if (!days || Number(days) === target.days) continue;
+    const onCluster = options.cluster === undefined ? "" : ` ON CLUSTER ${quote(options.cluster)}`;
+    await store.command(
+      `ALTER TABLE ${quote(options.database)}.${
+        quote(target.table)
+      }${onCluster} MODIFY ${target.ttl}`,
+    );
+    changed.push(target.table);
+  }
+  return changed;
+}
