@@ -1,0 +1,113 @@
+import { propagation } from "@opentelemetry/api";
+import express from "express";
+import Fastify from "fastify";
+import { Hono } from "hono";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { activeServerRequest, instrumentApp, log, recordException } from "../mod.ts";
+import { assertServerScenario, listenNode, serve, startHarness } from "../test_support.ts";
+
+function handled(): void {
+  const tenant = propagation.getActiveBaggage()?.getEntry("tenant")?.value ?? "";
+  log.info("handled", { tenant });
+}
+
+Deno.test("Hono on Deno.serve: route names, parents, exceptions, metrics, logs", async () => {
+  const h = await startHarness({ instrumentClients: false });
+  const app = instrumentApp(new Hono(), h.options);
+  app.onError((_error, c) => c.text("failed", 500));
+  app.get("/users/:id", (c) => {
+    handled();
+    return c.json({ id: c.req.param("id") });
+  });
+  app.get("/boom", () => {
+    throw new Error("boom");
+  });
+  const { url, server } = serve((req, info) => app.fetch(req, info));
+  try {
+    await assertServerScenario(h, url);
+  } finally {
+    await server.shutdown();
+    await h.close();
+  }
+});
+
+Deno.test("Deno.serve handler wrapper with route templates", async () => {
+  const h = await startHarness({ instrumentClients: false });
+  const handler = instrumentApp((req: Request): Response => {
+    if (new URL(req.url).pathname === "/boom") throw new Error("boom");
+    handled();
+    return Response.json({ ok: true });
+  }, { ...h.options, routes: ["/users/:id", "/boom"] });
+  const { url, server } = serve(handler);
+  try {
+    await assertServerScenario(h, url);
+  } finally {
+    await server.shutdown();
+    await h.close();
+  }
+});
+
+Deno.test("Express on Deno", async () => {
+  const h = await startHarness({ instrumentClients: false });
+  const app = express();
+  app.set("env", "test"); // keeps Express's final handler quiet
+  instrumentApp(app, h.options);
+  app.get("/users/:id", (req: { params: { id: string } }, res: { json(v: unknown): void }) => {
+    handled();
+    res.json({ id: req.params.id });
+  });
+  app.get("/boom", () => {
+    throw new Error("boom");
+  });
+  const s = await listenNode(createServer(app));
+  try {
+    await assertServerScenario(h, s.url);
+  } finally {
+    await s.close();
+    await h.close();
+  }
+});
+
+Deno.test("Fastify on Deno", async () => {
+  const h = await startHarness({ instrumentClients: false });
+  const app = Fastify();
+  instrumentApp(app, h.options);
+  app.get("/users/:id", (req) => {
+    handled();
+    return { id: (req.params as { id: string }).id };
+  });
+  app.get("/boom", () => {
+    throw new Error("boom");
+  });
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  const port = (app.server.address() as AddressInfo).port;
+  try {
+    await assertServerScenario(h, `http://127.0.0.1:${port}`);
+  } finally {
+    await app.close();
+    await h.close();
+  }
+});
+
+Deno.test("node:http server on Deno", async () => {
+  const h = await startHarness({ instrumentClients: false });
+  const server = createServer((req, res) => {
+    if (req.url === "/boom") {
+      recordException(new Error("boom"));
+      res.writeHead(500).end();
+      return;
+    }
+    handled();
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ route: activeServerRequest() ? "known" : "none" }));
+  });
+  instrumentApp(server, { ...h.options, routes: ["/users/:id", "/boom"] });
+  const s = await listenNode(server);
+  try {
+    await assertServerScenario(h, s.url);
+  } finally {
+    await s.close();
+    await h.close();
+  }
+});

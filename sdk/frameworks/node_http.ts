@@ -1,0 +1,128 @@
+/**
+ * `node:http` / `node:https` server instrumentation (also the base for Express and Fastify).
+ *
+ * @module
+ */
+import { type Context, context } from "@opentelemetry/api";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type ServerRequestHandle, startServerRequest } from "../http_server.ts";
+import { compileRoutes, type RouteMatcher } from "../route_match.ts";
+import type { RouteOptions } from "./fetch_handler.ts";
+
+const handles = new WeakMap<IncomingMessage, ServerRequestHandle>();
+
+/** The parts of a `node:http` server the instrumentation uses. */
+export interface NodeServerLike {
+  emit(event: string | symbol, ...args: unknown[]): boolean;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  listen(...args: unknown[]): unknown;
+  address(): unknown;
+}
+
+/**
+ * Tells whether `app` looks like a `node:http` (or `node:https`) server.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "node:http";
+ * import { isNodeServer } from "./node_http.ts";
+ * console.log(isNodeServer(createServer())); // true
+ * ```
+ */
+export function isNodeServer(app: unknown): app is NodeServerLike {
+  const a = app as Partial<NodeServerLike> | null;
+  return typeof app === "object" && app !== null && typeof a?.emit === "function" &&
+    typeof a.on === "function" && typeof a.listen === "function" &&
+    typeof a.address === "function";
+}
+
+/**
+ * Instruments a `node:http` server in place: every `request` event runs in a SERVER span.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "node:http";
+ * import { instrumentNodeServer } from "./node_http.ts";
+ * const server = createServer((_req, res) => res.end("ok"));
+ * instrumentNodeServer(server);
+ * ```
+ */
+export function instrumentNodeServer(server: NodeServerLike, options: RouteOptions = {}): void {
+  const matchRoute = compileRoutes(options.routes ?? []);
+  const originalEmit = server.emit;
+  server.emit = function tracedEmit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event !== "request") return originalEmit.call(this, event, ...args);
+    const req = args[0] as IncomingMessage;
+    const res = args[1] as ServerResponse;
+    const handle = beginNodeRequest(req, res, matchRoute);
+    return context.with(handle.context, () => {
+      try {
+        return originalEmit.call(this, event, ...args);
+      } catch (error) {
+        handle.end(500, error);
+        throw error;
+      }
+    });
+  };
+}
+
+/**
+ * Starts (or joins) the server span of a `node:http` request and ends it when the response
+ * finishes or the connection closes.
+ *
+ * @example
+ * ```ts
+ * import { beginNodeRequest } from "./node_http.ts";
+ * console.log(typeof beginNodeRequest);
+ * ```
+ */
+export function beginNodeRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  matchRoute?: RouteMatcher,
+): ServerRequestHandle {
+  const existing = handles.get(req);
+  if (existing) return existing;
+  const socket = req.socket as { encrypted?: boolean; remoteAddress?: string } | undefined;
+  const scheme = socket?.encrypted ? "https" : "http";
+  const handle = startServerRequest({
+    method: req.method ?? "GET",
+    url: `${scheme}://${req.headers.host ?? "localhost"}${req.url ?? "/"}`,
+    header: (name) => {
+      const value = req.headers[name];
+      return Array.isArray(value) ? value.join(",") : value;
+    },
+    headerNames: () => Object.keys(req.headers),
+    clientAddress: socket?.remoteAddress,
+    protocolVersion: req.httpVersion,
+    route: matchRoute?.((req.url ?? "/").split("?")[0]),
+  });
+  handles.set(req, handle);
+  bindEmitter(handle.context, req);
+  bindEmitter(handle.context, res);
+  const done = () => handle.end(res.statusCode);
+  res.once("finish", done);
+  res.once("close", done);
+  return handle;
+}
+
+/**
+ * The span handle of a request started by {@linkcode beginNodeRequest}.
+ *
+ * @example
+ * ```ts
+ * import { nodeRequestHandle } from "./node_http.ts";
+ * console.log(typeof nodeRequestHandle);
+ * ```
+ */
+export function nodeRequestHandle(req: IncomingMessage): ServerRequestHandle | undefined {
+  return handles.get(req);
+}
+
+function bindEmitter(ctx: Context, emitter: IncomingMessage | ServerResponse): void {
+  try {
+    context.bind(ctx, emitter);
+  } catch {
+    // a context manager without event-emitter binding: callbacks keep their own context
+  }
+}

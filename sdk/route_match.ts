@@ -1,0 +1,52 @@
+/**
+ * Route-template matching for servers without a router (`Deno.serve`, `node:http`).
+ *
+ * @module
+ */
+
+interface UrlPatternLike {
+  test(input: { pathname: string }): boolean;
+}
+
+/** Finds the first template that matches a path. */
+export type RouteMatcher = (pathname: string) => string | undefined;
+
+/**
+ * Compiles route templates (`/users/:id`, `/files/*`) into a matcher; uses `URLPattern` where
+ * the runtime has it.
+ *
+ * @example
+ * ```ts
+ * import { compileRoutes } from "./route_match.ts";
+ * const match = compileRoutes(["/users/:id"]);
+ * console.log(match("/users/7")); // /users/:id
+ * ```
+ */
+export function compileRoutes(routes: string[]): RouteMatcher {
+  if (routes.length === 0) return () => undefined;
+  const Pattern = (globalThis as {
+    URLPattern?: new (init: { pathname: string }) => UrlPatternLike;
+  }).URLPattern;
+  const compiled: [string, UrlPatternLike][] = routes.map((route) => [
+    route,
+    Pattern ? new Pattern({ pathname: route }) : simplePattern(route),
+  ]);
+  return (pathname) => {
+    for (const [route, pattern] of compiled) {
+      if (pattern.test({ pathname })) return route;
+    }
+    return undefined;
+  };
+}
+
+function simplePattern(route: string): UrlPatternLike {
+  const source = route.split("/").map((part) =>
+    part.startsWith(":")
+      ? "[^/]+"
+      : part === "*"
+      ? ".*"
+      : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+  ).join("/");
+  const re = new RegExp(`^${source}$`);
+  return { test: ({ pathname }) => re.test(pathname) };
+}
