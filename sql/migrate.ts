@@ -269,11 +269,53 @@ interface AppliedRow {
   checksum: string;
 }
 
+/** Recorded migrations (name → checksum); empty when the table does not exist yet. */
+async function recordedMigrations(store: Store, database: string): Promise<Map<string, string>> {
+  const table = `${quote(database)}.${quote(MIGRATIONS_TABLE)}`;
+  const [exists] = await store.query<{ result: number | string }>(`EXISTS TABLE ${table}`);
+  if (Number(exists?.result) !== 1) return new Map();
+  const rows = await store.query<AppliedRow>(
+    `SELECT name, argMin(checksum, applied_at) AS checksum FROM ${table} GROUP BY name`,
+  );
+  return new Map(rows.map((row) => [row.name, row.checksum]));
+}
+
+function checkChecksums(all: readonly Migration[], recorded: Map<string, string>): void {
+  for (const migration of all) {
+    const checksum = recorded.get(migration.name);
+    if (checksum !== undefined && checksum !== migration.checksum) {
+      throw new MigrationChecksumError(migration.name, checksum, migration.checksum);
+    }
+  }
+}
+
 /**
- * Applies pending migrations in order and records each one; running it again
- * does nothing. Refuses to run ({@linkcode MigrationChecksumError}) when a
- * recorded migration's file changed. Then aligns every table's TTL with the
- * configured retention (`ALTER TABLE … MODIFY TTL` where the days differ).
+ * Names of the migrations not applied yet, without changing anything (for
+ * `/readyz` and `tracehouse migrate --status`). Throws
+ * {@linkcode MigrationChecksumError} like {@linkcode migrate}.
+ *
+ * @param migrations Defaults to {@linkcode listMigrations}.
+ */
+export async function pendingMigrations(
+  store: Store,
+  options: MigrateOptions,
+  migrations?: readonly Migration[],
+): Promise<string[]> {
+  validateOptions(options);
+  const all = migrations ?? await listMigrations();
+  const recorded = await recordedMigrations(store, options.database);
+  checkChecksums(all, recorded);
+  return all.filter((m) => !recorded.has(m.name)).map((m) => m.name);
+}
+
+/**
+ * Applies pending migrations in order, one statement per call, and records
+ * each one; running it again does nothing. Refuses to run
+ * ({@linkcode MigrationChecksumError}) when a recorded migration's file
+ * changed. Then aligns every table's TTL with the configured retention
+ * (`ALTER TABLE … MODIFY TTL` where the days differ).
+ *
+ * @param migrations Defaults to {@linkcode listMigrations} (`sql/migrations/`).
  *
  * @example
  * ```ts ignore
@@ -289,20 +331,12 @@ export async function migrate(
   validateOptions(options);
   const all = migrations ?? await listMigrations();
   for (const statement of bootstrapStatements(options)) await store.command(statement);
+  const recorded = await recordedMigrations(store, options.database);
+  checkChecksums(all, recorded);
   const table = `${quote(options.database)}.${quote(MIGRATIONS_TABLE)}`;
-  const rows = await store.query<AppliedRow>(
-    `SELECT name, argMin(checksum, applied_at) AS checksum FROM ${table} GROUP BY name`,
-  );
-  const applied = new Map(rows.map((row) => [row.name, row.checksum]));
-  for (const migration of all) {
-    const recorded = applied.get(migration.name);
-    if (recorded !== undefined && recorded !== migration.checksum) {
-      throw new MigrationChecksumError(migration.name, recorded, migration.checksum);
-    }
-  }
   const result: MigrateResult = { applied: [], retentionChanged: [] };
   for (const migration of all) {
-    if (applied.has(migration.name)) continue;
+    if (recorded.has(migration.name)) continue;
     for (const statement of renderMigration(migration.sql, options)) {
       await store.command(statement);
     }
@@ -325,6 +359,8 @@ export interface RetentionTarget {
   ttl: string;
   /** Days that clause keeps data for. */
   days: number;
+  /** The statement that sets this TTL on an existing table. */
+  alter: string;
 }
 
 /** Finds every `TTL … {{ttl_days:…}} …` clause of `CREATE TABLE` statements. */
@@ -342,10 +378,17 @@ export function retentionTargets(
       const ttl = /^(TTL .*\{\{ttl_days:(\w+)\}\}.*)$/m.exec(statement);
       if (!table || !ttl) continue;
       const [rendered] = renderMigration(`${ttl[1]};`, options);
+      const name = options.cluster === undefined ? table[1] : localName(table[1]);
+      const onCluster = options.cluster === undefined
+        ? ""
+        : ` ON CLUSTER ${quote(options.cluster)}`;
       targets.push({
-        table: options.cluster === undefined ? table[1] : localName(table[1]),
+        table: name,
         ttl: rendered,
         days: options.retentionDays[ttl[2] as keyof RetentionDays],
+        alter: `ALTER TABLE ${quote(options.database)}.${
+          quote(name)
+        }${onCluster} MODIFY ${rendered}`,
       });
     }
   }
@@ -370,12 +413,7 @@ async function applyRetention(
     const query = created.get(target.table);
     const days = query && /\bTTL\b.*?toIntervalDay\((\d+)\)/.exec(query)?.[1];
     if (!days || Number(days) === target.days) continue;
-    const onCluster = options.cluster === undefined ? "" : ` ON CLUSTER ${quote(options.cluster)}`;
-    await store.command(
-      `ALTER TABLE ${quote(options.database)}.${
-        quote(target.table)
-      }${onCluster} MODIFY ${target.ttl}`,
-    );
+    await store.command(target.alter);
     changed.push(target.table);
   }
   return changed;

@@ -1,13 +1,16 @@
 import assert from "node:assert/strict";
 import { ChdbStore } from "./chdb.ts";
 import {
+  bootstrapStatements,
   listMigrations,
   migrate,
   type MigrateOptions,
   type Migration,
   MigrationChecksumError,
   MIGRATIONS_TABLE,
+  pendingMigrations,
   renderMigration,
+  retentionTargets,
   splitStatements,
 } from "./migrate.ts";
 import { TRACES_COLUMNS } from "./schema.ts";
@@ -148,7 +151,8 @@ async function describe(store: ChdbStore, database: string, table: string): Prom
 Deno.test("migrate: every table matches the clickhouseexporter DDL (v0.161.0 and v0.165.1)", async () => {
   await withStore("tracehouse", async (store) => {
     const result = await migrate(store, OPTIONS);
-    assert.deepEqual(result.applied, ["001_traces", "002_logs", "003_metrics"]);
+    assert.deepEqual(result.applied, (await listMigrations()).map((m) => m.name));
+    assert.deepEqual(result.applied.slice(0, 3), ["001_traces", "002_logs", "003_metrics"]);
     for (const [version, database] of [["v0.161.0", "x161"], ["v0.165.1", "x165"]]) {
       await store.command(`CREATE DATABASE ${database}`);
       for (const statement of await exporterDdl(version, database)) await store.command(statement);
@@ -232,19 +236,20 @@ Deno.test("migrate: a second run does nothing; changed retention is applied with
     const longer = { ...OPTIONS, retentionDays: { ...RETENTION, traces: 3, metrics: 90 } };
     const changed = await migrate(store, longer);
     assert.deepEqual(changed.applied, []);
-    assert.deepEqual(changed.retentionChanged, [
-      "otel_traces",
-      "otel_traces_trace_id_ts",
-      "otel_metrics_gauge",
-      "otel_metrics_sum",
-      "otel_metrics_histogram",
-      "otel_metrics_exponential_histogram",
-      "otel_metrics_summary",
-    ]);
+    const before = retentionTargets(files, OPTIONS);
+    const after = retentionTargets(files, longer);
+    assert.deepEqual(
+      changed.retentionChanged,
+      after.filter((t, i) => t.days !== before[i].days).map((t) => t.table),
+    );
+    for (const table of TABLES.filter((t) => t !== "otel_logs")) {
+      assert.ok(changed.retentionChanged.includes(table), table);
+    }
     const ttl = await store.query<{ name: string; days: string }>(
       `SELECT name, extract(engine_full, 'toIntervalDay\\((\\d+)\\)') AS days
-       FROM system.tables WHERE database = 'tracehouse' AND name LIKE 'otel_%' AND engine != 'MaterializedView'
+       FROM system.tables WHERE database = 'tracehouse' AND name IN {tables:Array(String)}
        ORDER BY name`,
+      { params: { tables: TABLES } },
     );
     assert.deepEqual(
       Object.fromEntries(ttl.map((row) => [row.name, Number(row.days)])),
@@ -297,9 +302,15 @@ Deno.test("migrate: pending migrations apply in order; an edited applied one is 
   });
 });
 
-Deno.test("migrate: the shipped migrations leave room for rollups at 010 and later", async () => {
+Deno.test("migrate: the shipped migrations render completely; base tables are 001-003", async () => {
   const migrations = await listMigrations();
-  assert.deepEqual(migrations.map((m) => m.name), ["001_traces", "002_logs", "003_metrics"]);
+  assert.deepEqual(migrations.slice(0, 3).map((m) => m.name), [
+    "001_traces",
+    "002_logs",
+    "003_metrics",
+  ]);
+  // Rollups and the like come from 010 on.
+  for (const m of migrations.slice(3)) assert.ok(Number(m.name.slice(0, 3)) >= 10, m.name);
   for (const m of migrations) {
     assert.match(m.checksum, /^[0-9a-f]{64}$/);
     for (const options of [OPTIONS, CLUSTER]) {
@@ -446,4 +457,52 @@ Deno.test("splitStatements: one statement per `;` at the end of a line; comment 
     ),
     ["SELECT 'a;b'", "SELECT 2", "SELECT\n  3"],
   );
+});
+
+Deno.test("cluster mode: migrations table and retention changes render ON CLUSTER", async () => {
+  const [database, table] = bootstrapStatements(CLUSTER);
+  assert.equal(database, "CREATE DATABASE IF NOT EXISTS `tracehouse` ON CLUSTER `otel_cluster`");
+  assert.match(
+    table,
+    /^CREATE TABLE IF NOT EXISTS `tracehouse`\.`tracehouse_migrations` ON CLUSTER `otel_cluster` \(/,
+  );
+  // One record shared by every node: no {shard} in the replication path.
+  assert.match(
+    table,
+    /ENGINE = ReplicatedMergeTree\('\/clickhouse\/tables\/tracehouse\/\{database\}\/\{table\}', '\{replica\}'\)/,
+  );
+  const targets = retentionTargets(await listMigrations(), CLUSTER)
+    .filter((t) => TABLES.includes(t.table.replace(/_local$/, "")));
+  assert.deepEqual(targets.map((t) => `${t.table}:${t.days}`), [
+    "otel_traces_local:7",
+    "otel_traces_trace_id_ts_local:7",
+    "otel_logs_local:14",
+    "otel_metrics_gauge_local:30",
+    "otel_metrics_sum_local:30",
+    "otel_metrics_histogram_local:30",
+    "otel_metrics_exponential_histogram_local:30",
+    "otel_metrics_summary_local:30",
+  ]);
+  assert.equal(
+    targets[2].alter,
+    "ALTER TABLE `tracehouse`.`otel_logs_local` ON CLUSTER `otel_cluster` " +
+      "MODIFY TTL toDateTime(Timestamp) + toIntervalDay(14) DELETE",
+  );
+  assert.equal(
+    retentionTargets(await listMigrations(), OPTIONS)[0].alter,
+    "ALTER TABLE `tracehouse`.`otel_traces` MODIFY TTL toDateTime(Timestamp) + toIntervalDay(7) DELETE",
+  );
+});
+
+Deno.test("pendingMigrations: lists what migrate would apply, changing nothing", async () => {
+  await withStore("fresh", async (store) => {
+    const options = { ...OPTIONS, database: "fresh" };
+    assert.deepEqual(
+      await pendingMigrations(store, options),
+      (await listMigrations()).map((m) => m.name),
+    );
+    assert.deepEqual(await store.query(`EXISTS TABLE ${MIGRATIONS_TABLE}`), [{ result: 0 }]);
+    await migrate(store, options);
+    assert.deepEqual(await pendingMigrations(store, options), []);
+  });
 });
