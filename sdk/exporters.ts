@@ -9,6 +9,7 @@ import { OTLPMetricExporter as JsonMetricExporter } from "@opentelemetry/exporte
 import { OTLPMetricExporter as ProtoMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
 import { OTLPTraceExporter as JsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { OTLPTraceExporter as ProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { context, ROOT_CONTEXT, trace, TraceFlags } from "@opentelemetry/api";
 import type { LogRecordExporter } from "@opentelemetry/sdk-logs";
 import type { PushMetricExporter } from "@opentelemetry/sdk-metrics";
 import type { SpanExporter } from "@opentelemetry/sdk-trace";
@@ -32,18 +33,44 @@ export interface Exporters {
  * await exporters.traces.shutdown();
  * ```
  */
-export function createExporters(config: ResolvedConfig): Exporters {
+export function createExporters(config: ResolvedConfig, denoOtel = false): Exporters {
   const common = { headers: config.headers, timeoutMillis: config.exportTimeoutMillis };
-  if (config.protocol === "http/json") {
-    return {
-      traces: new JsonTraceExporter({ ...common, url: config.tracesUrl }),
-      metrics: new JsonMetricExporter({ ...common, url: config.metricsUrl }),
-      logs: new JsonLogExporter({ ...common, url: config.logsUrl }),
-    };
-  }
+  const json = config.protocol === "http/json";
+  const logs = json
+    ? new JsonLogExporter({ ...common, url: config.logsUrl })
+    : new ProtoLogExporter({ ...common, url: config.logsUrl });
   return {
-    traces: new ProtoTraceExporter({ ...common, url: config.tracesUrl }),
-    metrics: new ProtoMetricExporter({ ...common, url: config.metricsUrl }),
-    logs: new ProtoLogExporter({ ...common, url: config.logsUrl }),
+    traces: json
+      ? new JsonTraceExporter({ ...common, url: config.tracesUrl })
+      : new ProtoTraceExporter({ ...common, url: config.tracesUrl }),
+    metrics: json
+      ? new JsonMetricExporter({ ...common, url: config.metricsUrl })
+      : new ProtoMetricExporter({ ...common, url: config.metricsUrl }),
+    logs: denoOtel ? untracedLogExporter(logs) : logs,
   };
+}
+
+/**
+ * Deno's built-in telemetry traces every `fetch`, including our own export requests, and does
+ * not know OpenTelemetry JS's "suppress tracing" flag. Exporting under an unsampled parent
+ * makes its parent-based sampler drop those spans.
+ */
+function untracedLogExporter(inner: LogRecordExporter): LogRecordExporter {
+  return {
+    export(records, done) {
+      const parent = trace.wrapSpanContext({
+        traceId: randomHex(16),
+        spanId: randomHex(8),
+        traceFlags: TraceFlags.NONE,
+      });
+      context.with(trace.setSpan(ROOT_CONTEXT, parent), () => inner.export(records, done));
+    },
+    shutdown: () => inner.shutdown(),
+    forceFlush: () => inner.forceFlush?.() ?? Promise.resolve(),
+  };
+}
+
+function randomHex(bytes: number): string {
+  const buf = crypto.getRandomValues(new Uint8Array(bytes));
+  return Array.from(buf, (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -3,9 +3,7 @@
  *
  * @module
  */
-import type { BatchObservableResult, Meter } from "@opentelemetry/api";
-
-type BatchResult = BatchObservableResult;
+import type { Meter, ObservableCallback, ObservableGauge } from "@opentelemetry/api";
 
 const SAMPLE_MILLIS = 50;
 
@@ -48,35 +46,44 @@ export function installRuntimeMetrics(meter: Meter): () => void {
   }, SAMPLE_MILLIS);
   unref(timer);
 
-  const mean = meter.createObservableGauge("nodejs.eventloop.delay.mean", { unit: "s" });
-  const max = meter.createObservableGauge("nodejs.eventloop.delay.max", { unit: "s" });
-  const p99 = meter.createObservableGauge("nodejs.eventloop.delay.p99", { unit: "s" });
-  const rss = meter.createObservableGauge("process.memory.usage", { unit: "By" });
-  const heapUsed = meter.createObservableGauge("v8js.memory.heap.used", { unit: "By" });
-  const heapLimit = meter.createObservableGauge("v8js.memory.heap.limit", { unit: "By" });
-  const loopCallback = (result: BatchResult) => {
-    if (samples.length === 0) return;
+  // One callback per instrument: Deno's built-in meter has no batch callbacks.
+  let stats: { at: number; mean: number; max: number; p99: number } | undefined;
+  const loopStats = () => {
+    const now = performance.now();
+    if (stats && now - stats.at < 1_000) return stats;
+    if (samples.length === 0) return stats;
     const sorted = [...samples].sort((a, b) => a - b);
     samples = [];
-    result.observe(mean, sorted.reduce((a, b) => a + b, 0) / sorted.length);
-    result.observe(max, sorted[sorted.length - 1]);
-    result.observe(p99, sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))]);
+    stats = {
+      at: now,
+      mean: sorted.reduce((a, b) => a + b, 0) / sorted.length,
+      max: sorted[sorted.length - 1],
+      p99: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))],
+    };
+    return stats;
   };
-  const memoryCallback = (result: BatchResult) => {
-    const usage = memoryUsage();
-    if (!usage) return;
-    result.observe(rss, usage.rss);
-    result.observe(heapUsed, usage.heapUsed);
-    result.observe(heapLimit, usage.heapTotal);
-  };
-  meter.addBatchObservableCallback(loopCallback, [mean, max, p99]);
-  meter.addBatchObservableCallback(memoryCallback, [rss, heapUsed, heapLimit]);
+  const gauges: [string, string, () => number | undefined][] = [
+    ["nodejs.eventloop.delay.mean", "s", () => loopStats()?.mean],
+    ["nodejs.eventloop.delay.max", "s", () => loopStats()?.max],
+    ["nodejs.eventloop.delay.p99", "s", () => loopStats()?.p99],
+    ["process.memory.usage", "By", () => memoryUsage()?.rss],
+    ["v8js.memory.heap.used", "By", () => memoryUsage()?.heapUsed],
+    ["v8js.memory.heap.limit", "By", () => memoryUsage()?.heapTotal],
+  ];
+  const registered: [ObservableGauge, ObservableCallback][] = gauges.map(([name, unit, read]) => {
+    const instrument = meter.createObservableGauge(name, { unit });
+    const callback: ObservableCallback = (result) => {
+      const value = read();
+      if (value !== undefined) result.observe(value);
+    };
+    instrument.addCallback(callback);
+    return [instrument, callback];
+  });
   const stopGc = observeGc(meter);
 
   return () => {
     clearInterval(timer);
-    meter.removeBatchObservableCallback(loopCallback, [mean, max, p99]);
-    meter.removeBatchObservableCallback(memoryCallback, [rss, heapUsed, heapLimit]);
+    for (const [instrument, callback] of registered) instrument.removeCallback(callback);
     stopGc();
   };
 }

@@ -169,7 +169,7 @@ function start(config: ResolvedConfig): SdkState {
     "process.runtime.name": runtimeName(),
     ...config.resourceAttributes,
   });
-  const exporters = createExporters(config);
+  const exporters = createExporters(config, denoOtel);
   const batch = {
     scheduledDelayMillis: config.batchDelayMillis,
     exportTimeoutMillis: config.exportTimeoutMillis,
