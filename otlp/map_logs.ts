@@ -1,0 +1,98 @@
+/**
+ * Maps decoded log records to `otel_logs` rows exactly as the contrib `clickhouseexporter`
+ * (`exporter_logs.go`, v0.161.0, with the `EventName` column) appends them, plus
+ * `error.fingerprint` on error-level records.
+ *
+ * @module
+ */
+import type { ColumnSpec } from "../sql/store.ts";
+import { errorFingerprint, isErrorLog, logErrorInput } from "./error_fingerprint.ts";
+import type { KeyValue, LogRecord, LogsRequest } from "./model.ts";
+import { FINGERPRINT_KEY, type Mapped, serviceName } from "./map_traces.ts";
+import { asString, attributeMap, attributeRecord, idOrEmpty, lookup, validId } from "./values.ts";
+
+const MAP = "Map(LowCardinality(String), String)";
+
+/** The columns the exporter's `logs_insert.sql` lists (with `EventName`), with their types. */
+export const LOGS_COLUMNS: readonly ColumnSpec[] = [
+  { name: "Timestamp", type: "DateTime64(9)" },
+  { name: "TraceId", type: "String" },
+  { name: "SpanId", type: "String" },
+  { name: "TraceFlags", type: "UInt8" },
+  { name: "SeverityText", type: "LowCardinality(String)" },
+  { name: "SeverityNumber", type: "UInt8" },
+  { name: "ServiceName", type: "LowCardinality(String)" },
+  { name: "Body", type: "String" },
+  { name: "ResourceSchemaUrl", type: "LowCardinality(String)" },
+  { name: "ResourceAttributes", type: MAP },
+  { name: "ScopeSchemaUrl", type: "LowCardinality(String)" },
+  { name: "ScopeName", type: "String" },
+  { name: "ScopeVersion", type: "LowCardinality(String)" },
+  { name: "ScopeAttributes", type: MAP },
+  { name: "LogAttributes", type: MAP },
+  { name: "EventName", type: "String" },
+];
+
+function logAttributes(log: LogRecord): KeyValue[] {
+  const candidate = { severityNumber: log.severityNumber, severityText: log.severityText };
+  if (!isErrorLog(candidate) || lookup(log.attributes, FINGERPRINT_KEY) !== undefined) {
+    return log.attributes;
+  }
+  const input = logErrorInput({
+    ...candidate,
+    body: log.body,
+    attributes: attributeRecord(log.attributes),
+  });
+  const fp = input && errorFingerprint(input);
+  return fp ? [...log.attributes, [FINGERPRINT_KEY, fp.fingerprint]] : log.attributes;
+}
+
+/**
+ * Maps an `ExportLogsServiceRequest` to `otel_logs` rows. The timestamp falls back to the
+ * observed timestamp when zero; records with ids of the wrong length are rejected.
+ *
+ * @example
+ * ```ts
+ * import { mapLogs } from "./map_logs.ts";
+ * console.assert(mapLogs([]).rejected === 0);
+ * ```
+ */
+export function mapLogs(request: LogsRequest): Mapped {
+  const out: Mapped = { rows: [], rejected: 0, errors: [] };
+  for (const group of request) {
+    const service = serviceName(group.resource.attributes);
+    const resource = attributeMap(group.resource.attributes);
+    const resourceUrl = group.resource.schemaUrl;
+    for (const { scope, schemaUrl, items } of group.scopes) {
+      const scopeAttributes = attributeMap(scope.attributes);
+      for (const log of items) {
+        if (!validId(log.traceId, 16) || !validId(log.spanId, 8)) {
+          out.rejected++;
+          if (out.errors.length < 3) {
+            out.errors.push("log record: trace_id/span_id must be 16/8 bytes");
+          }
+          continue;
+        }
+        out.rows.push({
+          "Timestamp": log.time === 0n ? log.observedTime : log.time,
+          "TraceId": idOrEmpty(log.traceId),
+          "SpanId": idOrEmpty(log.spanId),
+          "TraceFlags": log.flags & 0xff,
+          "SeverityText": log.severityText,
+          "SeverityNumber": log.severityNumber & 0xff,
+          "ServiceName": service,
+          "Body": asString(log.body),
+          "ResourceSchemaUrl": resourceUrl,
+          "ResourceAttributes": resource,
+          "ScopeSchemaUrl": schemaUrl,
+          "ScopeName": scope.name,
+          "ScopeVersion": scope.version,
+          "ScopeAttributes": scopeAttributes,
+          "LogAttributes": attributeMap(logAttributes(log)),
+          "EventName": log.eventName,
+        });
+      }
+    }
+  }
+  return out;
+}

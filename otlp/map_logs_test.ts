@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { encodeLogs } from "./encode.ts";
+import { decodeLogsJson } from "./json.ts";
+import { LOGS_COLUMNS, mapLogs } from "./map_logs.ts";
+import { decodeLogsProto } from "./protobuf.ts";
+
+const request = {
+  resourceLogs: [{
+    resource: { attributes: [{ key: "service.name", value: { stringValue: "api" } }] },
+    schemaUrl: "https://opentelemetry.io/schemas/1.26.0",
+    scopeLogs: [{
+      scope: {
+        name: "logger",
+        version: "2.0",
+        attributes: [{ key: "scope.k", value: { boolValue: true } }],
+      },
+      schemaUrl: "https://scope/schema",
+      logRecords: [{
+        timeUnixNano: "1700000000000000001",
+        observedTimeUnixNano: "1700000000000000002",
+        severityNumber: 17,
+        severityText: "ERROR",
+        body: { stringValue: "payment failed for order 42" },
+        attributes: [{ key: "exception.type", value: { stringValue: "PaymentError" } }],
+        flags: 257,
+        traceId: "5b8efff798038103d269b633813fc60c",
+        spanId: "eee19b7ec3c1b174",
+        eventName: "payment.failed",
+      }, {
+        observedTimeUnixNano: "1700000000000000009",
+        severityNumber: "SEVERITY_NUMBER_INFO2",
+        body: { kvlistValue: { values: [{ key: "b", value: { intValue: 2 } }] } },
+      }, {
+        timeUnixNano: "1",
+        traceId: "0102",
+      }],
+    }],
+  }],
+};
+
+Deno.test("log JSON and protobuf decode to the same model", () => {
+  const fromJson = decodeLogsJson(JSON.stringify(request));
+  assert.deepEqual(decodeLogsProto(encodeLogs(fromJson)), fromJson);
+});
+
+Deno.test("log records map to otel_logs rows as the exporter writes them", () => {
+  const { rows, rejected } = mapLogs(decodeLogsJson(JSON.stringify(request)));
+  assert.equal(rejected, 1, "2-byte trace id rejected");
+  const [row, second] = rows;
+  assert.deepEqual(Object.keys(row), LOGS_COLUMNS.map((c) => c.name));
+  assert.equal(row.Timestamp, 1700000000000000001n);
+  assert.equal(second.Timestamp, 1700000000000000009n, "falls back to observed time");
+  assert.equal(row.TraceId, "5b8efff798038103d269b633813fc60c");
+  assert.equal(row.SpanId, "eee19b7ec3c1b174");
+  assert.equal(second.TraceId, "");
+  assert.equal(row.TraceFlags, 1, "uint8(flags)");
+  assert.equal(row.SeverityText, "ERROR");
+  assert.equal(row.SeverityNumber, 17);
+  assert.equal(second.SeverityNumber, 10, "severity enum names accepted");
+  assert.equal(row.ServiceName, "api");
+  assert.equal(row.Body, "payment failed for order 42");
+  assert.equal(second.Body, '{"b":2}', "structured body as JSON");
+  assert.equal(row.ResourceSchemaUrl, "https://opentelemetry.io/schemas/1.26.0");
+  assert.deepEqual(row.ResourceAttributes, [["service.name", "api"]]);
+  assert.equal(row.ScopeSchemaUrl, "https://scope/schema");
+  assert.equal(row.ScopeName, "logger");
+  assert.equal(row.ScopeVersion, "2.0");
+  assert.deepEqual(row.ScopeAttributes, [["scope.k", "true"]]);
+  const attrs = new Map(row.LogAttributes as [string, string][]);
+  assert.equal(attrs.get("exception.type"), "PaymentError");
+  assert.match(attrs.get("error.fingerprint")!, /^[0-9a-f]{16}$/);
+  assert.deepEqual(second.LogAttributes, [], "info record not fingerprinted");
+  assert.equal(row.EventName, "payment.failed");
+});

@@ -1,0 +1,164 @@
+/**
+ * Maps decoded spans to `otel_traces` rows exactly as the contrib `clickhouseexporter`
+ * (`exporter_traces.go`, v0.161.0) appends them, plus `error.fingerprint` on error spans.
+ *
+ * @module
+ */
+import type { ColumnSpec } from "../sql/store.ts";
+import { errorFingerprint, spanErrorInput } from "./error_fingerprint.ts";
+import type { KeyValue, Span, TracesRequest } from "./model.ts";
+import {
+  asString,
+  attributeMap,
+  attributeRecord,
+  idOrEmpty,
+  lookup,
+  type MapEntries,
+  validId,
+} from "./values.ts";
+
+const MAP = "Map(LowCardinality(String), String)";
+
+/** The columns the exporter's `traces_insert.sql` lists, with their table types. */
+export const TRACES_COLUMNS: readonly ColumnSpec[] = [
+  { name: "Timestamp", type: "DateTime64(9)" },
+  { name: "TraceId", type: "String" },
+  { name: "SpanId", type: "String" },
+  { name: "ParentSpanId", type: "String" },
+  { name: "TraceState", type: "String" },
+  { name: "SpanName", type: "LowCardinality(String)" },
+  { name: "SpanKind", type: "LowCardinality(String)" },
+  { name: "ServiceName", type: "LowCardinality(String)" },
+  { name: "ResourceAttributes", type: MAP },
+  { name: "ScopeName", type: "String" },
+  { name: "ScopeVersion", type: "String" },
+  { name: "SpanAttributes", type: MAP },
+  { name: "Duration", type: "UInt64" },
+  { name: "StatusCode", type: "LowCardinality(String)" },
+  { name: "StatusMessage", type: "String" },
+  { name: "Events.Timestamp", type: "Array(DateTime64(9))" },
+  { name: "Events.Name", type: "Array(LowCardinality(String))" },
+  { name: "Events.Attributes", type: `Array(${MAP})` },
+  { name: "Links.TraceId", type: "Array(String)" },
+  { name: "Links.SpanId", type: "Array(String)" },
+  { name: "Links.TraceState", type: "Array(String)" },
+  { name: "Links.Attributes", type: `Array(${MAP})` },
+];
+
+/** `ptrace.SpanKind.String()`. */
+export const SPAN_KINDS = ["Unspecified", "Internal", "Server", "Client", "Producer", "Consumer"];
+/** `ptrace.StatusCode.String()`. */
+export const STATUS_CODES = ["Unset", "Ok", "Error"];
+
+/** The attribute the error fingerprint is written to, as the collector processor does. */
+export const FINGERPRINT_KEY = "error.fingerprint";
+
+/** Rows of one table and what was rejected on the way. */
+export interface Mapped {
+  rows: Record<string, unknown>[];
+  rejected: number;
+  /** The first rejection reasons (at most a few), for the partial-success message. */
+  errors: string[];
+}
+
+/** `GetServiceName`: `service.name` of the resource, stringified, or `""`. */
+export function serviceName(resource: KeyValue[]): string {
+  const v = lookup(resource, "service.name");
+  return v === undefined ? "" : asString(v);
+}
+
+/** Span attributes with `error.fingerprint` added to an error span that has none. */
+function spanAttributes(span: Span): KeyValue[] {
+  const error = span.statusCode === 2 || span.events.some((e) => e.name === "exception");
+  if (!error || lookup(span.attributes, FINGERPRINT_KEY) !== undefined) return span.attributes;
+  const input = spanErrorInput({
+    name: span.name,
+    statusCode: span.statusCode,
+    statusMessage: span.statusMessage,
+    attributes: attributeRecord(span.attributes),
+    events: span.events.map((e) => ({ name: e.name, attributes: attributeRecord(e.attributes) })),
+  });
+  const fp = input && errorFingerprint(input);
+  return fp ? [...span.attributes, [FINGERPRINT_KEY, fp.fingerprint]] : span.attributes;
+}
+
+function invalidIds(span: Span): string | undefined {
+  if (!validId(span.traceId, 16)) return "trace_id must be 16 bytes";
+  if (!validId(span.spanId, 8)) return "span_id must be 8 bytes";
+  if (!validId(span.parentSpanId, 8)) return "parent_span_id must be 8 bytes";
+  for (const link of span.links) {
+    if (!validId(link.traceId, 16) || !validId(link.spanId, 8)) {
+      return "link trace_id/span_id must be 16/8 bytes";
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Maps an `ExportTraceServiceRequest` to `otel_traces` rows. Spans with ids of the wrong
+ * length are rejected (counted for the partial-success answer), the rest are mapped.
+ *
+ * @example
+ * ```ts
+ * import { mapTraces } from "./map_traces.ts";
+ * console.assert(mapTraces([]).rows.length === 0);
+ * ```
+ */
+export function mapTraces(request: TracesRequest): Mapped {
+  const out: Mapped = { rows: [], rejected: 0, errors: [] };
+  for (const group of request) {
+    const service = serviceName(group.resource.attributes);
+    const resource = attributeMap(group.resource.attributes);
+    for (const { scope, items } of group.scopes) {
+      for (const span of items) {
+        const invalid = invalidIds(span);
+        if (invalid) {
+          out.rejected++;
+          if (out.errors.length < 3) out.errors.push(`span "${span.name}": ${invalid}`);
+          continue;
+        }
+        const events = span.events;
+        const links = span.links;
+        let eventTimes: bigint[] = [], eventNames: string[] = [], eventAttrs: MapEntries[] = [];
+        if (events.length > 0) {
+          eventTimes = events.map((e) => e.time);
+          eventNames = events.map((e) => e.name);
+          eventAttrs = events.map((e) => attributeMap(e.attributes));
+        }
+        let linkTraces: string[] = [], linkSpans: string[] = [], linkStates: string[] = [];
+        let linkAttrs: MapEntries[] = [];
+        if (links.length > 0) {
+          linkTraces = links.map((l) => idOrEmpty(l.traceId));
+          linkSpans = links.map((l) => idOrEmpty(l.spanId));
+          linkStates = links.map((l) => l.traceState);
+          linkAttrs = links.map((l) => attributeMap(l.attributes));
+        }
+        out.rows.push({
+          "Timestamp": span.start,
+          "TraceId": idOrEmpty(span.traceId),
+          "SpanId": idOrEmpty(span.spanId),
+          "ParentSpanId": idOrEmpty(span.parentSpanId),
+          "TraceState": span.traceState,
+          "SpanName": span.name,
+          "SpanKind": SPAN_KINDS[span.kind] ?? "",
+          "ServiceName": service,
+          "ResourceAttributes": resource,
+          "ScopeName": scope.name,
+          "ScopeVersion": scope.version,
+          "SpanAttributes": attributeMap(spanAttributes(span)),
+          "Duration": BigInt.asUintN(64, span.end - span.start),
+          "StatusCode": STATUS_CODES[span.statusCode] ?? "",
+          "StatusMessage": span.statusMessage,
+          "Events.Timestamp": eventTimes,
+          "Events.Name": eventNames,
+          "Events.Attributes": eventAttrs,
+          "Links.TraceId": linkTraces,
+          "Links.SpanId": linkSpans,
+          "Links.TraceState": linkStates,
+          "Links.Attributes": linkAttrs,
+        });
+      }
+    }
+  }
+  return out;
+}
