@@ -30,12 +30,13 @@ export const COLLECTOR_DIR: string = new URL(".", import.meta.url).pathname;
 export async function run(
   cmd: string,
   args: string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
+  options: { cwd?: string; env?: Record<string, string>; clearEnv?: boolean } = {},
 ): Promise<RunResult> {
   const out = await new Deno.Command(cmd, {
     args,
     cwd: options.cwd,
     env: options.env,
+    clearEnv: options.clearEnv,
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
