@@ -23,6 +23,7 @@ import {
   type InsertOptions,
   type QueryResult,
   type QueryStats,
+  type Settings,
   type Store,
 } from "./store.ts";
 
@@ -155,6 +156,45 @@ function settingLiteral(value: string | number | boolean): string {
   return `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`;
 }
 
+/**
+ * Settings every connection starts with, to match a ClickHouse server's
+ * defaults where chDB's local mode differs. Per-call settings are restored to
+ * these values (others to `DEFAULT`) after the call.
+ */
+const SESSION_SETTINGS: Settings = { output_format_json_quote_64bit_integers: 1 };
+
+/** `name = value, …` for `SET`; a `null` value means `DEFAULT`. */
+function settingAssignments(
+  settings: readonly (readonly [string, string | number | boolean | null])[],
+): string {
+  return settings.map(([k, v]) => `${k} = ${v === null ? "DEFAULT" : settingLiteral(v)}`).join(
+    ", ",
+  );
+}
+
+function checkedParamNames(params: Record<string, string> = {}): Record<string, string> {
+  for (const name of Object.keys(params)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new TypeError(`Invalid query parameter name: "${name}"`);
+    }
+  }
+  return params;
+}
+
+/** Options of {@linkcode ChdbStore.execute}. */
+export interface ExecuteOptions extends CallOptions {
+  /**
+   * Database for unqualified names during this call only (the store's own by
+   * default); the connection switches back afterwards.
+   */
+  database?: string;
+  /**
+   * Parameters already in ClickHouse's text form (as `param_<name>` carries
+   * them over HTTP), bound verbatim; they win over `params` of the same name.
+   */
+  boundParams?: Record<string, string>;
+}
+
 /** Raw output of one engine call. */
 export interface RawResult {
   data: Uint8Array;
@@ -225,13 +265,12 @@ export class ChdbStore implements Store {
     await Deno.mkdir(store.#insertDir, { recursive: true });
     await store.command(`CREATE DATABASE IF NOT EXISTS \`${database}\``);
     await store.command(`USE \`${database}\``);
-    // Match a ClickHouse server's defaults, which chDB's local mode does not share.
-    await store.command("SET output_format_json_quote_64bit_integers = 1");
+    await store.command(`SET ${settingAssignments(Object.entries(SESSION_SETTINGS))}`);
     return store;
   }
 
   /** Runs one statement and returns its raw output in `format`. */
-  execute(sql: string, format: string, options: CallOptions = {}): Promise<RawResult> {
+  execute(sql: string, format: string, options: ExecuteOptions = {}): Promise<RawResult> {
     return this.#enqueue(() => this.#run(sql, format, options));
   }
 
@@ -296,26 +335,39 @@ export class ChdbStore implements Store {
     return run;
   }
 
-  async #run(sql: string, format: string, options: CallOptions): Promise<RawResult> {
+  async #run(sql: string, format: string, options: ExecuteOptions): Promise<RawResult> {
     options.signal?.throwIfAborted();
     const settings = Object.entries(options.settings ?? {});
     for (const [name] of settings) {
       if (!SETTING_NAME.test(name)) throw new TypeError(`Invalid setting name: "${name}"`);
     }
-    if (settings.length > 0) {
-      await this.#call(
-        `SET ${settings.map(([k, v]) => `${k} = ${settingLiteral(v)}`).join(", ")}`,
-        "TabSeparated",
-      );
+    const database = options.database ?? this.database;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
+      throw new TypeError(`Invalid database name: "${database}"`);
     }
+    if (database !== this.database) await this.#call(`USE \`${database}\``, "TabSeparated");
     try {
-      return await this.#call(sql, format, formatParams(options.params));
-    } finally {
       if (settings.length > 0) {
-        await this.#call(
-          `SET ${settings.map(([k]) => `${k} = DEFAULT`).join(", ")}`,
-          "TabSeparated",
-        );
+        await this.#call(`SET ${settingAssignments(settings)}`, "TabSeparated");
+      }
+      try {
+        return await this.#call(sql, format, {
+          ...formatParams(options.params),
+          ...checkedParamNames(options.boundParams),
+        });
+      } finally {
+        if (settings.length > 0) {
+          // Back to the session's own value, which for a few settings is not DEFAULT.
+          const restore = settings.map(([k]): [string, string | number | boolean | null] => [
+            k,
+            SESSION_SETTINGS[k] ?? null,
+          ]);
+          await this.#call(`SET ${settingAssignments(restore)}`, "TabSeparated");
+        }
+      }
+    } finally {
+      if (database !== this.database) {
+        await this.#call(`USE \`${this.database}\``, "TabSeparated");
       }
     }
   }
