@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { buildNpm } from "./scripts/build_npm.ts";
+import { assertExampleWorks } from "./test_support.ts";
 
 const npmDir = new URL("./npm/", import.meta.url);
 const SPECS = ["tests/frameworks.spec.mjs", "tests/core.spec.mjs"];
@@ -73,4 +74,36 @@ Deno.test("Bun suite passes against the npm build", async () => {
   const result = await run(bun, ["test", ...SPECS.map((s) => `./${s}`)]);
   assert.equal(result.code, 0, `bun test failed:\n${result.output}`);
   assert.match(result.output, / 8 pass/);
+});
+
+/** Copies the npm examples inside `sdk/npm` so `@tracehouse/sdk` resolves (self-reference). */
+async function stageExamples(): Promise<URL> {
+  const dir = new URL(".examples/", npmDir);
+  await Deno.mkdir(dir, { recursive: true });
+  for (const name of ["express.mjs", "fastify.mjs", "node_http.mjs", "hono_bun.mjs"]) {
+    await Deno.copyFile(new URL(`./examples/${name}`, import.meta.url), new URL(name, dir));
+  }
+  return dir;
+}
+
+for (
+  const [file, service] of [
+    ["express.mjs", "example-express"],
+    ["fastify.mjs", "example-fastify"],
+    ["node_http.mjs", "example-node-http"],
+  ]
+) {
+  Deno.test(`example on Node: ${file}`, async () => {
+    if (!(await prepare())) return;
+    const dir = await stageExamples();
+    await assertExampleWorks("node", [file], dir, service);
+  });
+}
+
+Deno.test("example on Bun: hono_bun.mjs", async () => {
+  if (!(await prepare())) return;
+  const bun = new URL("node_modules/.bin/bun", npmDir).pathname;
+  if (!(await available(bun))) return;
+  const dir = await stageExamples();
+  await assertExampleWorks(bun, ["hono_bun.mjs"], dir, "example-hono-bun");
 });

@@ -169,3 +169,70 @@ export async function assertServerScenario(
   assert.equal(handled.traceId, TRACE_ID);
   assert.equal(handled.attributes.tenant, "acme", "baggage was extracted");
 }
+
+/**
+ * Runs an example app as a subprocess exporting to a fresh receiver, requests `/users/7`,
+ * stops it with SIGTERM and checks that its `GET /users/:id` span and log arrived.
+ *
+ * @example
+ * ```ts
+ * import { assertExampleWorks } from "./test_support.ts";
+ * console.log(typeof assertExampleWorks);
+ * ```
+ */
+export async function assertExampleWorks(
+  cmd: string,
+  args: string[],
+  cwd: URL,
+  serviceName: string,
+): Promise<void> {
+  const receiver = await startOtlpReceiver();
+  const child = new Deno.Command(cmd, {
+    args,
+    cwd,
+    env: {
+      PORT: "0",
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      NO_COLOR: "1",
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  try {
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!/listening on (\S+)/.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`${args.join(" ")} exited: ${text}\n${await stderr}`);
+      text += value;
+    }
+    reader.releaseLock();
+    child.stdout.cancel().catch(() => {});
+    const url = text.match(/listening on (\S+)/)![1];
+    const res = await fetch(`${url}/users/7`);
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).id, "7");
+  } catch (error) {
+    child.kill();
+    await child.status;
+    await receiver.close();
+    throw error;
+  }
+  child.kill("SIGTERM");
+  const status = await child.status;
+  await stderr;
+  try {
+    assert.equal(status.code, 0, `exit code ${status.code}`);
+    await receiver.waitFor(() =>
+      receiver.spans.some((s) => s.name === "GET /users/:id") &&
+      receiver.logs.some((l) => l.body === "user viewed")
+    );
+    const span = receiver.spans.find((s) => s.name === "GET /users/:id")!;
+    assert.equal(span.resource["service.name"], serviceName);
+    assert.equal(receiver.logs.find((l) => l.body === "user viewed")!.spanId, span.spanId);
+  } finally {
+    await receiver.close();
+  }
+}
