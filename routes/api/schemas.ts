@@ -1,0 +1,133 @@
+/**
+ * Response schemas of the query API, for the OpenAPI document and typed
+ * handlers. Shapes are documented in `docs/api.md`.
+ *
+ * @module
+ */
+import { z } from "@hono/zod-openapi";
+
+const attributes = z.record(z.string(), z.string());
+
+const red = {
+  spanCount: z.number().int(),
+  errorCount: z.number().int(),
+  errorRate: z.number(),
+  p50Ns: z.number().int(),
+  p95Ns: z.number().int(),
+  p99Ns: z.number().int(),
+};
+
+/** `GET /services`. */
+export const ServicesSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  services: z.array(z.object({
+    name: z.string(),
+    ...red,
+    operations: z.number().int(),
+    lastSeen: z.string().nullable(),
+  })),
+  truncated: z.boolean(),
+}).openapi("Services");
+
+/** `GET /services/{service}/operations`. */
+export const OperationsSchema = z.object({
+  service: z.string(),
+  operations: z.array(z.object({ name: z.string(), spanKind: z.string(), ...red })),
+  truncated: z.boolean(),
+}).openapi("Operations");
+
+/** One log record. */
+export const LogSchema = z.object({
+  time: z.string().openapi({ example: "2026-11-25T13:59:58.123456789Z" }),
+  traceId: z.string(),
+  spanId: z.string(),
+  traceFlags: z.number().int(),
+  severityText: z.string(),
+  severityNumber: z.number().int(),
+  service: z.string(),
+  body: z.string(),
+  eventName: z.string(),
+  scope: z.object({ name: z.string(), version: z.string() }),
+  resource: attributes,
+  attributes,
+}).openapi("LogRecord");
+
+/** `GET /logs`. */
+export const LogsSchema = z.object({
+  logs: z.array(LogSchema),
+  nextCursor: z.string().nullable(),
+}).openapi("Logs");
+
+/** `GET /traces`. */
+export const TracesSchema = z.object({
+  traces: z.array(z.object({
+    traceId: z.string(),
+    rootService: z.string(),
+    rootSpan: z.string(),
+    start: z.string(),
+    durationNs: z.number().int(),
+    spanCount: z.number().int(),
+    errorCount: z.number().int(),
+    services: z.array(z.string()),
+  })),
+  nextCursor: z.string().nullable(),
+}).openapi("Traces");
+
+/** `GET /traces/{traceId}`. */
+export const TraceSchema = z.object({
+  traceId: z.string(),
+  start: z.string(),
+  durationNs: z.number().int(),
+  spans: z.array(z.object({
+    spanId: z.string(),
+    parentSpanId: z.string(),
+    traceState: z.string(),
+    name: z.string(),
+    kind: z.string(),
+    service: z.string(),
+    start: z.string(),
+    durationNs: z.number().int(),
+    statusCode: z.string(),
+    statusMessage: z.string(),
+    scope: z.object({ name: z.string(), version: z.string() }),
+    resource: attributes,
+    attributes,
+    events: z.array(z.object({ time: z.string(), name: z.string(), attributes })),
+    links: z.array(
+      z.object({ traceId: z.string(), spanId: z.string(), traceState: z.string(), attributes }),
+    ),
+  })),
+  logs: z.array(LogSchema).optional(),
+  truncated: z.boolean(),
+}).openapi("Trace");
+
+/** `GET /metrics`. */
+export const MetricsSchema = z.object({
+  metrics: z.array(z.object({
+    name: z.string(),
+    type: z.enum(["gauge", "sum", "histogram"]),
+    unit: z.string(),
+    description: z.string(),
+    services: z.array(z.string()),
+  })),
+  truncated: z.boolean(),
+}).openapi("Metrics");
+
+/** `GET /metrics/query`. */
+export const MetricSeriesSchema = z.object({
+  name: z.string(),
+  type: z.enum(["gauge", "sum", "histogram"]).nullable(),
+  unit: z.string(),
+  agg: z.string(),
+  step: z.number().int(),
+  source: z.enum(["rollup", "raw"]),
+  from: z.string(),
+  to: z.string(),
+  series: z.array(z.object({ labels: z.record(z.string(), z.string()) })),
+  data: z.array(z.array(z.number().nullable())).openapi({
+    description: "uPlot columns: data[0] bucket starts (epoch s), data[i+1] values of series[i]",
+    example: [[1764079200, 1764079260], [12.5, null]],
+  }),
+  truncated: z.boolean(),
+}).openapi("MetricSeries");

@@ -1,0 +1,355 @@
+/**
+ * Trace queries over `otel_traces`: trace summaries (newest first, keyset
+ * paginated on `(trace start, trace id)`) and one trace by id.
+ *
+ * A trace lookup first reads `otel_traces_trace_id_ts` (a few rows keyed by
+ * trace id) to learn the trace's time slice, then reads spans with
+ * `PREWHERE TraceId = …` inside that slice only: partition pruning and the
+ * trace-id bloom filter leave a handful of granules to read.
+ *
+ * @module
+ */
+import { decodeCursor, encodeCursor, fingerprint } from "./cursor.ts";
+import { InvalidParamError } from "./invalid_param.ts";
+import { checkTraceId, listLogs, type LogRecord } from "./logs.ts";
+import {
+  attributeConditions,
+  checkValue,
+  type QueryOptions,
+  timeParam,
+  zipNested,
+} from "./query_common.ts";
+import { and, param, render, type Sql, sql } from "./sql_template.ts";
+import type { Store } from "./store.ts";
+import { type TimeRange, toRfc3339 } from "./time_range.ts";
+
+/** `status` filter values and the `StatusCode` strings the exporter writes. */
+export const STATUS_CODES: Readonly<Record<string, string>> = {
+  ok: "STATUS_CODE_OK",
+  error: "STATUS_CODE_ERROR",
+  unset: "STATUS_CODE_UNSET",
+};
+
+/** Filters of {@linkcode listTraces}: a trace matches when one span matches all of them. */
+export interface TraceFilter {
+  range: TimeRange;
+  services?: string[];
+  spanName?: string;
+  status?: "ok" | "error" | "unset";
+  /** Span duration bounds, nanoseconds. */
+  minDurationNs?: bigint;
+  maxDurationNs?: bigint;
+  attributes?: Record<string, string>;
+}
+
+/** One row of the trace list. */
+export interface TraceSummary {
+  traceId: string;
+  rootService: string;
+  rootSpan: string;
+  start: string;
+  durationNs: number;
+  spanCount: number;
+  errorCount: number;
+  services: string[];
+}
+
+/** A page of trace summaries. */
+export interface TraceList {
+  traces: TraceSummary[];
+  nextCursor: string | null;
+}
+
+/** One span with everything the trace view shows. */
+export interface Span {
+  spanId: string;
+  parentSpanId: string;
+  traceState: string;
+  name: string;
+  kind: string;
+  service: string;
+  start: string;
+  durationNs: number;
+  statusCode: string;
+  statusMessage: string;
+  scope: { name: string; version: string };
+  resource: Record<string, string>;
+  attributes: Record<string, string>;
+  events: { time: string; name: string; attributes: Record<string, string> }[];
+  links: {
+    traceId: string;
+    spanId: string;
+    traceState: string;
+    attributes: Record<string, string>;
+  }[];
+}
+
+/** A whole trace. */
+export interface Trace {
+  traceId: string;
+  start: string;
+  durationNs: number;
+  spans: Span[];
+  logs?: LogRecord[];
+  truncated: boolean;
+}
+
+interface SummaryRow {
+  traceId: string;
+  t: string;
+  durationNs: string;
+  spanCount: string;
+  errorCount: string;
+  services: string[];
+  rootService: string;
+  rootSpan: string;
+}
+
+function spanConditions(filter: TraceFilter): Sql[] {
+  const conditions: Sql[] = [];
+  if (filter.services?.length) {
+    filter.services.forEach((s) => checkValue(s, "service"));
+    conditions.push(sql`ServiceName IN ${param("Array(String)", filter.services)}`);
+  }
+  if (filter.spanName !== undefined) {
+    conditions.push(sql`SpanName = ${param("String", checkValue(filter.spanName, "spanName"))}`);
+  }
+  if (filter.status !== undefined) {
+    const code = STATUS_CODES[filter.status];
+    if (!code) throw new InvalidParamError("status", "expected ok, error or unset");
+    conditions.push(sql`StatusCode = ${param("String", code)}`);
+  }
+  if (filter.minDurationNs !== undefined) {
+    conditions.push(sql`Duration >= ${param("UInt64", filter.minDurationNs)}`);
+  }
+  if (filter.maxDurationNs !== undefined) {
+    conditions.push(sql`Duration <= ${param("UInt64", filter.maxDurationNs)}`);
+  }
+  conditions.push(
+    ...attributeConditions(filter.attributes, [sql`SpanAttributes`, sql`ResourceAttributes`]),
+  );
+  return conditions;
+}
+
+function scopeOf(filter: TraceFilter): string {
+  const { range: _range, ...rest } = filter;
+  return fingerprint({ traces: rest });
+}
+
+/** Builds the SQL of one page of trace summaries; exported for snapshot tests and `EXPLAIN`. */
+export function tracesQuery(filter: TraceFilter, page: { limit: number; cursor?: string }): Sql {
+  const inRange = sql`Timestamp >= ${timeParam(filter.range.fromNs)} AND Timestamp <= ${
+    timeParam(filter.range.toNs)
+  }`;
+  const conditions = spanConditions(filter);
+  const matching = conditions.length === 0
+    ? sql`1`
+    : sql`TraceId IN (SELECT TraceId FROM otel_traces PREWHERE ${inRange} WHERE ${
+      and(conditions)
+    })`;
+  let having = sql`1`;
+  if (page.cursor) {
+    const key = decodeCursor(page.cursor, scopeOf(filter));
+    if (!/^[0-9a-f]{32}$/.test(key.tie)) throw new InvalidParamError("cursor", "malformed cursor");
+    having = sql`(min(Timestamp), TraceId) < (${timeParam(key.timeNs)}, ${
+      param("String", key.tie)
+    })`;
+  }
+  return sql`SELECT TraceId AS traceId,
+  toString(toUnixTimestamp64Nano(min(Timestamp))) AS t,
+  max(toUnixTimestamp64Nano(Timestamp) + toInt64(Duration)) - min(toUnixTimestamp64Nano(Timestamp)) AS durationNs,
+  count() AS spanCount,
+  countIf(StatusCode = 'STATUS_CODE_ERROR') AS errorCount,
+  arraySort(groupUniqArray(ServiceName)) AS services,
+  anyIf(ServiceName, ParentSpanId = '') AS rootService,
+  anyIf(SpanName, ParentSpanId = '') AS rootSpan
+FROM otel_traces
+PREWHERE ${inRange}
+WHERE ${matching}
+GROUP BY TraceId
+HAVING ${having}
+ORDER BY min(Timestamp) DESC, TraceId DESC
+LIMIT ${param("UInt32", page.limit + 1)}`;
+}
+
+/**
+ * Lists trace summaries, newest first by trace start.
+ *
+ * @example
+ * ```ts ignore
+ * import { listTraces } from "./traces.ts";
+ * const { traces, nextCursor } = await listTraces(store, { range, status: "error" }, { limit: 20 });
+ * ```
+ */
+export async function listTraces(
+  store: Store,
+  filter: TraceFilter,
+  page: { limit: number; cursor?: string },
+  options: QueryOptions = {},
+): Promise<TraceList> {
+  const { query, params } = render(tracesQuery(filter, page));
+  const rows = await store.query<SummaryRow>(query, { params, ...options });
+  const more = rows.length > page.limit;
+  const kept = more ? rows.slice(0, page.limit) : rows;
+  const last = kept.at(-1);
+  return {
+    traces: kept.map((row) => ({
+      traceId: row.traceId,
+      rootService: row.rootService,
+      rootSpan: row.rootSpan,
+      start: toRfc3339(row.t),
+      durationNs: Number(row.durationNs),
+      spanCount: Number(row.spanCount),
+      errorCount: Number(row.errorCount),
+      services: row.services,
+    })),
+    nextCursor: more && last
+      ? encodeCursor({ timeNs: BigInt(last.t), tie: last.traceId }, scopeOf(filter))
+      : null,
+  };
+}
+
+interface SliceRow {
+  n: string;
+  s: string;
+  e: string;
+}
+
+interface SpanRow {
+  t: string;
+  SpanId: string;
+  ParentSpanId: string;
+  TraceState: string;
+  SpanName: string;
+  SpanKind: string;
+  ServiceName: string;
+  Duration: string;
+  StatusCode: string;
+  StatusMessage: string;
+  ScopeName: string;
+  ScopeVersion: string;
+  ResourceAttributes: Record<string, string>;
+  SpanAttributes: Record<string, string>;
+  eventTimes: string[];
+  "Events.Name": string[];
+  "Events.Attributes": Record<string, string>[];
+  "Links.TraceId": string[];
+  "Links.SpanId": string[];
+  "Links.TraceState": string[];
+  "Links.Attributes": Record<string, string>[];
+}
+
+/** The lookup of a trace's time slice in `otel_traces_trace_id_ts`. */
+export function traceSliceQuery(traceId: string): Sql {
+  return sql`SELECT count() AS n, toString(toUnixTimestamp(min(Start))) AS s,
+  toString(toUnixTimestamp(max(End))) AS e
+FROM otel_traces_trace_id_ts
+WHERE TraceId = ${param("String", traceId)}`;
+}
+
+/** The spans of a trace inside its time slice (seconds, inclusive). */
+export function traceSpansQuery(traceId: string, fromS: bigint, toS: bigint, limit: number): Sql {
+  return sql`SELECT toString(toUnixTimestamp64Nano(Timestamp)) AS t, SpanId, ParentSpanId, TraceState,
+  SpanName, SpanKind, ServiceName, Duration, StatusCode, StatusMessage, ScopeName, ScopeVersion,
+  ResourceAttributes, SpanAttributes,
+  arrayMap(x -> toString(toUnixTimestamp64Nano(x)), Events.Timestamp) AS eventTimes,
+  Events.Name, Events.Attributes, Links.TraceId, Links.SpanId, Links.TraceState, Links.Attributes
+FROM otel_traces
+PREWHERE TraceId = ${param("String", traceId)}
+WHERE Timestamp >= ${timeParam(fromS * 1_000_000_000n)} AND Timestamp < ${
+    timeParam((toS + 1n) * 1_000_000_000n)
+  }
+ORDER BY Timestamp, SpanId
+LIMIT ${param("UInt32", limit + 1)}`;
+}
+
+/** Options of {@linkcode getTrace}. */
+export interface GetTraceOptions extends QueryOptions {
+  /** Also fetch the trace's logs. */
+  logs?: boolean;
+  /** Most spans (and logs) returned; more sets `truncated`. Default 10,000. */
+  maxSpans?: number;
+}
+
+/**
+ * One trace with all its spans ordered by start time, or `null` when unknown.
+ *
+ * @example
+ * ```ts ignore
+ * import { getTrace } from "./traces.ts";
+ * const trace = await getTrace(store, "5b8efff798038103d269b633813fc60c", { logs: true });
+ * ```
+ */
+export async function getTrace(
+  store: Store,
+  traceId: string,
+  options: GetTraceOptions = {},
+): Promise<Trace | null> {
+  const id = checkTraceId(traceId);
+  const maxSpans = options.maxSpans ?? 10_000;
+  const call = { settings: options.settings, signal: options.signal };
+  const slice = render(traceSliceQuery(id));
+  const [found] = await store.query<SliceRow>(slice.query, { params: slice.params, ...call });
+  if (!found || Number(found.n) === 0) return null;
+  const spansSql = render(traceSpansQuery(id, BigInt(found.s), BigInt(found.e), maxSpans));
+  const rows = await store.query<SpanRow>(spansSql.query, { params: spansSql.params, ...call });
+  if (rows.length === 0) return null;
+  const truncated = rows.length > maxSpans;
+  const spans = (truncated ? rows.slice(0, maxSpans) : rows).map(toSpan);
+  let startNs = BigInt(rows[0].t);
+  let endNs = startNs;
+  for (const row of rows) {
+    const t = BigInt(row.t);
+    if (t < startNs) startNs = t;
+    const end = t + BigInt(row.Duration);
+    if (end > endNs) endNs = end;
+  }
+  const trace: Trace = {
+    traceId: id,
+    start: toRfc3339(startNs),
+    durationNs: Number(endNs - startNs),
+    spans,
+    truncated,
+  };
+  if (options.logs) {
+    const range = { fromNs: startNs - 60_000_000_000n, toNs: endNs + 60_000_000_000n };
+    const logs = await listLogs(
+      store,
+      { range, traceId: id },
+      { limit: maxSpans, order: "asc" },
+      call,
+    );
+    trace.logs = logs.logs;
+    if (logs.nextCursor) trace.truncated = true;
+  }
+  return trace;
+}
+
+function toSpan(row: SpanRow): Span {
+  return {
+    spanId: row.SpanId,
+    parentSpanId: row.ParentSpanId,
+    traceState: row.TraceState,
+    name: row.SpanName,
+    kind: row.SpanKind,
+    service: row.ServiceName,
+    start: toRfc3339(row.t),
+    durationNs: Number(row.Duration),
+    statusCode: row.StatusCode,
+    statusMessage: row.StatusMessage,
+    scope: { name: row.ScopeName, version: row.ScopeVersion },
+    resource: row.ResourceAttributes,
+    attributes: row.SpanAttributes,
+    events: zipNested(row.eventTimes.length, (i) => ({
+      time: toRfc3339(row.eventTimes[i]),
+      name: row["Events.Name"][i],
+      attributes: row["Events.Attributes"][i],
+    })),
+    links: zipNested(row["Links.TraceId"].length, (i) => ({
+      traceId: row["Links.TraceId"][i],
+      spanId: row["Links.SpanId"][i],
+      traceState: row["Links.TraceState"][i],
+      attributes: row["Links.Attributes"][i],
+    })),
+  };
+}
