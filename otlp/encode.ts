@@ -20,7 +20,7 @@ import {
 const encoder = new TextEncoder();
 
 class Writer {
-  bytes = new Uint8Array(1024);
+  bytes: Uint8Array<ArrayBuffer> = new Uint8Array(1024);
   view = new DataView(this.bytes.buffer);
   length = 0;
 
@@ -107,7 +107,7 @@ class Writer {
     this.raw(field, inner.result());
   }
 
-  result(): Uint8Array {
+  result(): Uint8Array<ArrayBuffer> {
     return this.bytes.slice(0, this.length);
   }
 }
@@ -146,7 +146,10 @@ function scope(w: Writer, s: Scope): void {
   w.uint(4, s.droppedAttributesCount);
 }
 
-function request<T>(groups: ResourceGroup<T>[], item: (w: Writer, x: T) => void): Uint8Array {
+function request<T>(
+  groups: ResourceGroup<T>[],
+  item: (w: Writer, x: T) => void,
+): Uint8Array<ArrayBuffer> {
   const w = new Writer();
   for (const group of groups) {
     w.message(1, (rg) => {
@@ -206,7 +209,7 @@ function span(w: Writer, s: Span): void {
  * console.assert(encodeTraces([]).length === 0);
  * ```
  */
-export function encodeTraces(groups: ResourceGroup<Span>[]): Uint8Array {
+export function encodeTraces(groups: ResourceGroup<Span>[]): Uint8Array<ArrayBuffer> {
   return request(groups, span);
 }
 
@@ -224,7 +227,7 @@ function logRecord(w: Writer, l: LogRecord): void {
 }
 
 /** Encodes an `ExportLogsServiceRequest`. */
-export function encodeLogs(groups: ResourceGroup<LogRecord>[]): Uint8Array {
+export function encodeLogs(groups: ResourceGroup<LogRecord>[]): Uint8Array<ArrayBuffer> {
   return request(groups, logRecord);
 }
 
@@ -364,6 +367,6 @@ function metric(w: Writer, m: Metric): void {
 }
 
 /** Encodes an `ExportMetricsServiceRequest`. */
-export function encodeMetrics(groups: ResourceGroup<Metric>[]): Uint8Array {
+export function encodeMetrics(groups: ResourceGroup<Metric>[]): Uint8Array<ArrayBuffer> {
   return request(groups, metric);
 }

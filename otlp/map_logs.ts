@@ -1,37 +1,15 @@
 /**
  * Maps decoded log records to `otel_logs` rows exactly as the contrib `clickhouseexporter`
  * (`exporter_logs.go`, v0.161.0, with the `EventName` column) appends them, plus
- * `error.fingerprint` on error-level records.
+ * `error.fingerprint` on error-level records. Row keys are the column names of `LOGS_COLUMNS` in
+ * `sql/schema.ts`.
  *
  * @module
  */
-import type { ColumnSpec } from "../sql/store.ts";
 import { errorFingerprint, isErrorLog, logErrorInput } from "./error_fingerprint.ts";
 import type { KeyValue, LogRecord, LogsRequest } from "./model.ts";
 import { FINGERPRINT_KEY, type Mapped, serviceName } from "./map_traces.ts";
 import { asString, attributeMap, attributeRecord, idOrEmpty, lookup, validId } from "./values.ts";
-
-const MAP = "Map(LowCardinality(String), String)";
-
-/** The columns the exporter's `logs_insert.sql` lists (with `EventName`), with their types. */
-export const LOGS_COLUMNS: readonly ColumnSpec[] = [
-  { name: "Timestamp", type: "DateTime64(9)" },
-  { name: "TraceId", type: "String" },
-  { name: "SpanId", type: "String" },
-  { name: "TraceFlags", type: "UInt8" },
-  { name: "SeverityText", type: "LowCardinality(String)" },
-  { name: "SeverityNumber", type: "UInt8" },
-  { name: "ServiceName", type: "LowCardinality(String)" },
-  { name: "Body", type: "String" },
-  { name: "ResourceSchemaUrl", type: "LowCardinality(String)" },
-  { name: "ResourceAttributes", type: MAP },
-  { name: "ScopeSchemaUrl", type: "LowCardinality(String)" },
-  { name: "ScopeName", type: "String" },
-  { name: "ScopeVersion", type: "LowCardinality(String)" },
-  { name: "ScopeAttributes", type: MAP },
-  { name: "LogAttributes", type: MAP },
-  { name: "EventName", type: "String" },
-];
 
 function logAttributes(log: LogRecord): KeyValue[] {
   const candidate = { severityNumber: log.severityNumber, severityText: log.severityText };

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { encodeLogs } from "./encode.ts";
 import { decodeLogsJson } from "./json.ts";
-import { LOGS_COLUMNS, mapLogs } from "./map_logs.ts";
+import { LOGS_COLUMNS } from "../sql/schema.ts";
+import { mapLogs } from "./map_logs.ts";
 import { decodeLogsProto } from "./protobuf.ts";
 
 const request = {

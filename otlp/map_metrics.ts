@@ -1,10 +1,10 @@
 /**
  * Maps decoded metrics to the five `otel_metrics_*` tables exactly as the contrib
- * `clickhouseexporter` (`internal/metrics/*.go`, v0.161.0) appends them.
+ * `clickhouseexporter` (`internal/metrics/*.go`, v0.161.0) appends them. Row keys are the column
+ * names of `TABLE_COLUMNS["otel_metrics_<kind>"]` in `sql/schema.ts`.
  *
  * @module
  */
-import type { ColumnSpec } from "../sql/store.ts";
 import type {
   BasePoint,
   Exemplar,
@@ -20,8 +20,6 @@ import type {
 import { serviceName } from "./map_traces.ts";
 import { attributeMap, dateTimeSeconds, idOrZeros, type MapEntries, validId } from "./values.ts";
 
-const MAP = "Map(LowCardinality(String), String)";
-
 /** The metric kinds, each with its own table `otel_metrics_<kind>`. */
 export const METRIC_KINDS = [
   "gauge",
@@ -32,82 +30,6 @@ export const METRIC_KINDS = [
 ] as const;
 /** One metric kind. */
 export type MetricKind = typeof METRIC_KINDS[number];
-
-const COMMON: ColumnSpec[] = [
-  { name: "ResourceAttributes", type: MAP },
-  { name: "ResourceSchemaUrl", type: "String" },
-  { name: "ScopeName", type: "String" },
-  { name: "ScopeVersion", type: "String" },
-  { name: "ScopeAttributes", type: MAP },
-  { name: "ScopeDroppedAttrCount", type: "UInt32" },
-  { name: "ScopeSchemaUrl", type: "String" },
-  { name: "ServiceName", type: "LowCardinality(String)" },
-  { name: "MetricName", type: "LowCardinality(String)" },
-  { name: "MetricDescription", type: "String" },
-  { name: "MetricUnit", type: "String" },
-  { name: "Attributes", type: MAP },
-  { name: "StartTimeUnix", type: "DateTime" },
-  { name: "TimeUnix", type: "DateTime" },
-];
-
-const EXEMPLARS: ColumnSpec[] = [
-  { name: "Exemplars.FilteredAttributes", type: `Array(${MAP})` },
-  { name: "Exemplars.TimeUnix", type: "Array(DateTime)" },
-  { name: "Exemplars.Value", type: "Array(Float64)" },
-  { name: "Exemplars.SpanId", type: "Array(String)" },
-  { name: "Exemplars.TraceId", type: "Array(String)" },
-];
-
-const col = (name: string, type: string): ColumnSpec => ({ name, type });
-
-/** The columns of each exporter insert statement (`metrics_*_insert.sql`), with their types. */
-export const METRICS_COLUMNS: Readonly<Record<MetricKind, readonly ColumnSpec[]>> = {
-  gauge: [...COMMON, col("Value", "Float64"), col("Flags", "UInt32"), ...EXEMPLARS],
-  sum: [
-    ...COMMON,
-    col("Value", "Float64"),
-    col("Flags", "UInt32"),
-    ...EXEMPLARS,
-    col("AggregationTemporality", "Int32"),
-    col("IsMonotonic", "Bool"),
-  ],
-  histogram: [
-    ...COMMON,
-    col("Count", "UInt64"),
-    col("Sum", "Float64"),
-    col("BucketCounts", "Array(UInt64)"),
-    col("ExplicitBounds", "Array(Float64)"),
-    ...EXEMPLARS,
-    col("Flags", "UInt32"),
-    col("Min", "Float64"),
-    col("Max", "Float64"),
-    col("AggregationTemporality", "Int32"),
-  ],
-  exponential_histogram: [
-    ...COMMON,
-    col("Count", "UInt64"),
-    col("Sum", "Float64"),
-    col("Scale", "Int32"),
-    col("ZeroCount", "UInt64"),
-    col("PositiveOffset", "Int32"),
-    col("PositiveBucketCounts", "Array(UInt64)"),
-    col("NegativeOffset", "Int32"),
-    col("NegativeBucketCounts", "Array(UInt64)"),
-    ...EXEMPLARS,
-    col("Flags", "UInt32"),
-    col("Min", "Float64"),
-    col("Max", "Float64"),
-    col("AggregationTemporality", "Int32"),
-  ],
-  summary: [
-    ...COMMON,
-    col("Count", "UInt64"),
-    col("Sum", "Float64"),
-    col("ValueAtQuantiles.Quantile", "Array(Float64)"),
-    col("ValueAtQuantiles.Value", "Array(Float64)"),
-    col("Flags", "UInt32"),
-  ],
-};
 
 /** Metric rows per table and what was rejected. */
 export interface MappedMetrics {

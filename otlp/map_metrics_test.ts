@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { encodeMetrics } from "./encode.ts";
 import { decodeMetricsJson } from "./json.ts";
-import { mapMetrics, METRICS_COLUMNS } from "./map_metrics.ts";
+import { TABLE_COLUMNS } from "../sql/schema.ts";
+import { mapMetrics } from "./map_metrics.ts";
 import { decodeMetricsProto } from "./protobuf.ts";
 
 const T0 = "1700000000500000000";
@@ -114,7 +115,7 @@ Deno.test("metrics map to the five otel_metrics_* tables as the exporter writes 
     assert.equal(rows[kind].length, 1, kind);
     assert.deepEqual(
       Object.keys(rows[kind][0]).sort(),
-      METRICS_COLUMNS[kind].map((c) => c.name).sort(),
+      TABLE_COLUMNS[`otel_metrics_${kind}`].map((c) => c.name).sort(),
       kind,
     );
   }

@@ -1,10 +1,10 @@
 /**
  * Maps decoded spans to `otel_traces` rows exactly as the contrib `clickhouseexporter`
  * (`exporter_traces.go`, v0.161.0) appends them, plus `error.fingerprint` on error spans.
+ * Row keys are the column names of `TRACES_COLUMNS` in `sql/schema.ts`.
  *
  * @module
  */
-import type { ColumnSpec } from "../sql/store.ts";
 import { errorFingerprint, spanErrorInput } from "./error_fingerprint.ts";
 import type { KeyValue, Span, TracesRequest } from "./model.ts";
 import {
@@ -16,34 +16,6 @@ import {
   type MapEntries,
   validId,
 } from "./values.ts";
-
-const MAP = "Map(LowCardinality(String), String)";
-
-/** The columns the exporter's `traces_insert.sql` lists, with their table types. */
-export const TRACES_COLUMNS: readonly ColumnSpec[] = [
-  { name: "Timestamp", type: "DateTime64(9)" },
-  { name: "TraceId", type: "String" },
-  { name: "SpanId", type: "String" },
-  { name: "ParentSpanId", type: "String" },
-  { name: "TraceState", type: "String" },
-  { name: "SpanName", type: "LowCardinality(String)" },
-  { name: "SpanKind", type: "LowCardinality(String)" },
-  { name: "ServiceName", type: "LowCardinality(String)" },
-  { name: "ResourceAttributes", type: MAP },
-  { name: "ScopeName", type: "String" },
-  { name: "ScopeVersion", type: "String" },
-  { name: "SpanAttributes", type: MAP },
-  { name: "Duration", type: "UInt64" },
-  { name: "StatusCode", type: "LowCardinality(String)" },
-  { name: "StatusMessage", type: "String" },
-  { name: "Events.Timestamp", type: "Array(DateTime64(9))" },
-  { name: "Events.Name", type: "Array(LowCardinality(String))" },
-  { name: "Events.Attributes", type: `Array(${MAP})` },
-  { name: "Links.TraceId", type: "Array(String)" },
-  { name: "Links.SpanId", type: "Array(String)" },
-  { name: "Links.TraceState", type: "Array(String)" },
-  { name: "Links.Attributes", type: `Array(${MAP})` },
-];
 
 /** `ptrace.SpanKind.String()`. */
 export const SPAN_KINDS = ["Unspecified", "Internal", "Server", "Client", "Producer", "Consumer"];

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { encodeTraces } from "./encode.ts";
 import { decodeTracesJson } from "./json.ts";
-import { mapTraces, TRACES_COLUMNS } from "./map_traces.ts";
+import { TRACES_COLUMNS } from "../sql/schema.ts";
+import { mapTraces } from "./map_traces.ts";
 import { decodeTracesProto } from "./protobuf.ts";
 
 const TRACE = "5B8EFFF798038103D269B633813FC60C";

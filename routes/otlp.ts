@@ -1,0 +1,365 @@
+/**
+ * The OTLP/HTTP receiver: `POST /v1/traces`, `/v1/logs`, `/v1/metrics` in protobuf or JSON,
+ * optionally gzip-compressed, answered in the request's encoding with OTLP partial success;
+ * CORS for browser senders; an optional bearer token; `GET /metrics` with self-telemetry.
+ *
+ * A request is acknowledged (200) only after the batch holding its rows is committed. When the
+ * batching queue is full the answer is 429 with `Retry-After`; when an insert fails, 503 with
+ * `Retry-After` — both retryable per the OTLP specification.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { cors } from "hono/cors";
+import { TABLE_COLUMNS } from "../sql/schema.ts";
+import type { Store } from "../sql/store.ts";
+import { type BatchOptions, IngestBatcher, QueueFullError } from "../otlp/batcher.ts";
+import { decodeLogsJson, decodeMetricsJson, decodeTracesJson } from "../otlp/json.ts";
+import { mapLogs } from "../otlp/map_logs.ts";
+import { mapMetrics, METRIC_KINDS } from "../otlp/map_metrics.ts";
+import { mapTraces } from "../otlp/map_traces.ts";
+import type { LogsRequest, MetricsRequest, TracesRequest } from "../otlp/model.ts";
+import {
+  decodeLogsProto,
+  decodeMetricsProto,
+  decodeTracesProto,
+  encodeExportResponse,
+  encodeStatus,
+} from "../otlp/protobuf.ts";
+import { IngestTelemetry } from "../otlp/telemetry.ts";
+
+/** Options of {@linkcode createOtlpApp}. */
+export interface OtlpOptions {
+  /** Bearer token required in `Authorization` on `/v1/*`; `null`/absent: no check. */
+  ingestToken?: string | null;
+  /** Largest request body accepted, as sent (compressed), in bytes. Default 16 MiB. */
+  maxBodyBytes?: number;
+  /** Largest body after gzip decompression, in bytes. Default 64 MiB. */
+  maxDecompressedBytes?: number;
+  /** Origins allowed by CORS: `"*"` or a list. Default `"*"`. */
+  corsOrigins?: "*" | string[];
+  /** `Retry-After` seconds on 429/503. Default 1. */
+  retryAfterSeconds?: number;
+  /** Batching limits (see `otlp/batcher.ts`). */
+  batch?: BatchOptions;
+}
+
+/** The defaults of {@linkcode OtlpOptions}. */
+export const OTLP_DEFAULTS = {
+  maxBodyBytes: 16 * 1024 * 1024,
+  maxDecompressedBytes: 64 * 1024 * 1024,
+  corsOrigins: "*" as "*" | string[],
+  retryAfterSeconds: 1,
+};
+
+/** The receiver: its Hono app, its batcher and counters, and `close()` to flush on shutdown. */
+export interface OtlpApp {
+  /** Serve it with `Deno.serve({ port }, otlp.app.fetch)`. */
+  readonly app: Hono;
+  readonly batcher: IngestBatcher;
+  readonly telemetry: IngestTelemetry;
+  /** Refuses new data and waits until everything queued is committed. */
+  close(): Promise<void>;
+}
+
+type Encoding = "protobuf" | "json";
+
+/** An OTLP failure answered with a `google.rpc.Status` body in the request's encoding. */
+class OtlpError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 405 | 413 | 415 | 429 | 500 | 503,
+    message: string,
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** gRPC codes of the Status body, per HTTP status (OTLP/HTTP uses google.rpc.Status). */
+const GRPC_CODES = { 400: 3, 401: 16, 405: 12, 413: 3, 415: 3, 429: 8, 500: 13, 503: 14 } as const;
+
+function requestEncoding(contentType: string | undefined): Encoding | undefined {
+  const type = (contentType ?? "").split(";")[0].trim().toLowerCase();
+  if (type === "application/x-protobuf" || type === "application/protobuf") return "protobuf";
+  if (type === "application/json") return "json";
+  return undefined;
+}
+
+async function readLimited(
+  stream: ReadableStream<Uint8Array> | null,
+  limit: number,
+  what: string,
+): Promise<Uint8Array> {
+  if (!stream) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = stream.getReader();
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > limit) {
+        await reader.cancel().catch(() => {});
+        throw new OtlpError(413, `${what} exceeds the limit of ${limit} bytes`);
+      }
+      chunks.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  if (chunks.length === 1) return chunks[0];
+  const body = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    body.set(c, at);
+    at += c.length;
+  }
+  return body;
+}
+
+async function readBody(c: Context, options: typeof OTLP_DEFAULTS): Promise<Uint8Array> {
+  const length = Number(c.req.header("content-length") ?? NaN);
+  if (length > options.maxBodyBytes) {
+    throw new OtlpError(413, `Request body exceeds the limit of ${options.maxBodyBytes} bytes`);
+  }
+  const encoding = (c.req.header("content-encoding") ?? "identity").trim().toLowerCase();
+  if (encoding !== "gzip" && encoding !== "identity" && encoding !== "") {
+    throw new OtlpError(415, `Unsupported Content-Encoding "${encoding}": use gzip or none`);
+  }
+  const raw = await readLimited(c.req.raw.body, options.maxBodyBytes, "Request body");
+  if (encoding !== "gzip") return raw;
+  const inflated = new Blob([raw as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
+    new DecompressionStream("gzip"),
+  );
+  try {
+    return await readLimited(inflated, options.maxDecompressedBytes, "Decompressed body");
+  } catch (error) {
+    if (error instanceof OtlpError) throw error;
+    throw new OtlpError(400, `Cannot decompress gzip body: ${(error as Error).message}`);
+  }
+}
+
+const textDecoder = new TextDecoder("utf-8", { fatal: true });
+
+function decodeWith<T>(
+  body: Uint8Array,
+  encoding: Encoding,
+  proto: (b: Uint8Array) => T,
+  json: (t: string) => T,
+): T {
+  try {
+    return encoding === "protobuf" ? proto(body) : json(textDecoder.decode(body));
+  } catch (error) {
+    if (error instanceof SyntaxError || error instanceof TypeError || error instanceof RangeError) {
+      const message = error.message.startsWith("Cannot decode")
+        ? error.message
+        : `Cannot decode OTLP ${encoding === "json" ? "JSON" : "protobuf"}: ${error.message}`;
+      throw new OtlpError(400, message);
+    }
+    throw error;
+  }
+}
+
+/** One signal: how to decode, map and where the rows go. */
+interface Parts {
+  parts: { table: string; rows: Record<string, unknown>[] }[];
+  rejected: number;
+  errors: string[];
+}
+
+const SIGNALS = {
+  traces: (body: Uint8Array, encoding: Encoding): Parts => {
+    const req: TracesRequest = decodeWith(body, encoding, decodeTracesProto, decodeTracesJson);
+    const m = mapTraces(req);
+    return {
+      parts: [{ table: "otel_traces", rows: m.rows }],
+      rejected: m.rejected,
+      errors: m.errors,
+    };
+  },
+  logs: (body: Uint8Array, encoding: Encoding): Parts => {
+    const req: LogsRequest = decodeWith(body, encoding, decodeLogsProto, decodeLogsJson);
+    const m = mapLogs(req);
+    return {
+      parts: [{ table: "otel_logs", rows: m.rows }],
+      rejected: m.rejected,
+      errors: m.errors,
+    };
+  },
+  metrics: (body: Uint8Array, encoding: Encoding): Parts => {
+    const req: MetricsRequest = decodeWith(body, encoding, decodeMetricsProto, decodeMetricsJson);
+    const m = mapMetrics(req);
+    return {
+      parts: METRIC_KINDS.map((kind) => ({ table: `otel_metrics_${kind}`, rows: m.rows[kind] })),
+      rejected: m.rejected,
+      errors: m.errors,
+    };
+  },
+};
+
+/** The JSON name of the rejected count in each signal's partial success. */
+const REJECTED_FIELD = {
+  traces: "rejectedSpans",
+  logs: "rejectedLogRecords",
+  metrics: "rejectedDataPoints",
+};
+
+function respond(
+  encoding: Encoding,
+  status: number,
+  body: Uint8Array | string,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(body as BodyInit, {
+    status,
+    headers: {
+      "content-type": encoding === "json" ? "application/json" : "application/x-protobuf",
+      ...headers,
+    },
+  });
+}
+
+function errorResponse(error: OtlpError, encoding: Encoding): Response {
+  const code = GRPC_CODES[error.status];
+  const body = encoding === "json"
+    ? JSON.stringify({ code, message: error.message })
+    : encodeStatus(code, error.message);
+  const headers: Record<string, string> = {};
+  if (error.retryAfter !== undefined) headers["retry-after"] = String(error.retryAfter);
+  if (error.status === 405) headers["allow"] = "POST, OPTIONS";
+  if (error.status === 401) headers["www-authenticate"] = "Bearer";
+  return respond(encoding, error.status, body, headers);
+}
+
+function safeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+/**
+ * Builds the OTLP/HTTP receiver over `store` (tables created by `sql/migrate.ts`).
+ *
+ * @example
+ * ```ts ignore
+ * import { createOtlpApp } from "./otlp.ts";
+ * const otlp = createOtlpApp(store, { ingestToken: Deno.env.get("TRACEHOUSE_INGEST_TOKEN") });
+ * const server = Deno.serve({ port: 4318 }, otlp.app.fetch);
+ * // on shutdown:
+ * await server.shutdown();
+ * await otlp.close();
+ * ```
+ */
+export function createOtlpApp(store: Store, options: OtlpOptions = {}): OtlpApp {
+  const opts = {
+    maxBodyBytes: options.maxBodyBytes ?? OTLP_DEFAULTS.maxBodyBytes,
+    maxDecompressedBytes: options.maxDecompressedBytes ?? OTLP_DEFAULTS.maxDecompressedBytes,
+    corsOrigins: options.corsOrigins ?? OTLP_DEFAULTS.corsOrigins,
+    retryAfterSeconds: options.retryAfterSeconds ?? OTLP_DEFAULTS.retryAfterSeconds,
+  };
+  const token = options.ingestToken || null;
+  const batcher = new IngestBatcher(store, options.batch);
+  const telemetry = new IngestTelemetry();
+  batcher.onBatch((report) => telemetry.batch(report));
+
+  const app = new Hono();
+  app.use(
+    "/v1/*",
+    cors({
+      origin: opts.corsOrigins,
+      allowMethods: ["POST", "OPTIONS"],
+      allowHeaders: ["Content-Type", "Content-Encoding", "Authorization"],
+      maxAge: 86400,
+    }),
+  );
+
+  app.get("/metrics", (c) =>
+    c.text(telemetry.render(() => batcher.queuedRows), 200, {
+      "content-type": "text/plain; version=0.0.4; charset=utf-8",
+    }));
+
+  for (const signal of ["traces", "logs", "metrics"] as const) {
+    const path = `/v1/${signal}`;
+    app.post(path, async (c) => {
+      const encoding = requestEncoding(c.req.header("content-type"));
+      let status = 200;
+      try {
+        if (token !== null) {
+          const auth = c.req.header("authorization") ?? "";
+          if (!auth.startsWith("Bearer ") || !safeEqual(auth.slice(7).trim(), token)) {
+            throw new OtlpError(401, "Missing or invalid bearer token");
+          }
+        }
+        if (!encoding) {
+          throw new OtlpError(
+            415,
+            `Unsupported Content-Type "${c.req.header("content-type") ?? ""}": ` +
+              "use application/x-protobuf or application/json",
+          );
+        }
+        const body = await readBody(c, opts);
+        const { parts, rejected, errors } = SIGNALS[signal](body, encoding);
+        const accepted = parts.reduce((n, p) => n + p.rows.length, 0);
+        try {
+          await batcher.addAll(
+            parts.map((p) => ({
+              table: p.table,
+              columns: TABLE_COLUMNS[p.table as keyof typeof TABLE_COLUMNS],
+              rows: p.rows,
+            })),
+          );
+        } catch (error) {
+          if (error instanceof QueueFullError) {
+            throw new OtlpError(429, error.message, opts.retryAfterSeconds);
+          }
+          throw new OtlpError(
+            503,
+            `Cannot store the data: ${(error as Error).message}`,
+            opts.retryAfterSeconds,
+          );
+        }
+        telemetry.records(signal, accepted, rejected);
+        const message = errors.length === 0 ? "" : errors.join("; ");
+        const body200 = encoding === "json"
+          ? JSON.stringify(
+            rejected > 0 || message
+              ? {
+                partialSuccess: {
+                  [REJECTED_FIELD[signal]]: String(rejected),
+                  errorMessage: message,
+                },
+              }
+              : {},
+          )
+          : encodeExportResponse(rejected, message);
+        return respond(encoding, 200, body200);
+      } catch (error) {
+        if (!(error instanceof OtlpError)) console.error("tracehouse: OTLP ingest failed:", error);
+        const failure = error instanceof OtlpError
+          ? error
+          : new OtlpError(500, `Cannot process the request: ${(error as Error).message}`);
+        status = failure.status;
+        return errorResponse(failure, encoding ?? "json");
+      } finally {
+        telemetry.request(signal, encoding ?? "unknown", status);
+      }
+    });
+    app.all(path, (c) => {
+      if (c.req.method === "OPTIONS") return c.body(null, 204);
+      return errorResponse(
+        new OtlpError(405, `Method ${c.req.method} is not allowed on ${path}: use POST`),
+        requestEncoding(c.req.header("content-type")) ?? "json",
+      );
+    });
+  }
+
+  return {
+    app,
+    batcher,
+    telemetry,
+    close: () => batcher.close(),
+  };
+}

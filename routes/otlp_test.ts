@@ -1,0 +1,249 @@
+import assert from "node:assert/strict";
+import type { InsertOptions, Store } from "../sql/store.ts";
+import { encodeTraces } from "../otlp/encode.ts";
+import { decodeTracesJson } from "../otlp/json.ts";
+import { PbReader } from "../otlp/pb_reader.ts";
+import { createOtlpApp, type OtlpOptions } from "./otlp.ts";
+
+/** A store that records inserts; `gate` (when set) holds inserts until resolved. */
+class FakeStore implements Store {
+  readonly kind = "embedded" as const;
+  readonly database = "default";
+  inserts: { table: string; rows: readonly Record<string, unknown>[] }[] = [];
+  gate?: Promise<void>;
+  failWith?: Error;
+  query<Row>(): Promise<Row[]> {
+    return Promise.resolve([]);
+  }
+  queryWithStats<Row>() {
+    return Promise.resolve({
+      rows: [] as Row[],
+      stats: { rowsRead: 0, bytesRead: 0, elapsedMs: 0 },
+    });
+  }
+  command(): Promise<void> {
+    return Promise.resolve();
+  }
+  async insert(table: string, rows: readonly Record<string, unknown>[], _o: InsertOptions) {
+    if (this.gate) await this.gate;
+    if (this.failWith) throw this.failWith;
+    this.inserts.push({ table, rows });
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+const SPANS = {
+  resourceSpans: [{
+    resource: { attributes: [{ key: "service.name", value: { stringValue: "svc" } }] },
+    scopeSpans: [{
+      spans: [
+        { traceId: "5b8efff798038103d269b633813fc60c", spanId: "eee19b7ec3c1b174", name: "a" },
+        { traceId: "5b8efff798038103d269b633813fc60c", spanId: "0102", name: "bad" },
+      ],
+    }],
+  }],
+};
+const JSON_BODY = JSON.stringify(SPANS);
+const PROTO_BODY = encodeTraces(decodeTracesJson(JSON_BODY));
+
+async function withApp(
+  options: OtlpOptions,
+  fn: (app: ReturnType<typeof createOtlpApp>, store: FakeStore) => Promise<void>,
+): Promise<void> {
+  const store = new FakeStore();
+  const otlp = createOtlpApp(store, { batch: { maxDelayMs: 5 }, ...options });
+  try {
+    await fn(otlp, store);
+  } finally {
+    store.gate = undefined;
+    await otlp.close();
+  }
+}
+
+function post(path: string, body: BodyInit, headers: Record<string, string>): Request {
+  return new Request(`http://otlp${path}`, { method: "POST", body, headers });
+}
+
+Deno.test("JSON request: 200 after commit, partial success for the invalid span", async () => {
+  await withApp({}, async ({ app }, store) => {
+    const res = await app.request(
+      post("/v1/traces", JSON_BODY, { "content-type": "application/json" }),
+    );
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "application/json");
+    const body = await res.json();
+    assert.equal(body.partialSuccess.rejectedSpans, "1");
+    assert.match(body.partialSuccess.errorMessage, /span_id must be 8 bytes/);
+    assert.equal(store.inserts.length, 1, "committed before the response");
+    assert.equal(store.inserts[0].table, "otel_traces");
+    assert.equal(store.inserts[0].rows.length, 1);
+  });
+});
+
+Deno.test("protobuf + gzip request: protobuf partial-success response", async () => {
+  await withApp({}, async ({ app }, store) => {
+    const gz = await new Response(
+      new Blob([PROTO_BODY]).stream().pipeThrough(new CompressionStream("gzip")),
+    ).bytes();
+    const res = await app.request(
+      post("/v1/traces", gz, {
+        "content-type": "application/x-protobuf",
+        "content-encoding": "gzip",
+      }),
+    );
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "application/x-protobuf");
+    const r = new PbReader(await res.bytes());
+    assert.equal(r.tag(), 10); // partial_success
+    r.end();
+    assert.equal(r.tag(), 8); // rejected_spans
+    assert.equal(r.uint32(), 1);
+    assert.equal(store.inserts[0].rows.length, 1);
+  });
+});
+
+Deno.test("bad requests: 415, 405, 413, 400 with clear messages; nothing stored", async () => {
+  await withApp({ maxBodyBytes: 1024, maxDecompressedBytes: 2048 }, async ({ app }, store) => {
+    let res = await app.request(post("/v1/traces", "x", { "content-type": "text/plain" }));
+    assert.equal(res.status, 415);
+    assert.match((await res.json()).message, /Unsupported Content-Type "text\/plain"/);
+
+    res = await app.request(
+      post("/v1/traces", "{}", { "content-type": "application/json", "content-encoding": "br" }),
+    );
+    assert.equal(res.status, 415);
+    await res.body?.cancel();
+
+    res = await app.request("http://otlp/v1/logs", { method: "GET" });
+    assert.equal(res.status, 405);
+    assert.equal(res.headers.get("allow"), "POST, OPTIONS");
+    await res.body?.cancel();
+
+    res = await app.request(
+      post("/v1/metrics", "x".repeat(2000), { "content-type": "application/json" }),
+    );
+    assert.equal(res.status, 413);
+    await res.body?.cancel();
+
+    const bomb = await new Response(
+      new Blob([new Uint8Array(10_000)]).stream().pipeThrough(new CompressionStream("gzip")),
+    ).bytes();
+    res = await app.request(
+      post("/v1/logs", bomb, { "content-type": "application/json", "content-encoding": "gzip" }),
+    );
+    assert.equal(res.status, 413, "decompressed size is limited too");
+    await res.body?.cancel();
+
+    res = await app.request(
+      post("/v1/logs", "not gzip", {
+        "content-type": "application/json",
+        "content-encoding": "gzip",
+      }),
+    );
+    assert.equal(res.status, 400);
+    assert.match((await res.json()).message, /Cannot decompress gzip body/);
+
+    res = await app.request(post("/v1/traces", "{", { "content-type": "application/json" }));
+    assert.equal(res.status, 400);
+    assert.match((await res.json()).message, /^Cannot decode OTLP JSON/);
+
+    res = await app.request(
+      post("/v1/traces", new Uint8Array([0x0a, 0x05, 0x01]), {
+        "content-type": "application/x-protobuf",
+      }),
+    );
+    assert.equal(res.status, 400);
+    assert.equal(res.headers.get("content-type"), "application/x-protobuf");
+    await res.body?.cancel();
+
+    res = await app.request(
+      post("/v1/traces", '{"resourceSpans":{}}', { "content-type": "application/json" }),
+    );
+    assert.equal(res.status, 400);
+    assert.match((await res.json()).message, /field "resourceSpans" must be an array/);
+    assert.equal(store.inserts.length, 0);
+  });
+});
+
+Deno.test("ingest token: 401 without the bearer token, 200 with it", async () => {
+  await withApp({ ingestToken: "s3cret" }, async ({ app }) => {
+    const headers = { "content-type": "application/json" };
+    let res = await app.request(post("/v1/logs", "{}", headers));
+    assert.equal(res.status, 401);
+    await res.body?.cancel();
+    res = await app.request(post("/v1/logs", "{}", { ...headers, authorization: "Bearer nope" }));
+    assert.equal(res.status, 401);
+    await res.body?.cancel();
+    res = await app.request(post("/v1/logs", "{}", { ...headers, authorization: "Bearer s3cret" }));
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), {});
+  });
+});
+
+Deno.test("CORS preflight and headers", async () => {
+  await withApp({}, async ({ app }) => {
+    const res = await app.request("http://otlp/v1/traces", {
+      method: "OPTIONS",
+      headers: {
+        origin: "http://app.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type",
+      },
+    });
+    assert.equal(res.status, 204);
+    assert.equal(res.headers.get("access-control-allow-origin"), "*");
+    assert.match(res.headers.get("access-control-allow-methods") ?? "", /POST/);
+    const post1 = await app.request(
+      post("/v1/traces", "{}", {
+        "content-type": "application/json",
+        origin: "http://app.example",
+      }),
+    );
+    assert.equal(post1.headers.get("access-control-allow-origin"), "*");
+    await post1.body?.cancel();
+  });
+});
+
+Deno.test("full queue: 429 with Retry-After; failed insert: 503 with Retry-After", async () => {
+  await withApp({ batch: { maxQueuedRows: 1, maxDelayMs: 1 } }, async ({ app }, store) => {
+    let open!: () => void;
+    store.gate = new Promise((resolve) => open = resolve);
+    const headers = { "content-type": "application/json" };
+    const first = app.request(post("/v1/traces", JSON_BODY, headers));
+    await new Promise((r) => setTimeout(r, 10));
+    const second = await app.request(post("/v1/traces", JSON_BODY, headers));
+    assert.equal(second.status, 429);
+    assert.equal(second.headers.get("retry-after"), "1");
+    assert.match((await second.json()).message, /queue is full/);
+    open();
+    assert.equal((await first).status, 200);
+    store.failWith = new Error("disk full");
+    const third = await app.request(post("/v1/traces", JSON_BODY, headers));
+    assert.equal(third.status, 503);
+    assert.equal(third.headers.get("retry-after"), "1");
+    assert.match((await third.json()).message, /disk full/);
+  });
+});
+
+Deno.test("GET /metrics exposes counters in Prometheus text format", async () => {
+  await withApp({}, async ({ app }) => {
+    const ok = await app.request(
+      post("/v1/traces", JSON_BODY, { "content-type": "application/json" }),
+    );
+    await ok.body?.cancel();
+    const res = await app.request("http://otlp/metrics");
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    assert.match(text, /tracehouse_otlp_records_accepted_total\{signal="traces"\} 1/);
+    assert.match(text, /tracehouse_otlp_records_rejected_total\{signal="traces"\} 1/);
+    assert.match(
+      text,
+      /tracehouse_otlp_requests_total\{signal="traces",encoding="json",code="200"\} 1/,
+    );
+    assert.match(text, /tracehouse_otlp_batch_commit_seconds_count\{table="otel_traces"\} 1/);
+    assert.match(text, /tracehouse_otlp_queued_rows 0/);
+  });
+});
