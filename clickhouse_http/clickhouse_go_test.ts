@@ -5,7 +5,7 @@ import { startEndpointProcess } from "./test_server.ts";
 // The collector's clickhouseexporter talks to ClickHouse through clickhouse-go
 // v2 (v2.47.0 at contrib v0.161.0). This builds a small program with that
 // library (testdata/clickhouse_go) and runs it against the endpoint over
-// HTTP with `compress: none`, recording the requests it sends on the way.
+// HTTP with `compress: none` (and `gzip`), recording the requests it sends on the way.
 // Needs Go and its module proxy; set TRACEHOUSE_SKIP_GO_TESTS=1 to skip.
 
 function haveGo(): boolean {
@@ -56,48 +56,59 @@ Deno.test({
       });
     });
     try {
-      const run = await new Deno.Command(binary, {
-        args: [`127.0.0.1:${proxy.addr.port}`, "otel", "secret"],
-      }).output();
-      const stderr = new TextDecoder().decode(run.stderr);
-      assert.ok(run.success, `${stderr}\n${endpoint.stderr()}`);
-      const result = JSON.parse(new TextDecoder().decode(run.stdout));
-      assert.equal(result.count, 10_000);
-      assert.equal(result.unique, 10_000);
-      assert.equal(result.duration, 499_950_000);
-      assert.equal(result.service, "svc-2");
-      assert.equal(result.route, "/r/1");
-      assert.equal(result.timestamp, 1_700_000_000_000_007_000);
-      assert.deepEqual(result.events, ["exception"]);
-      assert.ok(result.columns.includes("Attributes Map(LowCardinality(String), String)"));
-      assert.match(result.badQuery, /\[HTTP 400\].*Code: 62\. DB::Exception: Syntax error/s);
+      for (const compression of ["none", "gzip"]) {
+        seen.length = 0;
+        const run = await new Deno.Command(binary, {
+          args: [`127.0.0.1:${proxy.addr.port}`, "otel", "secret", compression],
+        }).output();
+        const stderr = new TextDecoder().decode(run.stderr);
+        assert.ok(run.success, `${compression}: ${stderr}\n${endpoint.stderr()}`);
+        const result = JSON.parse(new TextDecoder().decode(run.stdout));
+        assert.equal(result.count, 10_000);
+        assert.equal(result.unique, 10_000);
+        assert.equal(result.duration, 499_950_000);
+        assert.equal(result.service, "svc-2");
+        assert.equal(result.route, "/r/1");
+        assert.equal(result.timestamp, 1_700_000_000_000_007_000);
+        assert.deepEqual(result.events, ["exception"]);
+        assert.ok(result.columns.includes("Attributes Map(LowCardinality(String), String)"));
+        assert.match(result.badQuery, /\[HTTP 400\].*Code: 62\. DB::Exception: Syntax error/s);
 
-      // What clickhouse-go sends: every request a POST with Basic auth, Native
-      // output for its protocol revision, settings from the DSN as URL parameters.
-      for (const request of seen) {
-        assert.equal(request.method, "POST");
-        assert.match(request.headers.get("authorization") ?? "", /^Basic /);
-        assert.equal(request.params.get("default_format"), "Native");
-        assert.equal(request.params.get("client_protocol_version"), "54460");
-        assert.equal(request.params.get("database"), "default");
-        assert.equal(request.params.get("async_insert"), "false");
+        // What clickhouse-go sends: every request a POST with Basic auth, Native
+        // output for its protocol revision, settings from the DSN as URL parameters.
+        for (const request of seen) {
+          assert.equal(request.method, "POST");
+          assert.match(request.headers.get("authorization") ?? "", /^Basic /);
+          assert.equal(request.params.get("default_format"), "Native");
+          assert.equal(request.params.get("client_protocol_version"), "54460");
+          assert.equal(request.params.get("database"), "default");
+          assert.equal(request.params.get("async_insert"), "false");
+        }
+        const inserts = seen.filter((r) => r.params.get("query")?.startsWith("INSERT"));
+        assert.equal(inserts.length, 2);
+        for (const insert of inserts) {
+          // The statement in the URL, the rows in the body as one Native block
+          // (revision 0), gzip-compressed with `compress: gzip`.
+          assert.match(
+            insert.params.get("query")!,
+            new RegExp(
+              `^INSERT INTO "otel"."spans_${compression}" \\(\\n[\\s\\S]*\\) FORMAT Native$`,
+            ),
+          );
+          assert.equal(insert.headers.get("content-type"), "application/octet-stream");
+          if (compression === "gzip") {
+            assert.equal(insert.headers.get("content-encoding"), "gzip");
+            assert.deepEqual([...insert.body.subarray(0, 2)], [0x1f, 0x8b]);
+          } else {
+            assert.equal(insert.body[0], 8); // 8 columns
+          }
+        }
+        // Everything else carries the statement in the body, with no Content-Type.
+        const statements = seen.filter((r) => !r.params.has("query"))
+          .map((r) => new TextDecoder().decode(r.body));
+        assert.ok(statements.includes("SELECT displayName(), version(), revision(), timezone()"));
+        assert.ok(statements.includes(`DESCRIBE TABLE "otel"."spans_${compression}"`));
       }
-      const inserts = seen.filter((r) => r.params.get("query")?.startsWith("INSERT"));
-      assert.equal(inserts.length, 2);
-      for (const insert of inserts) {
-        // The statement in the URL, the rows in the body as one Native block (revision 0).
-        assert.match(
-          insert.params.get("query")!,
-          /^INSERT INTO "otel"."spans" \(\n[\s\S]*\) FORMAT Native$/,
-        );
-        assert.equal(insert.headers.get("content-type"), "application/octet-stream");
-        assert.equal(insert.body[0], 8); // 8 columns
-      }
-      // Everything else carries the statement in the body, with no Content-Type.
-      const statements = seen.filter((r) => !r.params.has("query"))
-        .map((r) => new TextDecoder().decode(r.body));
-      assert.ok(statements.includes("SELECT displayName(), version(), revision(), timezone()"));
-      assert.ok(statements.includes('DESCRIBE TABLE "otel"."spans"'));
       assert.ok(endpoint.alive());
     } finally {
       await proxy.shutdown();

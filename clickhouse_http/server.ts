@@ -96,7 +96,7 @@ export function clickhouseHttpHandler(
   let insertCounter = 0;
 
   async function stageInsert(prefix: Uint8Array, rest: AsyncIterable<Uint8Array> | undefined) {
-    insertDirReady ??= Deno.mkdir(insertDir, { recursive: true });
+    insertDirReady ??= prepareInsertDir(insertDir);
     await insertDirReady;
     // The name comes from a counter, never from the request.
     const path = join(insertDir, `${Deno.pid}-${++insertCounter}.data`);
@@ -161,6 +161,7 @@ export function clickhouseHttpHandler(
       const head = encoder.encode(`${urlQuery}\n`);
       const statement = parseStatement(head);
       if (statement.kind === "insert") {
+        if (request.method !== "POST") throw readOnly();
         const { insert } = statement;
         const path = await stageInsert(
           head.subarray(insert.dataOffset),
@@ -204,12 +205,7 @@ export function clickhouseHttpHandler(
         "INSERT data must follow the query in the request body",
       );
     }
-    if (method === "GET" && WRITES.has(statement.keyword)) {
-      throw new EndpointError(
-        "READONLY",
-        "Cannot execute query in readonly mode: use POST for statements that modify data",
-      );
-    }
+    if (method !== "POST" && WRITES.has(statement.keyword)) throw readOnly();
     if (statement.keyword === "SET" || statement.keyword === "USE") {
       // Without a session these change nothing beyond the request itself, as in ClickHouse.
       return finish(emptyResult(), options, headers, "");
@@ -271,6 +267,23 @@ export function serveClickHouseHttp(
     onListen: options.onListen ?? (() => {}),
     onError: (error) => errorResponse(error),
   }, handler);
+}
+
+function readOnly(): EndpointError {
+  return new EndpointError(
+    "READONLY",
+    "Cannot execute query in readonly mode: use POST for statements that modify data",
+  );
+}
+
+/** Creates the staging directory, dropping files other processes left behind. */
+async function prepareInsertDir(dir: string): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.name.startsWith(`${Deno.pid}-`)) {
+      await Deno.remove(join(dir, entry.name), { recursive: true }).catch(() => {});
+    }
+  }
 }
 
 function finish(result: RawResult, options: RequestOptions, headers: Headers, format: string) {

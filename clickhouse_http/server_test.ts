@@ -309,6 +309,7 @@ test("errors: syntax 400, unknown table 404, writes over GET refused", async () 
   const missing = await call(sql("SELECT * FROM no_such_table"));
   assertError(missing, 404, 60, /UNKNOWN_TABLE/);
   assertError(await call(sql("DROP TABLE IF EXISTS ins")), 500, 164, /readonly mode/);
+  assertError(await call(sql("INSERT INTO ins VALUES (1)")), 500, 164, /readonly mode/);
   assertError(await call("/", { method: "POST", body: "" }), 400, 62, /Empty query/);
   assertError(
     await call("/", { method: "POST", body: "INSERT INTO t (a FORMAT TSV\n1" }),

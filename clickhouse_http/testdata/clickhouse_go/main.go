@@ -15,19 +15,25 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1], os.Args[2], os.Args[3]); err != nil {
+	if err := run(os.Args[1], os.Args[2], os.Args[3], os.Args[4]); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr, user, password string) error {
+// run uses the table otel.spans_<compression>; compression is "none" or "gzip".
+func run(addr, user, password, compression string) error {
 	ctx := context.Background()
+	method := clickhouse.CompressionNone
+	if compression == "gzip" {
+		method = clickhouse.CompressionGZIP
+	}
+	table := `"otel"."spans_` + compression + `"`
 	conn, err := clickhouse.Open(&clickhouse.Options{
 		Protocol:    clickhouse.HTTP,
 		Addr:        []string{addr},
 		Auth:        clickhouse.Auth{Database: "default", Username: user, Password: password},
-		Compression: &clickhouse.Compression{Method: clickhouse.CompressionNone},
+		Compression: &clickhouse.Compression{Method: method},
 		Settings:    clickhouse.Settings{"async_insert": "false"},
 	})
 	if err != nil {
@@ -44,7 +50,7 @@ func run(addr, user, password string) error {
 	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS otel"); err != nil {
 		return fmt.Errorf("create database: %w", err)
 	}
-	ddl := `CREATE TABLE IF NOT EXISTS "otel"."spans" (
+	ddl := `CREATE TABLE IF NOT EXISTS ` + table + ` (
 		Timestamp DateTime64(9) CODEC(Delta, ZSTD(1)),
 		TraceId String,
 		ServiceName LowCardinality(String),
@@ -58,7 +64,7 @@ func run(addr, user, password string) error {
 	}
 	const rows = 5000
 	for part := 0; part < 2; part++ {
-		batch, err := conn.PrepareBatch(ctx, `INSERT INTO "otel"."spans" (
+		batch, err := conn.PrepareBatch(ctx, `INSERT INTO `+table+` (
     Timestamp,
     TraceId,
     ServiceName,
@@ -95,7 +101,7 @@ func run(addr, user, password string) error {
 	var count, unique uint64
 	var duration uint64
 	if err := conn.QueryRow(ctx,
-		`SELECT count(), uniqExact(TraceId), sum(Duration) FROM "otel"."spans"`,
+		`SELECT count(), uniqExact(TraceId), sum(Duration) FROM `+table,
 	).Scan(&count, &unique, &duration); err != nil {
 		return fmt.Errorf("count: %w", err)
 	}
@@ -103,13 +109,13 @@ func run(addr, user, password string) error {
 	var ts time.Time
 	var events []string
 	if err := conn.QueryRow(ctx,
-		`SELECT ServiceName, Attributes['http.route'], Timestamp, Events.Name FROM "otel"."spans" WHERE TraceId = ?`,
+		`SELECT ServiceName, Attributes['http.route'], Timestamp, Events.Name FROM `+table+` WHERE TraceId = ?`,
 		fmt.Sprintf("%032x", 7),
 	).Scan(&service, &route, &ts, &events); err != nil {
 		return fmt.Errorf("point query: %w", err)
 	}
 	var columns []string
-	described, err := conn.Query(ctx, `DESCRIBE TABLE "otel"."spans"`)
+	described, err := conn.Query(ctx, `DESCRIBE TABLE `+table)
 	if err != nil {
 		return fmt.Errorf("describe: %w", err)
 	}
