@@ -114,9 +114,9 @@ function port(raw: string, source: string): number {
 
 function days(raw: string, source: string): number {
   const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || n < 1 || n > 36500) {
+  if (!/^\d+$/.test(raw.trim()) || n < 1 || n > 3650) {
     throw new ConfigError(
-      `Invalid ${source} "${raw}": expected a whole number of days from 1 to 36500`,
+      `Invalid ${source} "${raw}": expected a whole number of days from 1 to 3650`,
     );
   }
   return n;

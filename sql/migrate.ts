@@ -84,7 +84,9 @@ const ENGINE_KIND = /^[A-Za-z]*MergeTree$/;
 const ENGINE_ARGS = /^[A-Za-z0-9_, ]*$/;
 const SHARDING_KEY = /^[A-Za-z0-9_(), ]+$/;
 const SIGNALS = ["traces", "logs", "metrics"] as const;
-const MAX_RETENTION_DAYS = 36500;
+// TTL expressions add days to a DateTime, which ends in 2106: a longer retention
+// wraps around into the past and ClickHouse drops the rows at once.
+const MAX_RETENTION_DAYS = 3650;
 
 /** Where replicated tables keep their metadata in ZooKeeper/Keeper. */
 export const REPLICATION_PATH = "/clickhouse/tables/{shard}/{database}/{table}";

@@ -77,6 +77,14 @@ class ByteWriter {
     this.length += 8;
   }
 
+  /** Writes a non-negative safe integer as UInt64 without allocating a BigInt. */
+  u64n(value: number): void {
+    this.#reserve(8);
+    this.#view.setUint32(this.length, value >>> 0, true);
+    this.#view.setUint32(this.length + 4, Math.floor(value / 0x100000000), true);
+    this.length += 8;
+  }
+
   i64(value: bigint): void {
     this.#reserve(8);
     this.#view.setBigInt64(this.length, value, true);
@@ -109,6 +117,8 @@ interface ColumnCodec {
   /** The type written in the block header. */
   readonly headerType: string;
   write(out: ByteWriter, values: readonly unknown[]): void;
+  /** Writes one value; scalar codecs have it so maps can stream entries. */
+  writeValue?(out: ByteWriter, value: unknown): void;
 }
 
 function splitTypeArgs(args: string): string[] {
@@ -189,18 +199,21 @@ function dateTime64Codec(type: string, precision: number, column: string): Colum
   };
 }
 
+function writeString(out: ByteWriter, value: unknown): void {
+  if (value === undefined || value === null) out.u8(0);
+  else if (value instanceof Uint8Array) {
+    out.varUInt(value.length);
+    out.bytes(value);
+  } else out.string(typeof value === "string" ? value : String(value));
+}
+
 function stringCodec(): ColumnCodec {
   return {
     headerType: "String",
     write(out, values) {
-      for (const value of values) {
-        if (value === undefined || value === null) out.u8(0);
-        else if (value instanceof Uint8Array) {
-          out.varUInt(value.length);
-          out.bytes(value);
-        } else out.string(typeof value === "string" ? value : String(value));
-      }
+      for (const value of values) writeString(out, value);
     },
+    writeValue: writeString,
   };
 }
 
@@ -220,7 +233,7 @@ function arrayCodec(inner: ColumnCodec): ColumnCodec {
         if (value !== undefined && value !== null) {
           for (const item of value as unknown[]) flat.push(item);
         }
-        out.u64(BigInt(flat.length));
+        out.u64n(flat.length);
       }
       inner.write(out, flat);
     },
@@ -228,9 +241,23 @@ function arrayCodec(inner: ColumnCodec): ColumnCodec {
 }
 
 function mapCodec(key: ColumnCodec, value: ColumnCodec): ColumnCodec {
+  const streamable = key.writeValue && value.writeValue;
   return {
     headerType: `Map(${key.headerType}, ${value.headerType})`,
     write(out, values) {
+      // Plain objects of scalars are the common case (attributes): stream
+      // their entries in three passes instead of collecting key/value arrays.
+      if (streamable && values.every(isPlainRecord)) {
+        const records = values as readonly (Record<string, unknown> | null | undefined)[];
+        let count = 0;
+        for (const record of records) {
+          for (const _ in record) count++;
+          out.u64n(count);
+        }
+        for (const record of records) for (const k in record) key.writeValue!(out, k);
+        for (const record of records) for (const k in record) value.writeValue!(out, record![k]);
+        return;
+      }
       const keys: unknown[] = [];
       const items: unknown[] = [];
       for (const map of values) {
@@ -238,12 +265,17 @@ function mapCodec(key: ColumnCodec, value: ColumnCodec): ColumnCodec {
           keys.push(k);
           items.push(v);
         }
-        out.u64(BigInt(keys.length));
+        out.u64n(keys.length);
       }
       key.write(out, keys);
       value.write(out, items);
     },
   };
+}
+
+function isPlainRecord(value: unknown): boolean {
+  return value === undefined || value === null ||
+    (typeof value === "object" && !(value instanceof Map) && !Array.isArray(value));
 }
 
 function nullableCodec(inner: ColumnCodec): ColumnCodec {

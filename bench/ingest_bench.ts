@@ -1,0 +1,310 @@
+/**
+ * OTLP ingest benchmark: spans/s and logs/s end to end (OTLP/HTTP protobuf in → rows committed
+ * in the embedded engine), then where the time goes: decode, map, Native encode, insert.
+ *
+ *   deno run -A bench/ingest_bench.ts [--spans 200000] [--logs 200000] [--per-request 1000]
+ *                                     [--concurrency 4]
+ *
+ * Payloads are realistic: 8 services, 15 span attributes of mixed types, 2 events on every
+ * fourth span, 12 log attributes; one resource with 6 attributes per request.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { ChdbStore } from "../sql/chdb.ts";
+import { migrate } from "../sql/migrate.ts";
+import { encodeNative } from "../sql/native.ts";
+import { LOGS_COLUMNS, TRACES_COLUMNS } from "../sql/schema.ts";
+import { createOtlpApp } from "../routes/otlp.ts";
+import { encodeLogs, encodeTraces } from "../otlp/encode.ts";
+import { mapLogs } from "../otlp/map_logs.ts";
+import { mapTraces } from "../otlp/map_traces.ts";
+import type { KeyValue, LogRecord, ResourceGroup, Span } from "../otlp/model.ts";
+import { decodeLogsProto, decodeTracesProto } from "../otlp/protobuf.ts";
+import { random } from "./span_rows.ts";
+import { fmt } from "./stats.ts";
+
+const SERVICES = ["api", "checkout", "cart", "payments", "search", "users", "inventory", "email"];
+const ROUTES = ["/users/:id", "/cart", "/checkout", "/search", "/items/:sku", "/health"];
+
+function hex(rand: () => number, bytes: number): string {
+  let s = "";
+  while (s.length < bytes * 2) s += Math.floor(rand() * 2 ** 32).toString(16).padStart(8, "0");
+  return s.slice(0, bytes * 2);
+}
+
+function resource(service: string): KeyValue[] {
+  return [
+    ["service.name", service],
+    ["service.version", "1.4.2"],
+    ["deployment.environment.name", "production"],
+    ["host.name", `host-${service}-1`],
+    ["telemetry.sdk.language", "nodejs"],
+    ["process.pid", 4242],
+  ];
+}
+
+/** One request's spans: `count` spans of one service. */
+export function spanRequest(rand: () => number, count: number, now: bigint): ResourceGroup<Span>[] {
+  const service = SERVICES[Math.floor(rand() * SERVICES.length)];
+  const spans: Span[] = [];
+  const traceId = hex(rand, 16);
+  for (let i = 0; i < count; i++) {
+    const route = ROUTES[Math.floor(rand() * ROUTES.length)];
+    const start = now - BigInt(Math.floor(rand() * 1e9));
+    const status = rand() < 0.02 ? 2 : 0;
+    spans.push({
+      traceId: i % 10 === 0 ? hex(rand, 16) : traceId,
+      spanId: hex(rand, 8),
+      parentSpanId: i % 10 === 0 ? "" : hex(rand, 8),
+      traceState: "",
+      name: `GET ${route}`,
+      kind: 2,
+      start,
+      end: start + BigInt(Math.floor(rand() * 5e8)),
+      attributes: [
+        ["http.request.method", "GET"],
+        ["http.route", route],
+        ["url.path", route.replace(":id", String(Math.floor(rand() * 1e6)))],
+        ["url.scheme", "https"],
+        ["http.response.status_code", status ? 500 : 200],
+        ["server.address", "api.example.com"],
+        ["server.port", 443],
+        ["network.protocol.version", "1.1"],
+        ["user_agent.original", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36"],
+        ["client.address", `10.0.${Math.floor(rand() * 255)}.${Math.floor(rand() * 255)}`],
+        ["enduser.id", `user-${Math.floor(rand() * 1e5)}`],
+        ["app.cart.items", Math.floor(rand() * 20)],
+        ["app.cache.hit", rand() < 0.5],
+        ["app.ratio", rand()],
+        ["app.request.id", hex(rand, 8)],
+      ],
+      events: i % 4 === 0
+        ? [
+          { time: start + 1000n, name: "cache.lookup", attributes: [["cache.key", `k${i}`]] },
+          {
+            time: start + 2000n,
+            name: status ? "exception" : "db.query",
+            attributes: status
+              ? [["exception.type", "Error"], ["exception.message", `failed ${i}`]]
+              : [["db.statement", "SELECT * FROM carts WHERE id = ?"]],
+          },
+        ]
+        : [],
+      links: [],
+      statusCode: status,
+      statusMessage: status ? "Internal Server Error" : "",
+    });
+  }
+  return [{
+    resource: { attributes: resource(service), schemaUrl: "" },
+    scopes: [{
+      scope: {
+        name: "@opentelemetry/instrumentation-http",
+        version: "0.57.0",
+        attributes: [],
+        droppedAttributesCount: 0,
+      },
+      schemaUrl: "",
+      items: spans,
+    }],
+  }];
+}
+
+/** One request's log records. */
+export function logRequest(
+  rand: () => number,
+  count: number,
+  now: bigint,
+): ResourceGroup<LogRecord>[] {
+  const service = SERVICES[Math.floor(rand() * SERVICES.length)];
+  const logs: LogRecord[] = [];
+  for (let i = 0; i < count; i++) {
+    const severity = rand() < 0.05 ? 17 : 9;
+    logs.push({
+      time: now - BigInt(Math.floor(rand() * 1e9)),
+      observedTime: now,
+      severityNumber: severity,
+      severityText: severity === 17 ? "ERROR" : "INFO",
+      body: `request ${hex(rand, 4)} handled in ${Math.floor(rand() * 300)} ms for user ${
+        Math.floor(rand() * 1e5)
+      }`,
+      attributes: [
+        ["http.request.method", "POST"],
+        ["http.route", ROUTES[i % ROUTES.length]],
+        ["http.response.status_code", 200],
+        ["enduser.id", `user-${Math.floor(rand() * 1e5)}`],
+        ["code.function", "handleRequest"],
+        ["code.filepath", "/app/src/server.ts"],
+        ["code.lineno", 120],
+        ["thread.name", "main"],
+        ["app.tenant", `tenant-${i % 17}`],
+        ["app.latency_ms", rand() * 300],
+        ["app.retry", false],
+        ["app.request.id", hex(rand, 8)],
+      ],
+      flags: 1,
+      traceId: hex(rand, 16),
+      spanId: hex(rand, 8),
+      eventName: "",
+    });
+  }
+  return [{
+    resource: { attributes: resource(service), schemaUrl: "" },
+    scopes: [{
+      scope: { name: "app-logger", version: "1.0.0", attributes: [], droppedAttributesCount: 0 },
+      schemaUrl: "",
+      items: logs,
+    }],
+  }];
+}
+
+/** Results of one run, per signal. */
+export interface IngestBenchResult {
+  signal: "traces" | "logs";
+  records: number;
+  endToEndPerSecond: number;
+  split: { decode: number; map: number; encode: number; insert: number };
+}
+
+async function endToEnd(
+  store: ChdbStore,
+  signal: "traces" | "logs",
+  bodies: Uint8Array<ArrayBuffer>[],
+  perRequest: number,
+  concurrency: number,
+): Promise<number> {
+  const table = signal === "traces" ? "otel_traces" : "otel_logs";
+  await store.command(`TRUNCATE TABLE ${table}`);
+  const otlp = createOtlpApp(store, {});
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, otlp.app.fetch);
+  const url = `http://127.0.0.1:${server.addr.port}/v1/${signal}`;
+  let next = 0;
+  const started = performance.now();
+  async function worker() {
+    while (next < bodies.length) {
+      const body = bodies[next++];
+      const res = await fetch(url, {
+        method: "POST",
+        body,
+        headers: { "content-type": "application/x-protobuf" },
+      });
+      await res.body?.cancel();
+      if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  await server.shutdown();
+  await otlp.close();
+  const [{ n }] = await store.query<{ n: string }>(`SELECT count() AS n FROM ${table}`);
+  if (Number(n) !== bodies.length * perRequest) {
+    throw new Error(`expected ${bodies.length * perRequest} rows in ${table}, found ${n}`);
+  }
+  return (bodies.length * perRequest) / seconds;
+}
+
+async function split(
+  store: ChdbStore,
+  signal: "traces" | "logs",
+  bodies: Uint8Array[],
+  batchRows: number,
+): Promise<IngestBenchResult["split"]> {
+  const table = signal === "traces" ? "otel_traces" : "otel_logs";
+  const columns = signal === "traces" ? TRACES_COLUMNS : LOGS_COLUMNS;
+  await store.command(`TRUNCATE TABLE ${table}`);
+  const t = { decode: 0, map: 0, encode: 0, insert: 0 };
+  let rows: Record<string, unknown>[] = [];
+  const flush = async () => {
+    let s = performance.now();
+    encodeNative(rows, columns);
+    t.encode += performance.now() - s;
+    s = performance.now();
+    await store.insert(table, rows, { columns });
+    // store.insert encodes again: count only its remainder as insert time.
+    t.insert += performance.now() - s;
+    rows = [];
+  };
+  for (const body of bodies) {
+    let s = performance.now();
+    const decoded = signal === "traces" ? decodeTracesProto(body) : decodeLogsProto(body);
+    t.decode += performance.now() - s;
+    s = performance.now();
+    const mapped = signal === "traces"
+      ? mapTraces(decoded as ResourceGroup<Span>[])
+      : mapLogs(decoded as ResourceGroup<LogRecord>[]);
+    t.map += performance.now() - s;
+    for (const row of mapped.rows) rows.push(row);
+    if (rows.length >= batchRows) await flush();
+  }
+  if (rows.length) await flush();
+  t.insert -= t.encode;
+  return t;
+}
+
+/** Runs the benchmark and prints a report; returns the figures. */
+export async function main(args: string[] = Deno.args): Promise<IngestBenchResult[]> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      spans: { type: "string", default: "200000" },
+      logs: { type: "string", default: "200000" },
+      "per-request": { type: "string", default: "1000" },
+      concurrency: { type: "string", default: "4" },
+    },
+  });
+  const perRequest = Number(values["per-request"]);
+  const concurrency = Number(values.concurrency);
+  const dir = await Deno.makeTempDir({ prefix: "tracehouse-ingest-bench-" });
+  const store = await ChdbStore.open({ path: dir });
+  const results: IngestBenchResult[] = [];
+  try {
+    await migrate(store, {
+      database: "default",
+      retentionDays: { traces: 30, logs: 30, metrics: 30 },
+    });
+    const now = BigInt(Date.now()) * 1_000_000n;
+    for (const signal of ["traces", "logs"] as const) {
+      const total = Number(signal === "traces" ? values.spans : values.logs);
+      if (total <= 0) continue;
+      const rand = random(42);
+      const bodies = Array.from(
+        { length: Math.ceil(total / perRequest) },
+        () =>
+          signal === "traces"
+            ? encodeTraces(spanRequest(rand, perRequest, now))
+            : encodeLogs(logRequest(rand, perRequest, now)),
+      );
+      const records = bodies.length * perRequest;
+      const mb = bodies.reduce((n, b) => n + b.length, 0) / 1e6;
+      const rate = await endToEnd(store, signal, bodies, perRequest, concurrency);
+      const t = await split(store, signal, bodies, 20_000);
+      const sum = t.decode + t.map + t.encode + t.insert;
+      const pct = (x: number) =>
+        `${fmt(x / 1000 * 1e6 / records, 2)} µs/record (${fmt(x / sum * 100)}%)`;
+      const unit = signal === "traces" ? "spans" : "logs";
+      console.log(
+        `ingest_bench ${signal}: ${fmt(records)} ${unit} in ${bodies.length} requests (${
+          fmt(mb, 1)
+        } MB protobuf), concurrency ${concurrency}`,
+      );
+      console.log(`  end to end (HTTP protobuf → committed): ${fmt(rate)} ${unit}/s`);
+      console.log(
+        `  in-process split, batches of 20,000 rows (${
+          fmt(records / (sum / 1000))
+        } ${unit}/s serial):`,
+      );
+      console.log(`    decode ${pct(t.decode)}`);
+      console.log(`    map    ${pct(t.map)}`);
+      console.log(`    encode ${pct(t.encode)}`);
+      console.log(`    insert ${pct(t.insert)}`);
+      results.push({ signal, records, endToEndPerSecond: rate, split: t });
+    }
+  } finally {
+    await store.close();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+  return results;
+}
+
+if (import.meta.main) await main();

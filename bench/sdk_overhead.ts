@@ -1,0 +1,155 @@
+/**
+ * SDK overhead: requests/s of one small node:http app, uninstrumented vs with
+ * `@tracehouse/sdk` vs with `@opentelemetry/sdk-node` + HTTP auto-instrumentation, in the
+ * same run, all exporting to a local OTLP sink. Goal: SDK >= 0.6x uninstrumented, and ahead of
+ * sdk-node.
+ *
+ * Run: `deno run -A bench/sdk_overhead.ts [--seconds=4] [--rounds=2] [--connections=8]`
+ * (builds `sdk/npm/dist` first if it is missing).
+ *
+ * @module
+ */
+import { buildNpm } from "../sdk/scripts/build_npm.ts";
+
+type Mode = "none" | "sdk" | "sdk-node";
+
+const npmDir = new URL("../sdk/npm/", import.meta.url);
+
+function flag(name: string, fallback: number): number {
+  const arg = Deno.args.find((a) => a.startsWith(`--${name}=`));
+  return arg ? Number(arg.split("=")[1]) : fallback;
+}
+
+/** Starts a node process serving the bench app in `mode`; resolves with its URL. */
+async function startApp(mode: Mode, sink: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const args = mode === "sdk-node"
+    ? ["--require", "./bench/otel_sdk_node.cjs", "bench/app.mjs"]
+    : ["bench/app.mjs"];
+  const child = new Deno.Command("node", {
+    args,
+    cwd: npmDir,
+    env: { MODE: mode, OTEL_EXPORTER_OTLP_ENDPOINT: sink, PORT: "0" },
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!/listening on (\S+)/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`app (${mode}) exited: ${text}`);
+    text += value;
+  }
+  reader.releaseLock();
+  child.stdout.cancel().catch(() => {});
+  return {
+    url: text.match(/listening on (\S+)/)![1],
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+    },
+  };
+}
+
+/**
+ * Closed-loop load: `connections` keep-alive HTTP/1.1 connections, one request in flight each,
+ * for `seconds`. A raw TCP client: `fetch` costs more CPU than the server under test, and on a
+ * small machine the client would be what gets measured.
+ */
+async function load(url: string, seconds: number, connections: number): Promise<number> {
+  const { hostname, port } = new URL(url);
+  const encoder = new TextEncoder();
+  const requests = Array.from(
+    { length: 100 },
+    (_, i) =>
+      encoder.encode(
+        `GET /users/${i} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAccept: */*\r\n\r\n`,
+      ),
+  );
+  let count = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const worker = async (n: number) => {
+    const conn = await Deno.connect({ hostname, port: Number(port) });
+    const buf = new Uint8Array(64 * 1024);
+    let i = n;
+    try {
+      while (performance.now() < deadline) {
+        await conn.write(requests[i++ % requests.length]);
+        let text = "";
+        for (;;) {
+          const read = await conn.read(buf);
+          if (read === null) throw new Error("connection closed");
+          text += new TextDecoder().decode(buf.subarray(0, read));
+          const head = text.indexOf("\r\n\r\n");
+          if (head < 0) continue;
+          const length = /content-length: *(\d+)/i.exec(text.slice(0, head));
+          if (length ? text.length >= head + 4 + Number(length[1]) : text.endsWith("0\r\n\r\n")) {
+            break;
+          }
+        }
+        if (!text.startsWith("HTTP/1.1 200")) throw new Error(text.slice(0, 80));
+        count++;
+      }
+    } finally {
+      conn.close();
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: connections }, (_, n) => worker(n)));
+  return count / ((performance.now() - started) / 1000);
+}
+
+async function main(): Promise<void> {
+  const seconds = flag("seconds", 4);
+  const rounds = flag("rounds", 2);
+  const connections = flag("connections", 8);
+  try {
+    await Deno.stat(new URL("dist/mod.js", npmDir));
+  } catch {
+    await buildNpm();
+  }
+  let received = 0;
+  const sink = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (req) => {
+    await req.arrayBuffer();
+    received++;
+    const type = req.headers.get("content-type") ?? "application/x-protobuf";
+    return new Response(type.includes("json") ? "{}" : null, { headers: { "content-type": type } });
+  });
+  const sinkUrl = `http://127.0.0.1:${sink.addr.port}`;
+  const modes: Mode[] = ["none", "sdk", "sdk-node"];
+  const results: Record<Mode, number[]> = { none: [], sdk: [], "sdk-node": [] };
+  console.log(
+    `node ${
+      (await new Deno.Command("node", { args: ["--version"] }).output()).stdout.length
+        ? new TextDecoder().decode(
+          (await new Deno.Command("node", { args: ["--version"] }).output()).stdout,
+        ).trim()
+        : "?"
+    }, ${connections} connections, ${seconds}s per mode, ${rounds} rounds`,
+  );
+  for (let round = 1; round <= rounds; round++) {
+    for (const mode of modes) {
+      const app = await startApp(mode, sinkUrl);
+      await load(app.url, 1, connections); // warm-up
+      const rps = await load(app.url, seconds, connections);
+      await app.stop();
+      results[mode].push(rps);
+      console.log(`  round ${round} ${mode.padEnd(8)} ${rps.toFixed(0).padStart(7)} req/s`);
+    }
+  }
+  await sink.shutdown();
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const none = mean(results.none);
+  const sdk = mean(results.sdk);
+  const sdkNode = mean(results["sdk-node"]);
+  console.log("\nmode       req/s    vs uninstrumented");
+  for (const [name, value] of [["none", none], ["sdk", sdk], ["sdk-node", sdkNode]] as const) {
+    console.log(
+      `${name.padEnd(9)} ${value.toFixed(0).padStart(7)}    ${(value / none).toFixed(2)}x`,
+    );
+  }
+  console.log(`\n@tracehouse/sdk / uninstrumented: ${(sdk / none).toFixed(2)}x (goal >= 0.60)`);
+  console.log(`@tracehouse/sdk / sdk-node:       ${(sdk / sdkNode).toFixed(2)}x (goal > 1.00)`);
+  console.log(`OTLP export requests received by the sink: ${received}`);
+}
+
+if (import.meta.main) await main();

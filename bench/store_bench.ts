@@ -1,0 +1,111 @@
+/**
+ * Store benchmark: bulk inserts of realistic span rows into `otel_traces`
+ * through the Native path and through JSONEachRow in the same run, then the
+ * latency of a trace-by-id point query.
+ *
+ *   deno run -A bench/store_bench.ts [--rows 500000] [--batch 50000]
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { ChdbStore } from "../sql/chdb.ts";
+import { migrate } from "../sql/migrate.ts";
+import { TRACES_COLUMNS } from "../sql/schema.ts";
+import { encodeNative } from "../sql/native.ts";
+import { spanRows } from "./span_rows.ts";
+import { fmt, percentile } from "./stats.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    rows: { type: "string", default: "500000" },
+    batch: { type: "string", default: "50000" },
+  },
+});
+const total = Number(values.rows);
+const batchSize = Number(values.batch);
+if (!Number.isInteger(total) || total <= 0 || !Number.isInteger(batchSize) || batchSize <= 0) {
+  console.error("--rows and --batch must be positive integers");
+  Deno.exit(2);
+}
+
+const dir = await Deno.makeTempDir({ prefix: "tracehouse-store-bench-" });
+const store = await ChdbStore.open({ path: dir });
+await migrate(store, {
+  database: "default",
+  retentionDays: { traces: 30, logs: 7, metrics: 30 },
+});
+
+console.log(`store_bench: ${fmt(total)} span rows, batches of ${fmt(batchSize)}, chDB embedded`);
+const rows = spanRows(total, 7, BigInt(Date.now()) * 1_000_000n);
+
+/**
+ * Inserts every row in batches and returns rows/s. With `inFlight` 2, the next
+ * batch is encoded while ClickHouse writes the previous one (the engine call
+ * runs on its own thread), which is how the OTLP batcher uses the store.
+ */
+async function timedInserts(format: "Native" | "JSONEachRow", inFlight = 1): Promise<number> {
+  await store.command("TRUNCATE TABLE otel_traces");
+  const started = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < rows.length; i += batchSize) {
+    pending.push(
+      store.insert("otel_traces", rows.slice(i, i + batchSize), {
+        columns: TRACES_COLUMNS,
+        format,
+      }),
+    );
+    if (pending.length >= inFlight) await pending.shift();
+  }
+  await Promise.all(pending);
+  const seconds = (performance.now() - started) / 1000;
+  const [{ n }] = await store.query<{ n: string }>("SELECT count() AS n FROM otel_traces");
+  if (Number(n) !== total) throw new Error(`${format}: expected ${total} rows, found ${n}`);
+  return total / seconds;
+}
+
+// Warm up both paths (JIT, first parts) on a small slice, then measure.
+await store.insert("otel_traces", rows.slice(0, 1000), { columns: TRACES_COLUMNS });
+const encodeStarted = performance.now();
+for (let i = 0; i < rows.length; i += batchSize) {
+  encodeNative(rows.slice(i, i + batchSize), TRACES_COLUMNS);
+}
+const encodeRate = total / ((performance.now() - encodeStarted) / 1000);
+const jsonRate = await timedInserts("JSONEachRow");
+const nativeRate = await timedInserts("Native");
+const pipelinedRate = await timedInserts("Native", 2);
+
+const ids = await store.query<{ TraceId: string }>(
+  "SELECT TraceId FROM otel_traces GROUP BY TraceId ORDER BY cityHash64(TraceId) LIMIT 200",
+);
+const latencies: number[] = [];
+let rowsRead = 0;
+for (const { TraceId } of ids) {
+  const started = performance.now();
+  const { stats } = await store.queryWithStats(
+    `WITH (SELECT (min(Start), max(End)) FROM otel_traces_trace_id_ts WHERE TraceId = {id:String}) AS slice
+     SELECT * FROM otel_traces PREWHERE TraceId = {id:String}
+     WHERE Timestamp BETWEEN slice.1 AND slice.2 + 1 ORDER BY Timestamp`,
+    { params: { id: TraceId } },
+  );
+  latencies.push(performance.now() - started);
+  rowsRead += stats.rowsRead;
+}
+
+const rate = (label: string, value: number, note: string) =>
+  console.log(`  ${label.padEnd(28)} ${fmt(value).padStart(10)} rows/s   ${note}`);
+rate("Native encode only", encodeRate, "");
+rate("insert JSONEachRow", jsonRate, "(baseline)");
+rate("insert Native", nativeRate, `${fmt(nativeRate / jsonRate, 2)}x JSONEachRow`);
+rate(
+  "insert Native, 2 in flight",
+  pipelinedRate,
+  `${fmt(pipelinedRate / jsonRate, 2)}x JSONEachRow`,
+);
+console.log(
+  `  trace by id (${ids.length} ids)     p50 ${fmt(percentile(latencies, 50), 2)} ms, p95 ${
+    fmt(percentile(latencies, 95), 2)
+  } ms, ${fmt(rowsRead / ids.length)} rows read per lookup of ${fmt(total)}`,
+);
+await store.close();
+await Deno.remove(dir, { recursive: true });
