@@ -32,6 +32,22 @@ export interface Config {
   ingestToken: string | null;
   /** Bearer token required on `/api` requests, when set. */
   queryToken: string | null;
+  /** Largest OTLP request body as sent, in bytes. */
+  otlpMaxBodyBytes: number;
+  /** Rows that make the ingest batcher flush a table's batch. */
+  batchMaxRows: number;
+  /** Age of a batch's first row that makes it flush, in ms. */
+  batchMaxDelayMs: number;
+  /** Rows queued in all batches before OTLP requests get 429. */
+  batchMaxQueuedRows: number;
+  /** Largest time range of one API query, in hours. */
+  maxRangeHours: number;
+  /** ClickHouse `max_execution_time` of API queries, in seconds. */
+  queryTimeoutSeconds: number;
+  /** Largest `limit` of an API list page. */
+  maxPageLimit: number;
+  /** Entries of the API answer cache; 0 turns it off. */
+  queryCacheSize: number;
 }
 
 /** A configuration value that failed validation; names the flag or variable. */
@@ -68,6 +84,14 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   retentionDays: { traces: 7, logs: 7, metrics: 30 },
   ingestToken: null,
   queryToken: null,
+  otlpMaxBodyBytes: 16 * 1024 * 1024,
+  batchMaxRows: 20_000,
+  batchMaxDelayMs: 200,
+  batchMaxQueuedRows: 200_000,
+  maxRangeHours: 744,
+  queryTimeoutSeconds: 10,
+  maxPageLimit: 1000,
+  queryCacheSize: 500,
 });
 
 type TopLevelKey = Exclude<keyof Config, "retentionDays">;
@@ -120,6 +144,19 @@ function days(raw: string, source: string): number {
     );
   }
   return n;
+}
+
+/** A parser of whole numbers from `min` to `max`, for sizes, counts and durations. */
+function wholeNumber(min: number, max: number): (raw: string, source: string) => number {
+  return (raw, source) => {
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || n < min || n > max) {
+      throw new ConfigError(
+        `Invalid ${source} "${raw}": expected a whole number from ${min} to ${max}`,
+      );
+    }
+    return n;
+  };
 }
 
 function text(raw: string): string {
@@ -234,6 +271,62 @@ export const OPTIONS: readonly Option[] = [
     "TRACEHOUSE_QUERY_TOKEN",
     "bearer token required on /api requests",
     optionalText,
+  ),
+  setting(
+    "otlpMaxBodyBytes",
+    "otlp-max-body-bytes",
+    "TRACEHOUSE_OTLP_MAX_BODY_BYTES",
+    "largest OTLP request body (413 above)",
+    wholeNumber(1024, 1024 ** 3),
+  ),
+  setting(
+    "batchMaxRows",
+    "batch-max-rows",
+    "TRACEHOUSE_BATCH_MAX_ROWS",
+    "rows that flush an ingest batch",
+    wholeNumber(1, 1_000_000),
+  ),
+  setting(
+    "batchMaxDelayMs",
+    "batch-max-delay-ms",
+    "TRACEHOUSE_BATCH_MAX_DELAY_MS",
+    "age in ms that flushes an ingest batch",
+    wholeNumber(1, 60_000),
+  ),
+  setting(
+    "batchMaxQueuedRows",
+    "batch-max-queued-rows",
+    "TRACEHOUSE_BATCH_MAX_QUEUED_ROWS",
+    "rows queued before OTLP answers 429",
+    wholeNumber(1, 10_000_000),
+  ),
+  setting(
+    "maxRangeHours",
+    "max-range-hours",
+    "TRACEHOUSE_MAX_RANGE_HOURS",
+    "largest time range of an API query, hours",
+    wholeNumber(1, 87_600),
+  ),
+  setting(
+    "queryTimeoutSeconds",
+    "query-timeout-seconds",
+    "TRACEHOUSE_QUERY_TIMEOUT_SECONDS",
+    "max_execution_time of API queries",
+    wholeNumber(1, 3600),
+  ),
+  setting(
+    "maxPageLimit",
+    "max-page-limit",
+    "TRACEHOUSE_MAX_PAGE_LIMIT",
+    "largest limit of an API page",
+    wholeNumber(1, 100_000),
+  ),
+  setting(
+    "queryCacheSize",
+    "query-cache-size",
+    "TRACEHOUSE_QUERY_CACHE_SIZE",
+    "entries of the API answer cache (0 = off)",
+    wholeNumber(0, 1_000_000),
   ),
 ];
 

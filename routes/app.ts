@@ -8,12 +8,15 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Store } from "../sql/store.ts";
+import { type ApiOptions, createApiApp } from "./api/mod.ts";
 
 /** What the UI-port app needs from the running process. */
 export interface AppDeps {
   store: Store;
   /** True once migrations have been applied. */
   isMigrated: () => boolean;
+  /** Limits, auth and caching of `/api`. */
+  api?: Partial<ApiOptions>;
 }
 
 /** The JSON body of every error answer. */
@@ -71,6 +74,7 @@ export function createApp(deps: AppDeps): Hono {
     }
     return c.json({ status: "ready", engine: deps.store.kind });
   });
+  app.route("/api", createApiApp(deps.store, deps.api));
   app.notFound((c) =>
     c.json(
       { error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } },

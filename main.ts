@@ -1,0 +1,97 @@
+/**
+ * Tracehouse's command line: `serve` (default), `migrate`, `version`.
+ *
+ * @module
+ */
+import { ChdbStore } from "./sql/chdb.ts";
+import { HttpStore } from "./sql/http.ts";
+import { migrate, type MigrateResult } from "./sql/migrate.ts";
+import type { Store } from "./sql/store.ts";
+import { type Config, ConfigError, optionsHelp, parseCommandLine } from "./config.ts";
+import { serve } from "./server.ts";
+import { VERSION } from "./version.ts";
+
+const HELP = `Tracehouse ${VERSION} — OpenTelemetry observability on ClickHouse
+
+Usage:
+  deno task start [options]             serve with the embedded engine in ./data
+  deno run -A main.ts <command> [options]
+
+Commands:
+  serve      receive OTLP, serve the dashboard and the JSON API (default)
+  migrate    apply schema migrations, then exit
+  version    print the version
+
+Options (flag, environment variable, meaning [default]):
+${optionsHelp()}
+  --help, -h                                                   show this help
+`;
+
+/** Opens the engine the configuration names: a ClickHouse server or the embedded one. */
+export async function openStore(config: Config): Promise<Store> {
+  if (config.clickhouseUrl !== null) {
+    return await HttpStore.open({
+      url: config.clickhouseUrl,
+      username: config.clickhouseUser,
+      password: config.clickhousePassword,
+      database: config.clickhouseDatabase,
+    });
+  }
+  return await ChdbStore.open({ path: config.dataDir, database: config.clickhouseDatabase });
+}
+
+/** Applies pending migrations with the configured database, cluster and retention. */
+export async function migrateStore(store: Store, config: Config): Promise<MigrateResult> {
+  return await migrate(store, {
+    database: config.clickhouseDatabase,
+    cluster: config.clickhouseCluster ?? undefined,
+    retentionDays: config.retentionDays,
+  });
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { command, config, help } = parseCommandLine(argv, Deno.env.toObject());
+  if (help) {
+    console.log(HELP);
+    return 0;
+  }
+  switch (command) {
+    case "version":
+      console.log(VERSION);
+      return 0;
+    case "migrate": {
+      const store = await openStore(config);
+      try {
+        const { applied, retentionChanged } = await migrateStore(store, config);
+        console.log(applied.length ? `applied: ${applied.join(", ")}` : "schema is up to date");
+        if (retentionChanged.length) {
+          console.log(`retention changed: ${retentionChanged.join(", ")}`);
+        }
+      } finally {
+        await store.close();
+      }
+      return 0;
+    }
+    case "serve":
+      await serve(config, { openStore, migrateStore });
+      return 0;
+    default:
+      console.error(
+        `tracehouse: unknown command "${command}". Run with --help to see the commands.`,
+      );
+      return 2;
+  }
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exitCode = await run(Deno.args);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`tracehouse: ${error.message}`);
+      Deno.exit(2);
+    }
+    console.error(`tracehouse: ${(error as Error).message}`);
+    Deno.exit(1);
+  }
+}
