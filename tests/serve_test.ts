@@ -1,0 +1,97 @@
+/**
+ * The command line as a user runs it: `main.ts` in a child process.
+ */
+import assert from "node:assert/strict";
+import { VERSION } from "../version.ts";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+async function run(args: string[], env: Record<string, string> = {}) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+/** Starts `serve` on free ports and resolves with the announced URLs. */
+async function startServe(dataDir: string, extra: string[] = []) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "serve", "--port", "0", "--otlp-port", "0", ...extra],
+    env: { TRACEHOUSE_DATA: dataDir },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const urls: Record<string, string> = {};
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  while (!("otlp" in urls)) {
+    const { value, done } = await lines.read();
+    if (done) break;
+    buffered += value;
+    for (const match of buffered.matchAll(/tracehouse: ([\w-]+) listening on (\S+)/g)) {
+      urls[match[1]] = match[2];
+    }
+  }
+  lines.releaseLock();
+  return { child, urls };
+}
+
+Deno.test("cli: --help, version and bad input", async () => {
+  const help = await run(["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /TRACEHOUSE_PORT/);
+  assert.match(help.stdout, /migrate/);
+  const version = await run(["version"]);
+  assert.equal(version.stdout.trim(), VERSION);
+  const badFlag = await run(["serve", "--port", "eighty"]);
+  assert.equal(badFlag.code, 2);
+  assert.match(badFlag.stderr, /Invalid --port "eighty"/);
+  const badEnv = await run(["migrate"], { TRACEHOUSE_RETENTION_LOGS_DAYS: "-3" });
+  assert.equal(badEnv.code, 2);
+  assert.match(badEnv.stderr, /Invalid TRACEHOUSE_RETENTION_LOGS_DAYS "-3"/);
+  const unknown = await run(["frobnicate"]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown command "frobnicate"/);
+});
+
+Deno.test("cli: migrate applies the schema once", async () => {
+  const data = await Deno.makeTempDir({ prefix: "tracehouse-cli-" });
+  const first = await run(["migrate"], { TRACEHOUSE_DATA: data });
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /applied: 001_traces, 002_logs, 003_metrics/);
+  const second = await run(["migrate"], { TRACEHOUSE_DATA: data });
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stdout, /schema is up to date/);
+});
+
+Deno.test("serve: probes answer, a second process on the same data is refused, SIGTERM stops cleanly", async () => {
+  const data = await Deno.makeTempDir({ prefix: "tracehouse-serve-" });
+  const { child, urls } = await startServe(data);
+  try {
+    assert.ok(urls.ui && urls.otlp, JSON.stringify(urls));
+    const health = await fetch(`${urls.ui}/healthz`);
+    assert.deepEqual(await health.json(), { status: "ok" });
+    const ready = await fetch(`${urls.ui}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.equal((await ready.json()).status, "ready");
+    const missing = await fetch(`${urls.ui}/no/such/page`);
+    assert.equal(missing.status, 404);
+    assert.equal((await missing.json()).error.code, "not_found");
+
+    const second = await run(["serve", "--port", "0", "--otlp-port", "0"], {
+      TRACEHOUSE_DATA: data,
+    });
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, /Cannot open data directory ".*": it is in use by another process/);
+  } finally {
+    child.kill("SIGTERM");
+    const status = await child.status;
+    await child.stderr.cancel();
+    await child.stdout.cancel().catch(() => {});
+    assert.equal(status.code, 0);
+  }
+});
