@@ -12,6 +12,7 @@ import { decodeCursor, encodeCursor, fingerprint } from "./cursor.ts";
 import { InvalidParamError } from "./invalid_param.ts";
 import {
   attributeConditions,
+  callOptions,
   checkValue,
   escapeLike,
   type QueryOptions,
@@ -208,7 +209,7 @@ export async function listLogs(
   options: QueryOptions = {},
 ): Promise<LogList> {
   const { query, params } = render(logsQuery(filter, page));
-  const rows = await store.query<LogRow>(query, { params, ...options });
+  const rows = await store.query<LogRow>(query, { params, ...callOptions(options) });
   const more = rows.length > page.limit;
   const kept = more ? rows.slice(0, page.limit) : rows;
   const last = kept.at(-1);

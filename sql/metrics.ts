@@ -10,7 +10,13 @@
  * @module
  */
 import { InvalidParamError } from "./invalid_param.ts";
-import { checkAttributeKey, checkValue, type QueryOptions, timeParam } from "./query_common.ts";
+import {
+  callOptions,
+  checkAttributeKey,
+  checkValue,
+  type QueryOptions,
+  timeParam,
+} from "./query_common.ts";
 import { and, ident, join, param, render, type Sql, sql } from "./sql_template.ts";
 import type { Store } from "./store.ts";
 import { type TimeRange, toRfc3339 } from "./time_range.ts";
@@ -91,8 +97,8 @@ export interface MetricSeries {
 }
 
 /**
- * Picks a step for a range: about 300 buckets, whole minutes from 1 minute up
- * (so the rollup serves it), at least 10 s.
+ * Picks a step for a range: about 300 buckets; whole minutes for ranges of an
+ * hour or more (so the rollup serves them), multiples of 10 s below.
  *
  * @example
  * ```ts
@@ -103,9 +109,8 @@ export interface MetricSeries {
 export function autoStep(range: TimeRange): number {
   const seconds = Number((range.toNs - range.fromNs) / 1_000_000_000n);
   const raw = Math.ceil(seconds / 300);
-  if (raw <= 10) return 10;
-  if (raw < 60) return Math.ceil(raw / 10) * 10;
-  return Math.ceil(raw / 60) * 60;
+  if (seconds >= 3600) return Math.max(60, Math.ceil(raw / 60) * 60);
+  return Math.max(10, Math.ceil(raw / 10) * 10);
 }
 
 /** The catalogue query; exported for snapshot tests. */
@@ -144,12 +149,16 @@ export async function listMetrics(
   options: QueryOptions = {},
 ): Promise<{ metrics: MetricInfo[]; truncated: boolean }> {
   const q = render(metricsListQuery(range, filter.services));
-  const rows = await store.query<MetricInfo>(q.query, { params: q.params, ...options });
+  const rows = await store.query<MetricInfo>(q.query, {
+    params: q.params,
+    ...callOptions(options),
+  });
   const truncated = rows.length > 10_000;
   return { metrics: truncated ? rows.slice(0, 10_000) : rows, truncated };
 }
 
-interface Plan {
+/** How {@linkcode metricQuerySql} reads a metric. */
+export interface Plan {
   type: MetricType;
   source: "rollup" | "raw";
   groups: { alias: string; label: string; expr: Sql }[];
@@ -297,7 +306,7 @@ async function metricType(
   const q = render(sql`SELECT MetricType AS type, anyLast(MetricUnit) AS unit FROM otel_metrics_1m
 WHERE MetricName = ${param("String", name)} AND ${time}
 GROUP BY MetricType ORDER BY count() DESC LIMIT 1`);
-  const [row] = await store.query<TypeRow>(q.query, { params: q.params, ...options });
+  const [row] = await store.query<TypeRow>(q.query, { params: q.params, ...callOptions(options) });
   if (row) return row;
   // Points older than the rollup (written before it existed) are still in the raw tables.
   for (const type of Object.keys(RAW_TABLES) as MetricType[]) {
@@ -306,7 +315,10 @@ FROM ${ident(RAW_TABLES[type], TABLES)}
 WHERE MetricName = ${param("String", name)} AND TimeUnix >= ${timeParam(range.fromNs)}
   AND TimeUnix <= ${timeParam(range.toNs)}
 LIMIT 1`);
-    const [found] = await store.query<TypeRow>(raw.query, { params: raw.params, ...options });
+    const [found] = await store.query<TypeRow>(raw.query, {
+      params: raw.params,
+      ...callOptions(options),
+    });
     if (found) return found;
   }
   return null;
@@ -405,7 +417,7 @@ export async function queryMetric(
   const q = render(metricQuerySql(query, plan));
   const result = await store.queryWithStats<Record<string, unknown>>(q.query, {
     params: q.params,
-    ...options,
+    ...callOptions(options),
   });
   const quantile = query.agg.startsWith("p") ? Number(query.agg.slice(1)) / 100 : 0;
   const index = new Map<string, number>();

@@ -42,6 +42,20 @@ export function checkAttributeKey(key: string, paramName: string): string {
   return key;
 }
 
+/**
+ * The call options of a query module's query: the caller's limits plus
+ * `use_query_condition_cache = 0`. ClickHouse's query condition cache (on by
+ * default since 25.3) returned stale, empty pages here for parameterised
+ * `PREWHERE` conditions whose values changed between calls (chDB 26.5), so
+ * the query modules never use it.
+ */
+export function callOptions(options: QueryOptions = {}): QueryOptions {
+  return {
+    settings: { use_query_condition_cache: 0, ...options.settings },
+    signal: options.signal,
+  };
+}
+
 /** Checks a filter value's length; `param` names the request parameter in the error. */
 export function checkValue(value: string, paramName: string): string {
   if (value.length > MAX_VALUE_LENGTH) {

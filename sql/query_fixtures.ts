@@ -255,7 +255,16 @@ export async function insertFixtures(store: Store): Promise<void> {
 /** Opens a fresh embedded store, migrates it and loads the fixture. */
 export async function openFixtureStore(): Promise<ChdbStore> {
   const path = await Deno.makeTempDir({ prefix: "tracehouse-query-" });
-  const store = await ChdbStore.open({ path, database: "tracehouse" });
+  // One embedded store per process at a time: wait while another test module holds one.
+  let store: ChdbStore | undefined;
+  for (let attempt = 0; !store; attempt++) {
+    try {
+      store = await ChdbStore.open({ path, database: "tracehouse" });
+    } catch (error) {
+      if (attempt >= 600 || !/refused the connection/.test((error as Error).message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
   await migrate(store, {
     database: "tracehouse",
     retentionDays: { traces: 3650, logs: 3650, metrics: 3650 },

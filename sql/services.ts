@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { checkValue, type QueryOptions, timeParam } from "./query_common.ts";
+import { callOptions, checkValue, type QueryOptions, timeParam } from "./query_common.ts";
 import { param, render, type Sql, sql } from "./sql_template.ts";
 import type { Store } from "./store.ts";
 import { type TimeRange, toRfc3339 } from "./time_range.ts";
@@ -93,7 +93,7 @@ export async function listServices(
   const q = render(servicesQuery(range));
   const rows = await store.query<RedRow & { operations: string }>(q.query, {
     params: q.params,
-    ...options,
+    ...callOptions(options),
   });
   const truncated = rows.length > MAX_SERVICES;
   const kept = truncated ? rows.slice(0, MAX_SERVICES) : rows;
@@ -107,7 +107,7 @@ GROUP BY ServiceName`,
     );
     const lastRows = await store.query<{ name: string; s: string }>(last.query, {
       params: last.params,
-      ...options,
+      ...callOptions(options),
     });
     for (const row of lastRows) seen.set(row.name, toRfc3339(BigInt(row.s) * 1_000_000_000n));
   }
@@ -148,7 +148,7 @@ export async function listOperations(
   const q = render(operationsQuery(checkValue(service, "service"), range));
   const rows = await store.query<RedRow & { spanKind: string }>(q.query, {
     params: q.params,
-    ...options,
+    ...callOptions(options),
   });
   const truncated = rows.length > MAX_SERVICES;
   return {

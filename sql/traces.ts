@@ -14,6 +14,7 @@ import { InvalidParamError } from "./invalid_param.ts";
 import { checkTraceId, listLogs, type LogRecord } from "./logs.ts";
 import {
   attributeConditions,
+  callOptions,
   checkValue,
   type QueryOptions,
   timeParam,
@@ -188,7 +189,7 @@ export async function listTraces(
   options: QueryOptions = {},
 ): Promise<TraceList> {
   const { query, params } = render(tracesQuery(filter, page));
-  const rows = await store.query<SummaryRow>(query, { params, ...options });
+  const rows = await store.query<SummaryRow>(query, { params, ...callOptions(options) });
   const more = rows.length > page.limit;
   const kept = more ? rows.slice(0, page.limit) : rows;
   const last = kept.at(-1);
@@ -287,7 +288,7 @@ export async function getTrace(
 ): Promise<Trace | null> {
   const id = checkTraceId(traceId);
   const maxSpans = options.maxSpans ?? 10_000;
-  const call = { settings: options.settings, signal: options.signal };
+  const call = callOptions(options);
   const slice = render(traceSliceQuery(id));
   const [found] = await store.query<SliceRow>(slice.query, { params: slice.params, ...call });
   if (!found || Number(found.n) === 0) return null;

@@ -1,0 +1,212 @@
+// Snapshots of the SQL the query modules generate: placeholders only, never values.
+import assert from "node:assert/strict";
+import { logsQuery } from "./logs.ts";
+import { metricQuerySql } from "./metrics.ts";
+import { servicesQuery } from "./services.ts";
+import { render, sql } from "./sql_template.ts";
+import { tracesQuery } from "./traces.ts";
+
+const range = { fromNs: 1_795_600_000_000_000_000n, toNs: 1_795_603_600_000_000_000n };
+
+Deno.test("generated SQL: logs: every filter in PREWHERE, attributes in WHERE", () => {
+  const { query, params } = render(
+    logsQuery({
+      range,
+      services: ["api"],
+      minSeverity: 13,
+      text: "50%_off",
+      traceId: "A".repeat(32),
+      attributes: { "http.route": "/x" },
+    }, { limit: 50 }),
+  );
+  assert.equal(
+    query,
+    `SELECT toString(toUnixTimestamp64Nano(Timestamp)) AS t, toString(sipHash64(ServiceName, TraceId, SpanId, SeverityNumber, Body)) AS h,
+  TraceId, SpanId, TraceFlags, SeverityText, SeverityNumber, ServiceName, Body, EventName,
+  ScopeName, ScopeVersion, ResourceAttributes, LogAttributes
+FROM otel_logs
+PREWHERE Timestamp >= {p0:DateTime64(9)} AND Timestamp <= {p1:DateTime64(9)} AND ServiceName IN {p2:Array(String)} AND SeverityNumber >= {p3:UInt8} AND TraceId = {p4:String} AND lower(Body) LIKE {p5:String}
+WHERE (LogAttributes[{p6:String}] = {p7:String} OR ResourceAttributes[{p8:String}] = {p9:String})
+ORDER BY Timestamp DESC, sipHash64(ServiceName, TraceId, SpanId, SeverityNumber, Body) DESC
+LIMIT {p10:UInt32}`,
+  );
+  assert.deepEqual(params, {
+    "p0": "2026-11-25 09:46:40.000000000",
+    "p1": "2026-11-25 10:46:40.000000000",
+    "p2": ["api"],
+    "p3": 13,
+    "p4": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    "p5": "%50\\%\\_off%",
+    "p6": "http.route",
+    "p7": "/x",
+    "p8": "http.route",
+    "p9": "/x",
+    "p10": 51,
+  });
+});
+
+Deno.test("generated SQL: traces: matching spans in a subquery, newest traces first", () => {
+  const { query, params } = render(
+    tracesQuery({ range, status: "error", minDurationNs: 5n, attributes: { k: "v" } }, {
+      limit: 20,
+    }),
+  );
+  assert.equal(
+    query,
+    `SELECT TraceId AS traceId,
+  toString(toUnixTimestamp64Nano(min(Timestamp))) AS t,
+  max(toUnixTimestamp64Nano(Timestamp) + toInt64(Duration)) - min(toUnixTimestamp64Nano(Timestamp)) AS durationNs,
+  count() AS spanCount,
+  countIf(StatusCode = 'STATUS_CODE_ERROR') AS errorCount,
+  arraySort(groupUniqArray(ServiceName)) AS services,
+  anyIf(ServiceName, ParentSpanId = '') AS rootService,
+  anyIf(SpanName, ParentSpanId = '') AS rootSpan
+FROM otel_traces
+PREWHERE Timestamp >= {p0:DateTime64(9)} AND Timestamp <= {p1:DateTime64(9)}
+WHERE TraceId IN (SELECT TraceId FROM otel_traces PREWHERE Timestamp >= {p2:DateTime64(9)} AND Timestamp <= {p3:DateTime64(9)} WHERE StatusCode = {p4:String} AND Duration >= {p5:UInt64} AND (SpanAttributes[{p6:String}] = {p7:String} OR ResourceAttributes[{p8:String}] = {p9:String}))
+GROUP BY TraceId
+HAVING 1
+ORDER BY min(Timestamp) DESC, TraceId DESC
+LIMIT {p10:UInt32}`,
+  );
+  assert.deepEqual(params, {
+    "p0": "2026-11-25 09:46:40.000000000",
+    "p1": "2026-11-25 10:46:40.000000000",
+    "p2": "2026-11-25 09:46:40.000000000",
+    "p3": "2026-11-25 10:46:40.000000000",
+    "p4": "STATUS_CODE_ERROR",
+    "p5": 5n,
+    "p6": "k",
+    "p7": "v",
+    "p8": "k",
+    "p9": "v",
+    "p10": 21,
+  });
+});
+
+Deno.test("generated SQL: services: the span rollup", () => {
+  const { query, params } = render(servicesQuery(range));
+  assert.equal(
+    query,
+    `SELECT ServiceName AS name, sum(Spans) AS spanCount, sum(Errors) AS errorCount,
+  quantilesTDigestMerge(0.5, 0.9, 0.95, 0.99)(Durations) AS q, uniqExact(SpanName) AS operations
+FROM otel_traces_red_1m
+WHERE Minute >= toStartOfMinute({p0:DateTime64(9)}) AND Minute <= {p1:DateTime64(9)}
+GROUP BY ServiceName
+ORDER BY ServiceName
+LIMIT {p2:UInt32}`,
+  );
+  assert.deepEqual(params, {
+    "p0": "2026-11-25 09:46:40.000000000",
+    "p1": "2026-11-25 10:46:40.000000000",
+    "p2": 10001,
+  });
+});
+
+Deno.test("generated SQL: metrics: rate from the rollup", () => {
+  const { query, params } = render(
+    metricQuerySql({
+      name: "http.requests",
+      range,
+      stepSeconds: 300,
+      agg: "rate",
+      groupBy: ["service"],
+    }, {
+      type: "sum",
+      source: "rollup",
+      groups: [{ alias: "g0", label: "service", expr: sql`toString(ServiceName)` }],
+      fromS: 1795600000,
+      toS: 1795603500,
+    }),
+  );
+  assert.equal(
+    query,
+    `SELECT \`g0\`, b, sum(inc) / {p0:UInt32} AS v FROM (
+  SELECT \`g0\`, b, if(temporality = 2, if(isNull(prev), NULL, if(last >= prev, last - prev, last)), total) AS inc
+  FROM (
+    SELECT toString(ServiceName) AS \`g0\`, intDiv(toUnixTimestamp(Minute), {p1:UInt32}) * {p2:UInt32} AS b, cityHash64(ServiceName, AttributesHash, InstanceHash) AS sid, anyLast(Temporality) AS temporality,
+      sum(Sum) AS total, argMaxMerge(Last) AS last,
+      lagInFrame(toNullable(argMaxMerge(Last))) OVER (PARTITION BY \`g0\`, sid ORDER BY b
+        ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS prev
+    FROM \`otel_metrics_1m\`
+    WHERE MetricName = {p3:String} AND Minute >= {p4:DateTime64(9)} AND Minute < {p5:DateTime64(9)} AND MetricType = {p6:String}
+    GROUP BY \`g0\`, b, sid
+  )
+)
+WHERE b >= {p7:UInt32}
+GROUP BY \`g0\`, b
+ORDER BY \`g0\`, b
+LIMIT {p8:UInt32}`,
+  );
+  assert.deepEqual(params, {
+    "p0": 300,
+    "p1": 300,
+    "p2": 300,
+    "p3": "http.requests",
+    "p4": "2026-11-25 09:41:40.000000000",
+    "p5": "2026-11-25 10:50:00.000000000",
+    "p6": "sum",
+    "p7": 1795600000,
+    "p8": 1100001,
+  });
+});
+
+Deno.test("generated SQL: metrics: histogram percentile from raw points", () => {
+  const { query, params } = render(
+    metricQuerySql({ name: "d", range, stepSeconds: 30, agg: "p95", attributes: { m: "GET" } }, {
+      type: "histogram",
+      source: "raw",
+      groups: [],
+      fromS: 1795600000,
+      toS: 1795603590,
+    }),
+  );
+  assert.equal(
+    query,
+    `SELECT intDiv(toUnixTimestamp(TimeUnix), {p0:UInt32}) * {p1:UInt32} AS b, sumForEach(BucketCounts) AS buckets, any(ExplicitBounds) AS bounds
+FROM \`otel_metrics_histogram\`
+WHERE MetricName = {p2:String} AND TimeUnix >= {p3:DateTime64(9)} AND TimeUnix < {p4:DateTime64(9)} AND Attributes[{p5:String}] = {p6:String}
+GROUP BY b
+ORDER BY b
+LIMIT {p7:UInt32}`,
+  );
+  assert.deepEqual(params, {
+    "p0": 30,
+    "p1": 30,
+    "p2": "d",
+    "p3": "2026-11-25 09:46:40.000000000",
+    "p4": "2026-11-25 10:47:00.000000000",
+    "p5": "m",
+    "p6": "GET",
+    "p7": 1100001,
+  });
+});
+
+Deno.test("generated SQL: hostile values only ever appear in params", () => {
+  const hostile = "x' OR 1=1 -- */ UNION SELECT * FROM system.tables";
+  const { query, params } = render(
+    logsQuery({
+      range,
+      services: [hostile],
+      text: hostile,
+      attributes: { "http.route": hostile },
+    }, { limit: 10 }),
+  );
+  assert.doesNotMatch(query, /OR 1=1|UNION|system\.tables/);
+  assert.ok(Object.values(params).some((v) => Array.isArray(v) && v[0] === hostile));
+  assert.throws(
+    () => render(logsQuery({ range, attributes: { "a']": "b" } }, { limit: 1 })),
+    /Invalid parameter "attr\.a'\]"/,
+  );
+  const plan = {
+    type: "gauge" as const,
+    source: "rollup" as const,
+    groups: [{ alias: "g0", label: "service", expr: sql`toString(ServiceName)` }],
+    fromS: 0,
+    toS: 60,
+  };
+  const metric = render(
+    metricQuerySql({ name: hostile, range, stepSeconds: 60, agg: "avg" }, plan),
+  );
+  assert.doesNotMatch(metric.query, /OR 1=1|UNION/);
+});
