@@ -1,0 +1,55 @@
+/**
+ * Test support: a Python virtual environment outside the repository
+ * (`${XDG_CACHE_HOME:-$HOME/.cache}/tracehouse/venv`) with `requirements.txt` installed, rebuilt
+ * when that file changes. Without `python3` the caller skips, or fails when `CI` is set.
+ *
+ * @module
+ */
+import { join } from "node:path";
+
+const REQUIREMENTS = new URL("./requirements.txt", import.meta.url);
+
+/** The venv directory. */
+export function venvDir(): string {
+  const cache = Deno.env.get("XDG_CACHE_HOME") ?? join(Deno.env.get("HOME") ?? "/tmp", ".cache");
+  return join(cache, "tracehouse", "venv");
+}
+
+async function run(cmd: string, args: string[]): Promise<{ ok: boolean; output: string }> {
+  try {
+    const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    return { ok: out.success, output: text };
+  } catch (error) {
+    return { ok: false, output: String(error) };
+  }
+}
+
+/** Whether `python3` with the `venv` module exists on this machine. */
+export async function pythonAvailable(): Promise<boolean> {
+  return (await run("python3", ["-c", "import venv, ensurepip"])).ok;
+}
+
+/** Creates or refreshes the venv; returns its `python` path. Throws with pip's output on failure. */
+export async function ensureVenv(): Promise<string> {
+  const dir = venvDir();
+  const python = join(dir, "bin", "python");
+  const requirements = await Deno.readTextFile(REQUIREMENTS);
+  const stamp = join(dir, "tracehouse-requirements.txt");
+  const installed = await Deno.readTextFile(stamp).catch(() => "");
+  if (installed === requirements) return python;
+  let result = await run("python3", ["-m", "venv", dir]);
+  if (!result.ok) throw new Error(`Cannot create the Python venv in ${dir}:\n${result.output}`);
+  result = await run(python, [
+    "-m",
+    "pip",
+    "install",
+    "--quiet",
+    "--disable-pip-version-check",
+    "-r",
+    REQUIREMENTS.pathname,
+  ]);
+  if (!result.ok) throw new Error(`pip install -r requirements.txt failed:\n${result.output}`);
+  await Deno.writeTextFile(stamp, requirements);
+  return python;
+}
