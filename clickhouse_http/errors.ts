@@ -103,9 +103,10 @@ export class EndpointError extends ClickHouseError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { statusForError } from "./errors.ts";
- * console.assert(statusForError("SYNTAX_ERROR") === 400);
- * console.assert(statusForError("UNKNOWN_TABLE") === 404);
+ * assert.ok(statusForError("SYNTAX_ERROR") === 400);
+ * assert.ok(statusForError("UNKNOWN_TABLE") === 404);
  * ```
  */
 export function statusForError(type: string): number {

@@ -160,9 +160,10 @@ function keyword(token: Token, word: string): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseStatement } from "./insert.ts";
  * const s = parseStatement(new TextEncoder().encode('INSERT INTO "db".t (a, `b c`) FORMAT TSV\n1\t2'));
- * console.assert(s.kind === "insert" && s.insert.columns[1] === "b c" && s.insert.dataOffset === 39);
+ * assert.ok(s.kind === "insert" && s.insert.columns[1] === "b c" && s.insert.dataOffset === 41);
  * ```
  */
 export function parseStatement(bytes: Uint8Array): Statement {

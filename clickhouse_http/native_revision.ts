@@ -241,11 +241,12 @@ function skipLowCardinality(reader: Reader, inner: TypeNode, rows: number): void
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toProtocolRevision } from "./native_revision.ts";
  * // One column "1" of type UInt8 holding 1, as chDB writes `SELECT 1`.
  * const plain = new Uint8Array([1, 1, 1, 0x31, 5, ...new TextEncoder().encode("UInt8"), 1]);
  * const out = toProtocolRevision(plain, 54460);
- * console.assert(out.length === plain.length + 8 + 1);
+ * assert.ok(out.length === plain.length + 8 + 1);
  * ```
  */
 export function toProtocolRevision(data: Uint8Array, revision: number): Uint8Array {

@@ -133,9 +133,10 @@ const SETTING_NAME = /^[a-z_0-9]+$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { settingsFromParams } from "./settings.ts";
  * const settings = settingsFromParams(new URLSearchParams("max_result_rows=10&query=SELECT+1"));
- * console.assert(settings.max_result_rows === "10");
+ * assert.ok(settings.max_result_rows === "10");
  * ```
  */
 export function settingsFromParams(params: URLSearchParams): Settings {
@@ -165,9 +166,4 @@ export function checkSetting(name: string): void {
       `Setting ${name} cannot be changed through this endpoint`,
     );
   }
-}
-
-/** True for a setting the endpoint accepts and ignores (`wait_end_of_query`, …). */
-export function isIgnoredSetting(name: string): boolean {
-  return IGNORED.has(name);
 }
