@@ -20,13 +20,39 @@ function flag(name: string, fallback: number): number {
   return arg ? Number(arg.split("=")[1]) : fallback;
 }
 
+let taskset: Promise<boolean> | undefined;
+
+function hasTaskset(): Promise<boolean> {
+  taskset ??= (async () => {
+    try {
+      const cpus = navigator.hardwareConcurrency ?? 1;
+      if (cpus < 2) return false;
+      const out = await new Deno.Command("taskset", {
+        args: ["-p", "-c", "1", String(Deno.pid)],
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      return out.success;
+    } catch {
+      return false;
+    }
+  })();
+  return taskset;
+}
+
 /** Starts a node process serving the bench app in `mode`; resolves with its URL. */
-async function startApp(mode: Mode, sink: string): Promise<{ url: string; stop(): Promise<void> }> {
+async function startApp(
+  mode: Mode,
+  sink: string,
+): Promise<{ url: string; mark(): void; stop(): Promise<number> }> {
   const args = mode === "sdk-node"
     ? ["--require", "./bench/otel_sdk_node.cjs", "bench/app.mjs"]
     : ["bench/app.mjs"];
-  const child = new Deno.Command("node", {
-    args,
+  // With taskset, the app gets CPU 0 and this process (load + sink) CPU 1, so the client
+  // does not steal the app's CPU and req/s measures the app.
+  const pinned = await hasTaskset();
+  const child = new Deno.Command(pinned ? "taskset" : "node", {
+    args: pinned ? ["-c", "0", "node", ...args] : args,
     cwd: npmDir,
     env: { MODE: mode, OTEL_EXPORTER_OTLP_ENDPOINT: sink, PORT: "0" },
     stdout: "piped",
@@ -39,13 +65,25 @@ async function startApp(mode: Mode, sink: string): Promise<{ url: string; stop()
     if (done) throw new Error(`app (${mode}) exited: ${text}`);
     text += value;
   }
-  reader.releaseLock();
-  child.stdout.cancel().catch(() => {});
+  const rest = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return text;
+      text += value;
+    }
+  })();
   return {
     url: text.match(/listening on (\S+)/)![1],
+    /** Starts counting CPU time and requests from now (after the warm-up). */
+    mark() {
+      child.kill("SIGUSR2");
+    },
+    /** Stops the app; answers its CPU microseconds per request since `mark()`. */
     async stop() {
       child.kill("SIGTERM");
       await child.status;
+      const m = /cpu (\d+) requests (\d+)/.exec(await rest);
+      return m ? Number(m[1]) / Math.max(1, Number(m[2])) : NaN;
     },
   };
 }
@@ -115,25 +153,30 @@ async function main(): Promise<void> {
     return new Response(type.includes("json") ? "{}" : null, { headers: { "content-type": type } });
   });
   const sinkUrl = `http://127.0.0.1:${sink.addr.port}`;
-  const modes: Mode[] = ["none", "sdk", "sdk-node"];
-  const results: Record<Mode, number[]> = { none: [], sdk: [], "sdk-node": [] };
+  const modes = (Deno.env.get("MODES")?.split(",") ?? ["none", "sdk", "sdk-node"]) as Mode[];
+  const results: Record<string, number[]> = { none: [], sdk: [], "sdk-node": [] };
+  const cpuPerRequest: Record<string, number[]> = {};
+  const nodeVersion = new TextDecoder().decode(
+    (await new Deno.Command("node", { args: ["--version"] }).output()).stdout,
+  ).trim();
+  const pinned = await hasTaskset();
   console.log(
-    `node ${
-      (await new Deno.Command("node", { args: ["--version"] }).output()).stdout.length
-        ? new TextDecoder().decode(
-          (await new Deno.Command("node", { args: ["--version"] }).output()).stdout,
-        ).trim()
-        : "?"
-    }, ${connections} connections, ${seconds}s per mode, ${rounds} rounds`,
+    `node ${nodeVersion}, ${connections} connections, ${seconds}s per mode, ${rounds} rounds, ` +
+      (pinned ? "app pinned to CPU 0, load generator + sink to CPU 1" : "no CPU pinning"),
   );
   for (let round = 1; round <= rounds; round++) {
     for (const mode of modes) {
       const app = await startApp(mode, sinkUrl);
       await load(app.url, 1, connections); // warm-up
+      app.mark();
       const rps = await load(app.url, seconds, connections);
-      await app.stop();
-      results[mode].push(rps);
-      console.log(`  round ${round} ${mode.padEnd(8)} ${rps.toFixed(0).padStart(7)} req/s`);
+      const cpu = await app.stop();
+      (results[mode] ??= []).push(rps);
+      (cpuPerRequest[mode] ??= []).push(cpu);
+      console.log(
+        `  round ${round} ${mode.padEnd(8)} ${rps.toFixed(0).padStart(7)} req/s  ` +
+          `${cpu.toFixed(1).padStart(6)} µs app CPU per request`,
+      );
     }
   }
   await sink.shutdown();

@@ -16,8 +16,9 @@ import {
   SpanStatusCode,
   type TextMapGetter,
   trace,
+  type Tracer,
 } from "@opentelemetry/api";
-import { currentState, SCOPE_NAME, SDK_VERSION } from "./sdk_state.ts";
+import { currentState, SCOPE_NAME, SDK_VERSION, type SdkState } from "./sdk_state.ts";
 
 const HANDLE_KEY = createContextKey("@tracehouse/sdk server request");
 const KNOWN_METHODS = new Set([
@@ -45,6 +46,8 @@ export interface ServerRequestInfo {
   protocolVersion?: string;
   /** Route template already known at the start, e.g. from a `routes` option. */
   route?: string;
+  /** The URL already split (saves parsing `url`). */
+  target?: RequestTarget;
 }
 
 /** One request in flight. */
@@ -99,87 +102,120 @@ export function activeServerRequest(
  * ```
  */
 export function startServerRequest(info: ServerRequestInfo): ServerRequestHandle {
-  const outer = activeServerRequest();
+  const active = context.active();
+  const outer = activeServerRequest(active);
   if (outer) return nestedHandle(outer, info.route);
   const state = currentState();
-  const active = trace.getActiveSpan();
-  if (state?.denoOtel && active && active.isRecording()) {
-    // Deno's built-in instrumentation already made the server span: annotate it.
-    const ctx = context.active();
-    const handle = annotatingHandle(active, ctx, info.method);
-    if (info.route) handle.setRoute(info.route);
-    return handle;
+  if (state?.denoOtel) {
+    const span = trace.getSpan(active);
+    if (span?.isRecording()) {
+      // Deno's built-in instrumentation already made the server span: annotate it.
+      const handle = annotatingHandle(span, active, info.method);
+      if (info.route) handle.setRoute(info.route);
+      return handle;
+    }
   }
-  const method = normaliseMethod(info.method);
-  const url = parseUrl(info.url);
-  const parent = propagation.extract(context.active(), info, infoGetter);
-  const attributes: Attributes = {
-    "http.request.method": method,
-    "url.path": url.pathname,
-    "url.scheme": url.protocol.replace(":", ""),
-  };
-  if (method === "_OTHER") attributes["http.request.method_original"] = info.method;
-  if (url.search) attributes["url.query"] = url.search.slice(1);
-  if (url.hostname && url.hostname !== "unknown.invalid") {
-    attributes["server.address"] = url.hostname;
-    if (url.port) attributes["server.port"] = Number(url.port);
+  return new ServerRequest(info, active, state);
+}
+
+class ServerRequest implements ServerRequestHandle {
+  readonly span: Span;
+  readonly context: Context;
+  #method: string;
+  #scheme: string;
+  #route: string | undefined;
+  #started = performance.now();
+  #ended = false;
+  #errorType: string | undefined;
+  #state: SdkState | undefined;
+
+  constructor(info: ServerRequestInfo, active: Context, state: SdkState | undefined) {
+    const method = normaliseMethod(info.method);
+    const target = info.target ?? splitUrl(info.url);
+    this.#method = method;
+    this.#scheme = target.scheme;
+    this.#route = info.route;
+    this.#state = state;
+    const parent = propagation.extract(active, info, infoGetter);
+    const attributes: Attributes = {
+      "http.request.method": method,
+      "url.path": target.path,
+      "url.scheme": target.scheme,
+    };
+    if (method === "_OTHER") attributes["http.request.method_original"] = info.method;
+    if (target.query) attributes["url.query"] = target.query;
+    if (target.host) {
+      attributes["server.address"] = target.host;
+      if (target.port) attributes["server.port"] = target.port;
+    }
+    const ua = info.header("user-agent");
+    if (ua) attributes["user_agent.original"] = ua;
+    if (info.clientAddress) attributes["client.address"] = info.clientAddress;
+    if (info.protocolVersion) attributes["network.protocol.version"] = info.protocolVersion;
+    if (info.route) attributes["http.route"] = info.route;
+    this.span = tracerFor(state).startSpan(spanName(method, info.route), {
+      kind: SpanKind.SERVER,
+      attributes,
+    }, parent);
+    this.context = trace.setSpan(parent, this.span).setValue(HANDLE_KEY, this);
   }
-  const ua = info.header("user-agent");
-  if (ua) attributes["user_agent.original"] = ua;
-  if (info.clientAddress) attributes["client.address"] = info.clientAddress;
-  if (info.protocolVersion) attributes["network.protocol.version"] = info.protocolVersion;
-  const tracer = trace.getTracer(SCOPE_NAME, SDK_VERSION);
-  const span = tracer.startSpan(method === "_OTHER" ? "HTTP" : method, {
-    kind: SpanKind.SERVER,
-    attributes,
-  }, parent);
-  const started = performance.now();
-  let route = info.route;
-  let ended = false;
-  let errorType: string | undefined;
-  const handle: ServerRequestHandle = {
-    span,
-    context: undefined as unknown as Context,
-    setRoute(next) {
-      if (ended || !next) return;
-      route = next;
-      span.updateName(`${method === "_OTHER" ? "HTTP" : method} ${next}`);
-      span.setAttribute("http.route", next);
-    },
-    recordException(error) {
-      errorType = recordError(span, error) ?? errorType;
-    },
-    end(status, error) {
-      if (ended) return;
-      if (error !== undefined) handle.recordException(error);
-      ended = true;
-      const metricAttributes: Attributes = {
-        "http.request.method": method,
-        "url.scheme": attributes["url.scheme"],
-      };
-      if (route) metricAttributes["http.route"] = route;
-      if (status !== undefined) {
-        span.setAttribute("http.response.status_code", status);
-        metricAttributes["http.response.status_code"] = status;
-        if (status >= 500) {
-          errorType ??= String(status);
-          span.setStatus({ code: SpanStatusCode.ERROR });
-        }
+
+  setRoute(route: string): void {
+    if (this.#ended || !route || route === this.#route) return;
+    this.#route = route;
+    this.span.updateName(spanName(this.#method, route));
+    this.span.setAttribute("http.route", route);
+  }
+
+  recordException(error: unknown): void {
+    this.#errorType = recordError(this.span, error) ?? this.#errorType;
+  }
+
+  end(status?: number, error?: unknown): void {
+    if (this.#ended) return;
+    if (error !== undefined) this.recordException(error);
+    this.#ended = true;
+    const span = this.span;
+    const metricAttributes: Attributes = {
+      "http.request.method": this.#method,
+      "url.scheme": this.#scheme,
+    };
+    if (this.#route) metricAttributes["http.route"] = this.#route;
+    if (status !== undefined) {
+      span.setAttribute("http.response.status_code", status);
+      metricAttributes["http.response.status_code"] = status;
+      if (status >= 500) {
+        this.#errorType ??= String(status);
+        span.setStatus({ code: SpanStatusCode.ERROR });
       }
-      if (errorType) {
-        span.setAttribute("error.type", errorType);
-        metricAttributes["error.type"] = errorType;
-      }
-      span.end();
-      state?.serverDuration.record((performance.now() - started) / 1000, metricAttributes);
-    },
-  };
-  if (route) handle.setRoute(route);
-  (handle as { context: Context }).context = trace.setSpan(parent, span).setValue(
-    HANDLE_KEY,
-    handle,
-  );
-  return handle;
+    }
+    if (this.#errorType) {
+      span.setAttribute("error.type", this.#errorType);
+      metricAttributes["error.type"] = this.#errorType;
+    }
+    span.end();
+    this.#state?.serverDuration.record(
+      (performance.now() - this.#started) / 1000,
+      metricAttributes,
+    );
+  }
+}
+
+const tracers = new WeakMap<SdkState, Tracer>();
+
+function tracerFor(state: SdkState | undefined): Tracer {
+  if (!state) return trace.getTracer(SCOPE_NAME, SDK_VERSION);
+  let tracer = tracers.get(state);
+  if (!tracer) {
+    tracer = trace.getTracer(SCOPE_NAME, SDK_VERSION);
+    tracers.set(state, tracer);
+  }
+  return tracer;
+}
+
+function spanName(method: string, route: string | undefined): string {
+  const m = method === "_OTHER" ? "HTTP" : method;
+  return route ? `${m} ${route}` : m;
 }
 
 function nestedHandle(outer: ServerRequestHandle, route: string | undefined): ServerRequestHandle {
@@ -240,14 +276,27 @@ export function normaliseMethod(method: string): string {
   return KNOWN_METHODS.has(upper) ? upper : "_OTHER";
 }
 
-function parseUrl(raw: string): URL {
+/** The parts of a request URL the span needs. */
+export interface RequestTarget {
+  scheme: string;
+  host?: string;
+  port?: number;
+  path: string;
+  query?: string;
+}
+
+function splitUrl(raw: string): RequestTarget {
   try {
-    return new URL(raw);
+    const url = new URL(raw);
+    return {
+      scheme: url.protocol.slice(0, -1),
+      host: url.hostname || undefined,
+      port: url.port ? Number(url.port) : undefined,
+      path: url.pathname,
+      query: url.search ? url.search.slice(1) : undefined,
+    };
   } catch {
-    try {
-      return new URL(raw, "http://unknown.invalid");
-    } catch {
-      return new URL("http://unknown.invalid/");
-    }
+    const [path, query] = raw.split("?", 2);
+    return { scheme: "http", path: path || "/", query };
   }
 }

@@ -150,9 +150,13 @@ export function currentState(): SdkState | undefined {
 }
 
 function start(config: ResolvedConfig): SdkState {
+  const diagWarn = (message: string, ...args: unknown[]): void => {
+    const text = [message, ...args.map((a) => errorMessage(a))].join(" ");
+    warn(`diag:${text.slice(0, 80)}`, text);
+  };
   diag.setLogger({
-    error: (message: string) => warn(`diag:${message.slice(0, 40)}`, message),
-    warn: (message: string) => warn(`diag:${message.slice(0, 40)}`, message),
+    error: diagWarn,
+    warn: diagWarn,
     info: () => {},
     debug: () => {},
     verbose: () => {},

@@ -4,7 +4,15 @@ import Fastify from "fastify";
 import { Hono } from "hono";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { activeServerRequest, instrumentApp, log, recordException } from "../mod.ts";
+import assert from "node:assert/strict";
+import {
+  activeServerRequest,
+  instrumentApp,
+  log,
+  recordException,
+  shutdown,
+  withSpan,
+} from "../mod.ts";
 import { assertServerScenario, listenNode, serve, startHarness } from "../test_support.ts";
 
 function handled(): void {
@@ -108,6 +116,51 @@ Deno.test("node:http server on Deno", async () => {
     await assertServerScenario(h, s.url);
   } finally {
     await s.close();
+    await h.close();
+  }
+});
+
+Deno.test("request bodies keep the context: Express json and Fastify POST handlers", async () => {
+  const h = await startHarness({ instrumentClients: false });
+  const app = express();
+  instrumentApp(app, h.options);
+  app.use(express.json());
+  app.post("/items", (req: { body: { n: number } }, res: { json(v: unknown): void }) => {
+    res.json({ n: withSpan("express child", () => req.body.n) });
+  });
+  const fastify = Fastify();
+  instrumentApp(fastify, h.options);
+  fastify.post("/items", async (req) => {
+    await new Promise((r) => setTimeout(r, 1));
+    return { n: withSpan("fastify child", () => (req.body as { n: number }).n) };
+  });
+  await fastify.listen({ port: 0, host: "127.0.0.1" });
+  const e = await listenNode(createServer(app));
+  try {
+    for (
+      const url of [e.url, `http://127.0.0.1:${(fastify.server.address() as AddressInfo).port}`]
+    ) {
+      const res = await fetch(`${url}/items`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ n: 5 }),
+      });
+      assert.deepEqual(await res.json(), { n: 5 });
+    }
+    await shutdown();
+    await h.receiver.waitFor(() => h.receiver.spans.length >= 4);
+    const servers = h.receiver.spans.filter((s) => s.name === "POST /items");
+    assert.equal(servers.length, 2);
+    for (const name of ["express child", "fastify child"]) {
+      const child = h.receiver.spans.find((s) => s.name === name)!;
+      assert.ok(
+        servers.some((s) => s.spanId === child.parentSpanId),
+        `${name} has its server parent`,
+      );
+    }
+  } finally {
+    await e.close();
+    await fastify.close();
     await h.close();
   }
 });

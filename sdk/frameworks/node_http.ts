@@ -84,10 +84,22 @@ export function beginNodeRequest(
   const existing = handles.get(req);
   if (existing) return existing;
   const socket = req.socket as { encrypted?: boolean; remoteAddress?: string } | undefined;
-  const scheme = socket?.encrypted ? "https" : "http";
+  const rawUrl = req.url ?? "/";
+  const q = rawUrl.indexOf("?");
+  const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  const hostHeader = req.headers.host ?? "";
+  const colon = hostHeader.lastIndexOf(":");
+  const hasPort = colon > 0 && !hostHeader.endsWith("]");
   const handle = startServerRequest({
     method: req.method ?? "GET",
-    url: `${scheme}://${req.headers.host ?? "localhost"}${req.url ?? "/"}`,
+    url: rawUrl,
+    target: {
+      scheme: socket?.encrypted ? "https" : "http",
+      host: (hasPort ? hostHeader.slice(0, colon) : hostHeader) || undefined,
+      port: hasPort ? Number(hostHeader.slice(colon + 1)) : undefined,
+      path,
+      query: q < 0 ? undefined : rawUrl.slice(q + 1),
+    },
     header: (name) => {
       const value = req.headers[name];
       return Array.isArray(value) ? value.join(",") : value;
@@ -95,14 +107,16 @@ export function beginNodeRequest(
     headerNames: () => Object.keys(req.headers),
     clientAddress: socket?.remoteAddress,
     protocolVersion: req.httpVersion,
-    route: matchRoute?.((req.url ?? "/").split("?")[0]),
+    route: matchRoute?.(path),
   });
   handles.set(req, handle);
-  bindEmitter(handle.context, req);
-  bindEmitter(handle.context, res);
-  const done = () => handle.end(res.statusCode);
-  res.once("finish", done);
-  res.once("close", done);
+  // Body events come from the socket's async context: bind them to the request's. Requests
+  // without a body skip this (it costs a few µs per request).
+  if (req.headers["content-length"] || req.headers["transfer-encoding"]) {
+    bindEmitter(handle.context, req);
+  }
+  // "close" follows "finish" for completed responses and also covers aborted ones.
+  res.once("close", () => handle.end(res.statusCode));
   return handle;
 }
 
