@@ -78,3 +78,34 @@ Deno.test("embedded: the event loop stays free while a query runs", async () => 
     await store.close();
   }
 });
+
+Deno.test("embedded: 1,000,000 rows insert with none lost", async () => {
+  const store = await tempStore();
+  try {
+    await store.command(
+      "CREATE TABLE million (n UInt64, trace String, service LowCardinality(String)) ENGINE = MergeTree ORDER BY n",
+    );
+    const columns = [
+      { name: "n", type: "UInt64" },
+      { name: "trace", type: "String" },
+      { name: "service", type: "LowCardinality(String)" },
+    ];
+    const batch = 100_000;
+    const pending: Promise<void>[] = [];
+    for (let start = 0; start < 1_000_000; start += batch) {
+      const rows = Array.from({ length: batch }, (_, i) => ({
+        n: start + i,
+        trace: (start + i).toString(16).padStart(32, "0"),
+        service: `svc-${i % 13}`,
+      }));
+      pending.push(store.insert("million", rows, { columns }));
+    }
+    await Promise.all(pending);
+    const [row] = await store.query<{ rows: string; distinct: string; sum: string }>(
+      "SELECT count() AS rows, uniqExact(trace) AS distinct, sum(n) AS sum FROM million",
+    );
+    assert.deepEqual(row, { rows: "1000000", distinct: "1000000", sum: "499999500000" });
+  } finally {
+    await store.close();
+  }
+});
