@@ -213,7 +213,8 @@ export function metricQuerySql(query: MetricQuery, plan: Plan): Sql {
   const toNs = BigInt(plan.toS + query.stepSeconds) * 1_000_000_000n;
   const time = rollup
     ? sql`Minute >= ${timeParam(fromNs)} AND Minute < ${timeParam(toNs)}`
-    : sql`TimeUnix >= ${timeParam(fromNs)} AND TimeUnix < ${timeParam(toNs)}`;
+    : sql`toStartOfHour(TimeUnix) >= toStartOfHour(${timeParam(fromNs)})
+  AND TimeUnix >= ${timeParam(fromNs)} AND TimeUnix < ${timeParam(toNs)}`;
   const table = ident(rollup ? "otel_metrics_1m" : RAW_TABLES[plan.type], TABLES);
   const where = filters(query, time);
   if (rollup) where.push(sql`MetricType = ${param("String", plan.type)}`);
@@ -303,9 +304,9 @@ async function metricType(
   const time = sql`Minute >= toStartOfMinute(${timeParam(range.fromNs)}) AND Minute <= ${
     timeParam(range.toNs)
   }`;
-  const q = render(sql`SELECT MetricType AS type, anyLast(MetricUnit) AS unit FROM otel_metrics_1m
+  const q = render(sql`SELECT MetricType AS type, MetricUnit AS unit FROM otel_metrics_1m
 WHERE MetricName = ${param("String", name)} AND ${time}
-GROUP BY MetricType ORDER BY count() DESC LIMIT 1`);
+LIMIT 1`);
   const [row] = await store.query<TypeRow>(q.query, { params: q.params, ...callOptions(options) });
   if (row) return row;
   // Points older than the rollup (written before it existed) are still in the raw tables.

@@ -25,23 +25,25 @@ Deno.test("generated SQL: logs: every filter in PREWHERE, attributes in WHERE", 
   TraceId, SpanId, TraceFlags, SeverityText, SeverityNumber, ServiceName, Body, EventName,
   ScopeName, ScopeVersion, ResourceAttributes, LogAttributes
 FROM otel_logs
-PREWHERE Timestamp >= {p0:DateTime64(9)} AND Timestamp <= {p1:DateTime64(9)} AND ServiceName IN {p2:Array(String)} AND SeverityNumber >= {p3:UInt8} AND TraceId = {p4:String} AND lower(Body) LIKE {p5:String}
-WHERE (LogAttributes[{p6:String}] = {p7:String} OR ResourceAttributes[{p8:String}] = {p9:String})
+PREWHERE toStartOfFiveMinutes(Timestamp) >= toStartOfFiveMinutes({p0:DateTime64(9)}) AND toStartOfFiveMinutes(Timestamp) <= toStartOfFiveMinutes({p1:DateTime64(9)}) AND Timestamp >= {p2:DateTime64(9)} AND Timestamp <= {p3:DateTime64(9)} AND ServiceName IN {p4:Array(String)} AND SeverityNumber >= {p5:UInt8} AND TraceId = {p6:String} AND lower(Body) LIKE {p7:String}
+WHERE (LogAttributes[{p8:String}] = {p9:String} OR ResourceAttributes[{p10:String}] = {p11:String})
 ORDER BY Timestamp DESC, sipHash64(ServiceName, TraceId, SpanId, SeverityNumber, Body) DESC
-LIMIT {p10:UInt32}`,
+LIMIT {p12:UInt32}`,
   );
   assert.deepEqual(params, {
     "p0": "2026-11-25 09:46:40.000000000",
     "p1": "2026-11-25 10:46:40.000000000",
-    "p2": ["api"],
-    "p3": 13,
-    "p4": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-    "p5": "%50\\%\\_off%",
-    "p6": "http.route",
-    "p7": "/x",
+    "p2": "2026-11-25 09:46:40.000000000",
+    "p3": "2026-11-25 10:46:40.000000000",
+    "p4": ["api"],
+    "p5": 13,
+    "p6": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    "p7": "%50\\%\\_off%",
     "p8": "http.route",
     "p9": "/x",
-    "p10": 51,
+    "p10": "http.route",
+    "p11": "/x",
+    "p12": 51,
   });
 });
 
@@ -62,25 +64,29 @@ Deno.test("generated SQL: traces: matching spans in a subquery, newest traces fi
   anyIf(ServiceName, ParentSpanId = '') AS rootService,
   anyIf(SpanName, ParentSpanId = '') AS rootSpan
 FROM otel_traces
-PREWHERE Timestamp >= {p0:DateTime64(9)} AND Timestamp <= {p1:DateTime64(9)}
-WHERE TraceId IN (SELECT TraceId FROM otel_traces PREWHERE Timestamp >= {p2:DateTime64(9)} AND Timestamp <= {p3:DateTime64(9)} WHERE StatusCode = {p4:String} AND Duration >= {p5:UInt64} AND (SpanAttributes[{p6:String}] = {p7:String} OR ResourceAttributes[{p8:String}] = {p9:String}))
+PREWHERE toDateTime(Timestamp) >= toDateTime({p0:DateTime64(9)}) AND toDateTime(Timestamp) <= toDateTime({p1:DateTime64(9)}) AND Timestamp >= {p2:DateTime64(9)} AND Timestamp <= {p3:DateTime64(9)}
+WHERE TraceId IN (SELECT TraceId FROM otel_traces PREWHERE toDateTime(Timestamp) >= toDateTime({p4:DateTime64(9)}) AND toDateTime(Timestamp) <= toDateTime({p5:DateTime64(9)}) AND Timestamp >= {p6:DateTime64(9)} AND Timestamp <= {p7:DateTime64(9)} WHERE StatusCode = {p8:String} AND Duration >= {p9:UInt64} AND (SpanAttributes[{p10:String}] = {p11:String} OR ResourceAttributes[{p12:String}] = {p13:String}))
 GROUP BY TraceId
 HAVING 1
 ORDER BY min(Timestamp) DESC, TraceId DESC
-LIMIT {p10:UInt32}`,
+LIMIT {p14:UInt32}`,
   );
   assert.deepEqual(params, {
     "p0": "2026-11-25 09:46:40.000000000",
     "p1": "2026-11-25 10:46:40.000000000",
     "p2": "2026-11-25 09:46:40.000000000",
     "p3": "2026-11-25 10:46:40.000000000",
-    "p4": "STATUS_CODE_ERROR",
-    "p5": 5n,
-    "p6": "k",
-    "p7": "v",
-    "p8": "k",
-    "p9": "v",
-    "p10": 21,
+    "p4": "2026-11-25 09:46:40.000000000",
+    "p5": "2026-11-25 10:46:40.000000000",
+    "p6": "2026-11-25 09:46:40.000000000",
+    "p7": "2026-11-25 10:46:40.000000000",
+    "p8": "STATUS_CODE_ERROR",
+    "p9": 5n,
+    "p10": "k",
+    "p11": "v",
+    "p12": "k",
+    "p13": "v",
+    "p14": 21,
   });
 });
 
@@ -165,20 +171,22 @@ Deno.test("generated SQL: metrics: histogram percentile from raw points", () => 
     query,
     `SELECT intDiv(toUnixTimestamp(TimeUnix), {p0:UInt32}) * {p1:UInt32} AS b, sumForEach(BucketCounts) AS buckets, any(ExplicitBounds) AS bounds
 FROM \`otel_metrics_histogram\`
-WHERE MetricName = {p2:String} AND TimeUnix >= {p3:DateTime64(9)} AND TimeUnix < {p4:DateTime64(9)} AND Attributes[{p5:String}] = {p6:String}
+WHERE MetricName = {p2:String} AND toStartOfHour(TimeUnix) >= toStartOfHour({p3:DateTime64(9)})
+  AND TimeUnix >= {p4:DateTime64(9)} AND TimeUnix < {p5:DateTime64(9)} AND Attributes[{p6:String}] = {p7:String}
 GROUP BY b
 ORDER BY b
-LIMIT {p7:UInt32}`,
+LIMIT {p8:UInt32}`,
   );
   assert.deepEqual(params, {
     "p0": 30,
     "p1": 30,
     "p2": "d",
     "p3": "2026-11-25 09:46:40.000000000",
-    "p4": "2026-11-25 10:47:00.000000000",
-    "p5": "m",
-    "p6": "GET",
-    "p7": 1100001,
+    "p4": "2026-11-25 09:46:40.000000000",
+    "p5": "2026-11-25 10:47:00.000000000",
+    "p6": "m",
+    "p7": "GET",
+    "p8": 1100001,
   });
 });
 

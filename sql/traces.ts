@@ -139,9 +139,11 @@ function scopeOf(filter: TraceFilter): string {
 
 /** Builds the SQL of one page of trace summaries; exported for snapshot tests and `EXPLAIN`. */
 export function tracesQuery(filter: TraceFilter, page: { limit: number; cursor?: string }): Sql {
-  const inRange = sql`Timestamp >= ${timeParam(filter.range.fromNs)} AND Timestamp <= ${
-    timeParam(filter.range.toNs)
-  }`;
+  // toDateTime(Timestamp) is in the sorting key: bounds on it let the key skip granules.
+  const from = timeParam(filter.range.fromNs);
+  const to = timeParam(filter.range.toNs);
+  const inRange =
+    sql`toDateTime(Timestamp) >= toDateTime(${from}) AND toDateTime(Timestamp) <= toDateTime(${to}) AND Timestamp >= ${from} AND Timestamp <= ${to}`;
   const conditions = spanConditions(filter);
   const matching = conditions.length === 0
     ? sql`1`
@@ -257,9 +259,8 @@ export function traceSpansQuery(traceId: string, fromS: bigint, toS: bigint, lim
   Events.Name, Events.Attributes, Links.TraceId, Links.SpanId, Links.TraceState, Links.Attributes
 FROM otel_traces
 PREWHERE TraceId = ${param("String", traceId)}
-WHERE Timestamp >= ${timeParam(fromS * 1_000_000_000n)} AND Timestamp < ${
-    timeParam((toS + 1n) * 1_000_000_000n)
-  }
+WHERE toDateTime(Timestamp) >= ${param("UInt32", Number(fromS))}
+  AND toDateTime(Timestamp) <= ${param("UInt32", Number(toS))}
 ORDER BY Timestamp, SpanId
 LIMIT ${param("UInt32", limit + 1)}`;
 }

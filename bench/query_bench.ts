@@ -1,0 +1,383 @@
+/**
+ * Query API benchmark: generates spans, logs and metric points into a fresh
+ * embedded store (through the real tables and materialized views), then
+ * reports p50/p95 latency and rows read for the query patterns of
+ * `docs/query-optimization.md`.
+ *
+ *   deno run -A bench/query_bench.ts [--spans 2000000] [--logs 2000000]
+ *     [--series 160] [--iterations 30] [--explain] [--json]
+ *
+ * Sizes also come from QUERY_BENCH_SPANS, QUERY_BENCH_LOGS, QUERY_BENCH_SERIES.
+ * The issue's target is 10M spans and 10M logs; the default is 2M each so a
+ * run fits in a few minutes on a small shared machine.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { createApiApp } from "../routes/api/mod.ts";
+import { ChdbStore } from "../sql/chdb.ts";
+import { listLogs } from "../sql/logs.ts";
+import { migrate } from "../sql/migrate.ts";
+import { queryMetric } from "../sql/metrics.ts";
+import { listServices } from "../sql/services.ts";
+import type { CallOptions, QueryResult, Store } from "../sql/store.ts";
+import { getTrace } from "../sql/traces.ts";
+
+const { values: flags } = parseArgs({
+  args: Deno.args,
+  options: {
+    spans: { type: "string", default: Deno.env.get("QUERY_BENCH_SPANS") ?? "2000000" },
+    logs: { type: "string", default: Deno.env.get("QUERY_BENCH_LOGS") ?? "2000000" },
+    series: { type: "string", default: Deno.env.get("QUERY_BENCH_SERIES") ?? "160" },
+    iterations: { type: "string", default: "30" },
+    path: { type: "string" },
+    explain: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+  },
+});
+const SPANS = Number(flags.spans);
+const LOGS = Number(flags.logs);
+const SERIES = Number(flags.series);
+const ITERATIONS = Number(flags.iterations);
+const SERVICES = 50;
+const SPANS_PER_TRACE = 10;
+const DAY_S = 86_400;
+/** Data covers the 24 h before END (whole minutes, so rollup and raw cover the same points). */
+const END_S = Math.floor(Date.now() / 60_000) * 60;
+const START_S = END_S - DAY_S;
+
+/** Counts rows read by every query, whatever module issues it. */
+class CountingStore implements Store {
+  readonly kind: Store["kind"];
+  readonly database: string;
+  rowsRead = 0;
+  #inner: Store;
+  constructor(inner: Store) {
+    this.#inner = inner;
+    this.kind = inner.kind;
+    this.database = inner.database;
+  }
+  async query<Row>(sql: string, options?: CallOptions): Promise<Row[]> {
+    return (await this.queryWithStats<Row>(sql, options)).rows;
+  }
+  async queryWithStats<Row>(sql: string, options?: CallOptions): Promise<QueryResult<Row>> {
+    const result = await this.#inner.queryWithStats<Row>(sql, options);
+    this.rowsRead += result.stats.rowsRead;
+    return result;
+  }
+  command(sql: string, options?: CallOptions): Promise<void> {
+    return this.#inner.command(sql, options);
+  }
+  insert: Store["insert"] = (table, rows, options) => this.#inner.insert(table, rows, options);
+  close(): Promise<void> {
+    return this.#inner.close();
+  }
+}
+
+function log(message: string): void {
+  if (!flags.json) console.error(message);
+}
+
+async function timed(label: string, fn: () => Promise<unknown>): Promise<void> {
+  const started = performance.now();
+  await fn();
+  log(`  ${label}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** Inserts in chunks so materialized views aggregate bounded blocks. */
+async function generate(store: Store): Promise<void> {
+  const chunk = 1_000_000;
+  const traces = Math.ceil(SPANS / SPANS_PER_TRACE);
+  for (let offset = 0; offset < SPANS; offset += chunk) {
+    const n = Math.min(chunk, SPANS - offset);
+    await timed(
+      `spans ${offset}..${offset + n}`,
+      () =>
+        store.command(
+          `INSERT INTO otel_traces (Timestamp, TraceId, SpanId, ParentSpanId, TraceState,
+  SpanName, SpanKind, ServiceName, ResourceAttributes, ScopeName, ScopeVersion, SpanAttributes,
+  Duration, StatusCode, StatusMessage)
+SELECT
+  toDateTime64(${START_S}, 9) + toIntervalNanosecond(intDiv(n, ${SPANS_PER_TRACE}) * intDiv(${DAY_S}000000000, ${traces}) + (n % ${SPANS_PER_TRACE}) * 1000000) AS Timestamp,
+  lower(hex(cityHash64(t))) || lower(hex(cityHash64(t, 1))) AS TraceId,
+  lower(hex(cityHash64(n, 2))) AS SpanId,
+  if(n % ${SPANS_PER_TRACE} = 0, '', lower(hex(cityHash64(n - n % ${SPANS_PER_TRACE}, 2)))) AS ParentSpanId,
+  '' AS TraceState,
+  concat(['GET', 'POST', 'PUT', 'DELETE'][1 + n % 4], ' /api/v1/', ['users', 'orders', 'carts', 'items', 'payments'][1 + cityHash64(n, 3) % 5]) AS SpanName,
+  if(n % ${SPANS_PER_TRACE} = 0, 'SPAN_KIND_SERVER', ['SPAN_KIND_CLIENT', 'SPAN_KIND_INTERNAL'][1 + n % 2]) AS SpanKind,
+  concat('svc-', toString((t + n % ${SPANS_PER_TRACE}) % ${SERVICES})) AS ServiceName,
+  map('service.name', concat('svc-', toString((t + n % ${SPANS_PER_TRACE}) % ${SERVICES})),
+      'host.name', concat('host-', toString(cityHash64(n, 4) % 40)),
+      'k8s.pod.name', concat('pod-', toString(cityHash64(n, 5) % 200)),
+      'deployment.environment.name', 'prod') AS ResourceAttributes,
+  'bench' AS ScopeName, '1.0.0' AS ScopeVersion,
+  map('http.route', concat('/api/v1/', ['users', 'orders', 'carts', 'items', 'payments'][1 + cityHash64(n, 3) % 5]),
+      'http.method', ['GET', 'POST', 'PUT', 'DELETE'][1 + n % 4],
+      'http.status_code', toString([200, 200, 200, 201, 404, 500][1 + cityHash64(n, 6) % 6]),
+      'user.id', toString(cityHash64(t) % 100000)) AS SpanAttributes,
+  toUInt64(1000000 + cityHash64(n, 7) % 200000000 / (1 + n % ${SPANS_PER_TRACE})) AS Duration,
+  if(cityHash64(n, 8) % 50 = 0, 'STATUS_CODE_ERROR', 'STATUS_CODE_OK') AS StatusCode,
+  '' AS StatusMessage
+FROM (SELECT number + ${offset} AS n, intDiv(number + ${offset}, ${SPANS_PER_TRACE}) AS t FROM numbers(${n}))`,
+        ),
+    );
+  }
+  for (let offset = 0; offset < LOGS; offset += chunk) {
+    const n = Math.min(chunk, LOGS - offset);
+    await timed(
+      `logs ${offset}..${offset + n}`,
+      () =>
+        store.command(`INSERT INTO otel_logs (Timestamp, TraceId, SpanId, TraceFlags, SeverityText,
+  SeverityNumber, ServiceName, Body, ResourceAttributes, ScopeName, ScopeVersion, LogAttributes)
+SELECT
+  toDateTime64(${START_S}, 9) + toIntervalNanosecond(n * intDiv(${DAY_S}000000000, ${LOGS})) AS Timestamp,
+  if(n % 2 = 0, lower(hex(cityHash64(t))) || lower(hex(cityHash64(t, 1))), '') AS TraceId,
+  if(n % 2 = 0, lower(hex(cityHash64(t * ${SPANS_PER_TRACE}, 2))), '') AS SpanId,
+  1 AS TraceFlags,
+  ['DEBUG', 'INFO', 'INFO', 'INFO', 'WARN', 'ERROR'][1 + cityHash64(n, 9) % 6] AS SeverityText,
+  [5, 9, 9, 9, 13, 17][1 + cityHash64(n, 9) % 6] AS SeverityNumber,
+  concat('svc-', toString(t % ${SERVICES})) AS ServiceName,
+  concat(['request handled', 'cache miss for key', 'payment declined', 'user logged in', 'slow query detected', 'retrying upstream call'][1 + cityHash64(n, 10) % 6],
+         ' id=', toString(cityHash64(n, 11) % 1000000), ' took ', toString(cityHash64(n, 12) % 900), 'ms') AS Body,
+  map('service.name', concat('svc-', toString(t % ${SERVICES})), 'host.name', concat('host-', toString(cityHash64(n, 4) % 40))) AS ResourceAttributes,
+  'bench' AS ScopeName, '1.0.0' AS ScopeVersion,
+  map('http.route', concat('/api/v1/', ['users', 'orders', 'carts', 'items', 'payments'][1 + cityHash64(n, 3) % 5]), 'request.id', toString(cityHash64(n, 13))) AS LogAttributes
+FROM (SELECT number + ${offset} AS n, intDiv((number + ${offset}) * ${
+          Math.ceil(SPANS / SPANS_PER_TRACE)
+        }, ${LOGS}) AS t FROM numbers(${n}))`),
+    );
+  }
+  // Histogram points every 10 s per series (service × pod × method), delta temporality.
+  const points = SERIES * (DAY_S / 10);
+  for (let offset = 0; offset < points; offset += chunk) {
+    const n = Math.min(chunk, points - offset);
+    await timed(
+      `histogram points ${offset}..${offset + n}`,
+      () =>
+        store.command(
+          `INSERT INTO otel_metrics_histogram (ResourceAttributes, ServiceName, MetricName,
+  MetricDescription, MetricUnit, Attributes, StartTimeUnix, TimeUnix, Count, Sum, BucketCounts,
+  ExplicitBounds, Min, Max, AggregationTemporality)
+SELECT
+  map('service.name', concat('svc-', toString(s % 20)), 'k8s.pod.name', concat('pod-', toString(s))) AS ResourceAttributes,
+  concat('svc-', toString(s % 20)) AS ServiceName,
+  'http.server.request.duration' AS MetricName, 'Duration of HTTP server requests' AS MetricDescription, 'ms' AS MetricUnit,
+  map('http.request.method', ['GET', 'POST'][1 + intDiv(s, 20) % 2]) AS Attributes,
+  toDateTime(${START_S} + i * 10 - 10) AS StartTimeUnix,
+  toDateTime(${START_S} + i * 10) AS TimeUnix,
+  arraySum(b) AS Count, arraySum(arrayMap((c, k) -> c * k, b, [2.5, 7.5, 17.5, 37.5, 75, 175, 375, 750])) AS Sum,
+  b AS BucketCounts, [5, 10, 25, 50, 100, 250, 500] AS ExplicitBounds, 1 AS Min, 900 AS Max, 1 AS AggregationTemporality
+FROM (
+  SELECT number + ${offset} AS k, k % ${SERIES} AS s, intDiv(k, ${SERIES}) AS i,
+    arrayMap(j -> toUInt64(cityHash64(k, j) % (20 - j * 2)), range(8)) AS b
+  FROM numbers(${n})
+)`,
+        ),
+    );
+  }
+}
+
+function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+interface Figure {
+  name: string;
+  p50Ms: number;
+  p95Ms: number;
+  rowsRead: number;
+}
+
+async function measure(
+  name: string,
+  store: CountingStore,
+  fn: (i: number) => Promise<unknown>,
+): Promise<Figure> {
+  await fn(0); // warm-up
+  const times: number[] = [];
+  let rows = 0;
+  for (let i = 0; i < ITERATIONS; i++) {
+    store.rowsRead = 0;
+    const started = performance.now();
+    await fn(i + 1);
+    times.push(performance.now() - started);
+    rows += store.rowsRead;
+  }
+  times.sort((a, b) => a - b);
+  const figure = {
+    name,
+    p50Ms: Math.round(percentile(times, 0.5) * 10) / 10,
+    p95Ms: Math.round(percentile(times, 0.95) * 10) / 10,
+    rowsRead: Math.round(rows / ITERATIONS),
+  };
+  log(
+    `${name.padEnd(52)} p50 ${String(figure.p50Ms).padStart(7)} ms  p95 ${
+      String(figure.p95Ms).padStart(7)
+    } ms  rows read ${figure.rowsRead}`,
+  );
+  return figure;
+}
+
+async function explain(store: Store, title: string, sql: string, params: Record<string, unknown>) {
+  const rows = await store.query<{ explain: string }>(`EXPLAIN indexes = 1 ${sql}`, {
+    params: params as CallOptions["params"],
+  });
+  console.log(`\n#### ${title}\n\n\`\`\`\n${rows.map((r) => r.explain).join("\n")}\n\`\`\``);
+}
+
+async function main(): Promise<void> {
+  const path = flags.path ?? await Deno.makeTempDir({ prefix: "tracehouse-query-bench-" });
+  const raw = await ChdbStore.open({ path, database: "bench" });
+  const store = new CountingStore(raw);
+  try {
+    log(`query bench: ${SPANS} spans, ${LOGS} logs, ${SERIES} histogram series, data in ${path}`);
+    await migrate(raw, { database: "bench", retentionDays: { traces: 30, logs: 30, metrics: 30 } });
+    const started = performance.now();
+    await generate(raw);
+    log(`generated in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    const counts = await raw.query<{ t: string; n: string }>(
+      `SELECT 'otel_traces' AS t, toString(count()) AS n FROM otel_traces UNION ALL
+       SELECT 'otel_logs', toString(count()) FROM otel_logs UNION ALL
+       SELECT 'otel_metrics_histogram', toString(count()) FROM otel_metrics_histogram UNION ALL
+       SELECT 'otel_traces_red_1m', toString(count()) FROM otel_traces_red_1m UNION ALL
+       SELECT 'otel_metrics_1m', toString(count()) FROM otel_metrics_1m`,
+    );
+    log(counts.map((c) => `  ${c.t}: ${c.n} rows`).join("\n"));
+
+    const range = {
+      fromNs: BigInt(START_S) * 1_000_000_000n,
+      toNs: BigInt(END_S) * 1_000_000_000n,
+    };
+    const lastHour = { fromNs: range.toNs - 3_600_000_000_000n, toNs: range.toNs };
+    const traceIds = (await raw.query<{ id: string }>(
+      `SELECT TraceId AS id FROM otel_traces_trace_id_ts ORDER BY cityHash64(TraceId) LIMIT ${
+        ITERATIONS + 1
+      }`,
+    )).map((r) => r.id);
+    const figures: Figure[] = [];
+    figures.push(
+      await measure(
+        "trace by id (lookup table + PREWHERE)",
+        store,
+        (i) => getTrace(store, traceIds[i % traceIds.length]),
+      ),
+    );
+    const logFilter = { range: lastHour, services: ["svc-7"], minSeverity: 9 };
+    figures.push(
+      await measure(
+        "logs, first page of 100, service + severity, 1 h",
+        store,
+        () => listLogs(store, logFilter, { limit: 100 }),
+      ),
+    );
+    let cursor: string | null = null;
+    for (let page = 0; page < 9; page++) {
+      cursor = (await listLogs(raw, logFilter, { limit: 100, cursor: cursor ?? undefined }))
+        .nextCursor;
+    }
+    figures.push(
+      await measure(
+        "logs, tenth page of 100, same filter",
+        store,
+        () => listLogs(store, logFilter, { limit: 100, cursor: cursor ?? undefined }),
+      ),
+    );
+    figures.push(
+      await measure(
+        "logs, first page, free text q=declined, 1 h",
+        store,
+        () => listLogs(store, { range: lastHour, text: "declined" }, { limit: 100 }),
+      ),
+    );
+    figures.push(
+      await measure(
+        "services overview, 24 h (span rollup)",
+        store,
+        () => listServices(store, range),
+      ),
+    );
+    figures.push(
+      await measure("services overview, 24 h (raw spans, for comparison)", store, () =>
+        store.query(
+          `SELECT ServiceName, count(), countIf(StatusCode = 'STATUS_CODE_ERROR'),
+             quantiles(0.5, 0.95, 0.99)(Duration) FROM otel_traces
+           WHERE Timestamp >= {f:DateTime64(9)} AND Timestamp <= {t:DateTime64(9)} GROUP BY ServiceName`,
+          { params: { f: new Date(START_S * 1000), t: new Date(END_S * 1000) } },
+        )),
+    );
+    const chart = (source: "rollup" | "raw") => () =>
+      queryMetric(store, {
+        name: "http.server.request.duration",
+        range,
+        stepSeconds: 300,
+        agg: "p95",
+        groupBy: ["service"],
+        source,
+      });
+    figures.push(
+      await measure("24 h p95 chart by service, step 5m, rollup", store, chart("rollup")),
+    );
+    figures.push(await measure("24 h p95 chart by service, step 5m, raw", store, chart("raw")));
+    await raw.command("OPTIMIZE TABLE otel_metrics_1m FINAL");
+    figures.push(
+      await measure("24 h p95 chart, rollup after OPTIMIZE FINAL", store, chart("rollup")),
+    );
+
+    const app = createApiApp(store, { cacheSize: 1000 });
+    const url = (i: number) => `/services?from=${START_S * 1000}&to=${(END_S - 3600 - i) * 1000}`;
+    figures.push(
+      await measure("GET /api/services 24 h, cache miss", store, async (i) => {
+        await (await app.request(url(i + 1000))).text();
+      }),
+    );
+    await (await app.request(url(0))).text();
+    figures.push(
+      await measure("GET /api/services 24 h, cache hit", store, async () => {
+        const res = await app.request(url(0));
+        if (res.headers.get("X-Cache") !== "hit") throw new Error("expected a cache hit");
+        await res.text();
+      }),
+    );
+
+    if (flags.explain) {
+      const id = traceIds[0];
+      await explain(
+        raw,
+        "trace by id: spans within the slice",
+        `SELECT SpanId FROM otel_traces PREWHERE TraceId = {id:String}
+         WHERE Timestamp >= (SELECT toDateTime64(min(Start), 9) FROM otel_traces_trace_id_ts WHERE TraceId = {id:String})
+           AND Timestamp < (SELECT toDateTime64(max(End) + 1, 9) FROM otel_traces_trace_id_ts WHERE TraceId = {id:String})`,
+        { id },
+      );
+      await explain(
+        raw,
+        "trace by id without the lookup table",
+        "SELECT SpanId FROM otel_traces WHERE TraceId = {id:String}",
+        { id },
+      );
+      await explain(
+        raw,
+        "logs page: PREWHERE on time, service, severity",
+        `SELECT Body FROM otel_logs PREWHERE Timestamp >= {f:DateTime64(9)} AND Timestamp <= {t:DateTime64(9)}
+           AND ServiceName IN ['svc-7'] AND SeverityNumber >= 9
+         ORDER BY Timestamp DESC LIMIT 101`,
+        { f: new Date((END_S - 3600) * 1000), t: new Date(END_S * 1000) },
+      );
+      await explain(
+        raw,
+        "metric chart from the rollup",
+        `SELECT count() FROM otel_metrics_1m WHERE MetricName = 'http.server.request.duration'
+           AND Minute >= {f:DateTime64(9)} AND Minute < {t:DateTime64(9)}`,
+        { f: new Date(START_S * 1000), t: new Date(END_S * 1000) },
+      );
+    }
+    if (flags.json) {
+      console.log(JSON.stringify({ spans: SPANS, logs: LOGS, series: SERIES, figures }, null, 2));
+    }
+  } finally {
+    await raw.close();
+    if (!flags.path) await Deno.remove(path, { recursive: true }).catch(() => {});
+  }
+}
+
+if (import.meta.main) await main();
