@@ -300,6 +300,10 @@ export function createOtlpApp(store: Store, options: OtlpOptions = {}): OtlpApp 
               "use application/x-protobuf or application/json",
           );
         }
+        if (!batcher.hasRoom(1)) {
+          // Refuse before reading and decoding: under overload that work is wasted.
+          throw new OtlpError(429, "Ingest queue is full; retry later", opts.retryAfterSeconds);
+        }
         const body = await readBody(c, opts);
         const { parts, rejected, errors } = SIGNALS[signal](body, encoding);
         const accepted = parts.reduce((n, p) => n + p.rows.length, 0);

@@ -12,6 +12,7 @@ const ROOT = new URL("../../", import.meta.url);
 /** A running Tracehouse process. */
 export interface Tracehouse {
   otlpUrl: string;
+  pid: number;
   dataDir: string;
   /** Graceful stop (SIGTERM): flushes batches. */
   stop(): Promise<void>;
@@ -74,6 +75,7 @@ export async function startTracehouse(
   };
   return {
     otlpUrl,
+    pid: child.pid,
     dataDir,
     stop: () => end("SIGTERM"),
     kill: () => end("SIGKILL"),

@@ -1,0 +1,80 @@
+/**
+ * Overload test: many clients flood `main.ts serve` whose queue is small; clients get 429 with
+ * `Retry-After`, the process's memory stays bounded, and every span answered 200 is stored.
+ */
+import assert from "node:assert/strict";
+import { random } from "../bench/span_rows.ts";
+import { spanRequest } from "../bench/ingest_bench.ts";
+import { encodeTraces } from "../otlp/encode.ts";
+import { startTracehouse, withStore } from "./interop/server.ts";
+
+async function rssMiB(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+Deno.test({
+  name: "overload: 429 with Retry-After, bounded memory, no acknowledged span lost",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dataDir = await Deno.makeTempDir({ prefix: "tracehouse-overload-" });
+    const server = await startTracehouse(dataDir, {
+      TRACEHOUSE_BATCH_MAX_QUEUED_ROWS: "5000",
+      TRACEHOUSE_BATCH_MAX_ROWS: "5000",
+      TRACEHOUSE_BATCH_MAX_DELAY_MS: "300",
+    });
+    const rand = random(11);
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const bodies = Array.from({ length: 20 }, () => spanRequest(rand, 500, now));
+    const encoded = bodies.map((b) => encodeTraces(b));
+    const baseline = await rssMiB(server.pid);
+    let peak = baseline;
+    const statuses = new Map<number, number>();
+    const acked = new Set<string>();
+    let retryAfter: string | null = null;
+    let stop = false;
+    const sampler = (async () => {
+      while (!stop) {
+        peak = Math.max(peak, await rssMiB(server.pid));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const client = async (n: number) => {
+      for (let i = 0; !stop; i++) {
+        const k = (n + i) % encoded.length;
+        const res = await fetch(`${server.otlpUrl}/v1/traces`, {
+          method: "POST",
+          body: encoded[k],
+          headers: { "content-type": "application/x-protobuf" },
+        });
+        await res.body?.cancel();
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        if (res.status === 429) retryAfter = res.headers.get("retry-after");
+        if (res.status === 200) {
+          for (const s of bodies[k][0].scopes[0].items) acked.add(s.spanId);
+        }
+      }
+    };
+    const clients = Array.from({ length: 24 }, (_, n) => client(n));
+    await new Promise((r) => setTimeout(r, 3000));
+    stop = true;
+    await Promise.all([...clients, sampler]);
+    await server.stop();
+    console.log(
+      `overload: statuses ${JSON.stringify([...statuses])}, RSS ${baseline.toFixed(0)} → peak ${
+        peak.toFixed(0)
+      } MiB`,
+    );
+    assert.ok((statuses.get(429) ?? 0) > 0, "some requests were refused with 429");
+    assert.equal(retryAfter, "1");
+    assert.ok((statuses.get(200) ?? 0) > 0, "some requests were accepted");
+    assert.deepEqual([...statuses.keys()].filter((s) => s !== 200 && s !== 429), []);
+    assert.ok(peak - baseline < 400, `memory grew by ${(peak - baseline).toFixed(0)} MiB`);
+    await withStore(dataDir, async (store) => {
+      const rows = await store.query<{ SpanId: string }>("SELECT DISTINCT SpanId FROM otel_traces");
+      const stored = new Set(rows.map((r) => r.SpanId));
+      assert.equal([...acked].filter((id) => !stored.has(id)).length, 0);
+    });
+  },
+});
