@@ -4,7 +4,8 @@
  * same run, all exporting to a local OTLP sink. Goal: SDK >= 0.6x uninstrumented, and ahead of
  * sdk-node.
  *
- * Run: `deno run -A bench/sdk_overhead.ts [--seconds=4] [--rounds=2] [--connections=8]`
+ * Run: `deno run -A bench/sdk_overhead.ts [--seconds=3] [--rounds=3] [--connections=8]`
+ * (`MODES=none,sdk` runs a subset)
  * (builds `sdk/npm/dist` first if it is missing).
  *
  * @module
@@ -137,8 +138,8 @@ async function load(url: string, seconds: number, connections: number): Promise<
 }
 
 async function main(): Promise<void> {
-  const seconds = flag("seconds", 4);
-  const rounds = flag("rounds", 2);
+  const seconds = flag("seconds", 3);
+  const rounds = flag("rounds", 3);
   const connections = flag("connections", 8);
   try {
     await Deno.stat(new URL("dist/mod.js", npmDir));
@@ -180,18 +181,32 @@ async function main(): Promise<void> {
     }
   }
   await sink.shutdown();
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const none = mean(results.none);
-  const sdk = mean(results.sdk);
-  const sdkNode = mean(results["sdk-node"]);
-  console.log("\nmode       req/s    vs uninstrumented");
-  for (const [name, value] of [["none", none], ["sdk", sdk], ["sdk-node", sdkNode]] as const) {
+  const median = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  };
+  const rps = (mode: string) => median(results[mode] ?? [NaN]);
+  const cpu = (mode: string) => median(cpuPerRequest[mode] ?? [NaN]);
+  console.log("\nmode        req/s (median)  vs none   app CPU µs/req  vs none");
+  for (const mode of modes) {
     console.log(
-      `${name.padEnd(9)} ${value.toFixed(0).padStart(7)}    ${(value / none).toFixed(2)}x`,
+      `${mode.padEnd(10)} ${rps(mode).toFixed(0).padStart(14)}  ${
+        (rps(mode) / rps("none")).toFixed(2).padStart(6)
+      }x  ${cpu(mode).toFixed(1).padStart(14)}  ${
+        (cpu(mode) / cpu("none")).toFixed(2).padStart(6)
+      }x`,
     );
   }
-  console.log(`\n@tracehouse/sdk / uninstrumented: ${(sdk / none).toFixed(2)}x (goal >= 0.60)`);
-  console.log(`@tracehouse/sdk / sdk-node:       ${(sdk / sdkNode).toFixed(2)}x (goal > 1.00)`);
+  console.log(
+    `\n@tracehouse/sdk / uninstrumented: ${
+      (rps("sdk") / rps("none")).toFixed(2)
+    }x req/s (goal >= 0.60)`,
+  );
+  console.log(
+    `@tracehouse/sdk / sdk-node:       ${(rps("sdk") / rps("sdk-node")).toFixed(2)}x req/s, ` +
+      `${(cpu("sdk-node") / cpu("sdk")).toFixed(2)}x less CPU per request (goal > 1.00)`,
+  );
   console.log(`OTLP export requests received by the sink: ${received}`);
 }
 

@@ -59,7 +59,7 @@ Deno.test("Node suite passes against the npm build", async () => {
   if (!(await prepare())) return;
   const result = await run("node", ["--test", "--test-reporter=spec", ...SPECS]);
   assert.equal(result.code, 0, `node --test failed:\n${result.output}`);
-  assert.match(result.output, /pass 8/);
+  assert.match(result.output, /pass 9/);
 });
 
 Deno.test("Bun suite passes against the npm build", async () => {
@@ -73,7 +73,7 @@ Deno.test("Bun suite passes against the npm build", async () => {
   }
   const result = await run(bun, ["test", ...SPECS.map((s) => `./${s}`)]);
   assert.equal(result.code, 0, `bun test failed:\n${result.output}`);
-  assert.match(result.output, / 8 pass/);
+  assert.match(result.output, / 9 pass/);
 });
 
 /** Copies the npm examples inside `sdk/npm` so `@tracehouse/sdk` resolves (self-reference). */

@@ -239,7 +239,8 @@ function start(config: ResolvedConfig): SdkState {
     s.cleanups.push(installHttpClientInstrumentation(s.clientDuration));
   }
   if (config.runtimeMetrics) s.cleanups.push(installRuntimeMetrics(meter));
-  if (config.consoleBridge) s.cleanups.push(installConsoleBridge());
+  // Deno's built-in telemetry already captures console.* as log records.
+  if (config.consoleBridge && !denoOtel) s.cleanups.push(installConsoleBridge());
   return s;
 }
 

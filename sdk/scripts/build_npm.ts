@@ -10,7 +10,8 @@
  */
 const sdkDir = new URL("../", import.meta.url);
 const npmDir = new URL("npm/", sdkDir);
-const buildDir = new URL(".build/", npmDir);
+// A private work directory per build, so concurrent builds do not clash.
+const buildDir = new URL(`.build/${Deno.pid}-${crypto.randomUUID().slice(0, 8)}/`, npmDir);
 
 interface DenoJson {
   version: string;
@@ -99,8 +100,8 @@ async function checkConsumer(): Promise<void> {
   await Deno.writeTextFile(
     new URL("main.ts", dir),
     [
-      'import { counter, instrumentApp, log, shutdown, withSpan } from "../../dist/mod.js";',
-      'import { startOtlpReceiver } from "../../dist/testing/otlp_receiver.js";',
+      'import { counter, instrumentApp, log, shutdown, withSpan } from "../../../dist/mod.js";',
+      'import { startOtlpReceiver } from "../../../dist/testing/otlp_receiver.js";',
       'const handler = instrumentApp((_req: Request) => new Response("ok"), { serviceName: "x" });',
       'const n: number = withSpan("s", () => 1);',
       'counter("c").add(n);',
@@ -125,7 +126,7 @@ async function checkConsumer(): Promise<void> {
     new URL("node_modules/@types", npmDir).pathname,
     "main.ts",
   ], dir);
-  await Deno.remove(buildDir, { recursive: true });
+  await Deno.remove(buildDir, { recursive: true }).catch(() => {});
 }
 
 /**
@@ -161,12 +162,12 @@ export async function buildNpm(options: { pack?: boolean } = {}): Promise<void> 
       moduleResolution: "NodeNext",
       lib: ["ES2022", "DOM", "DOM.Iterable"],
       types: ["node"],
-      typeRoots: ["../node_modules/@types"],
+      typeRoots: ["../../node_modules/@types"],
       declaration: true,
       rewriteRelativeImportExtensions: true,
       strict: true,
       skipLibCheck: true,
-      outDir: "../dist",
+      outDir: "../../dist",
       rootDir: "src",
     },
     files: files.map((f) => `src/${f}`),
@@ -174,7 +175,7 @@ export async function buildNpm(options: { pack?: boolean } = {}): Promise<void> 
   await Deno.writeTextFile(new URL("tsconfig.json", buildDir), JSON.stringify(tsconfig, null, 2));
   await Deno.writeTextFile(new URL("package.json", buildDir), '{ "type": "module" }\n');
   await run(new URL("node_modules/.bin/tsc", npmDir).pathname, ["-p", "tsconfig.json"], buildDir);
-  await Deno.remove(buildDir, { recursive: true });
+  await Deno.remove(buildDir, { recursive: true }).catch(() => {});
   await rewriteDeclarations(new URL("dist/", npmDir));
   await checkConsumer();
   console.log(`built ${files.length} modules into sdk/npm/dist (types checked as a consumer)`);

@@ -111,3 +111,32 @@ test("two services in two processes make one distributed trace", async () => {
     await h.close();
   }
 });
+
+test("node:http client calls are traced and carry the trace context", async () => {
+  const h = await startHarness();
+  try {
+    const http = (await import("node:http")).default;
+    const { createServer } = http;
+    const server = createServer((_req, res) => res.end("pong"));
+    instrumentApp(server, { ...h.options, routes: ["/ping"] });
+    const s = await listen(server);
+    await withSpan("caller", () =>
+      new Promise((resolve, reject) => {
+        http.get(`${s.url}/ping`, (res) => {
+          res.resume();
+          res.on("end", resolve);
+        }).on("error", reject);
+      }));
+    await s.close();
+    await shutdown();
+    const rx = h.receiver;
+    await rx.waitFor(() => rx.spans.length >= 3);
+    const caller = rx.spans.find((x) => x.name === "caller");
+    const client = rx.spans.find((x) => x.kind === 3 && x.parentSpanId === caller.spanId);
+    assert.ok(client, rx.spans.map((x) => `${x.name}/${x.kind}`).join());
+    assert.equal(client.attributes["http.response.status_code"], 200);
+    assert.equal(rx.spans.find((x) => x.name === "GET /ping").parentSpanId, client.spanId);
+  } finally {
+    await h.close();
+  }
+});
