@@ -8,6 +8,48 @@
 const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
+/** Eight hex digits of a 32-bit word. */
+function word(n: number): string {
+  return HEX[n >>> 24] + HEX[(n >>> 16) & 0xff] + HEX[(n >>> 8) & 0xff] + HEX[n & 0xff];
+}
+
+/** Strings up to this many bytes are interned. */
+const MAX_INTERNED = 64;
+const CACHE_SIZE = 8192;
+const cachedStrings: string[] = new Array(CACHE_SIZE).fill("");
+const cachedBytes: (Uint8Array | undefined)[] = new Array(CACHE_SIZE);
+
+/** The string of `buf[start, end)` from a small cache keyed by a hash of its bytes. */
+function intern(buf: Uint8Array, start: number, end: number): string {
+  let hash = 0x811c9dc5;
+  let ascii = true;
+  for (let i = start; i < end; i++) {
+    const c = buf[i];
+    hash = Math.imul(hash ^ c, 0x01000193);
+    if (c >= 0x80) ascii = false;
+  }
+  const slot = (hash >>> 0) & (CACHE_SIZE - 1);
+  const known = cachedBytes[slot];
+  const length = end - start;
+  if (known !== undefined && known.length === length) {
+    let same = true;
+    for (let i = 0; i < length; i++) {
+      if (known[i] !== buf[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return cachedStrings[slot];
+  }
+  const bytes = buf.subarray(start, end);
+  const text = ascii
+    ? String.fromCharCode.apply(null, bytes as unknown as number[])
+    : utf8.decode(bytes);
+  cachedBytes[slot] = bytes.slice();
+  cachedStrings[slot] = text;
+  return text;
+}
+
 /** Protobuf wire types. */
 export const VARINT = 0, I64 = 1, LEN = 2, I32 = 5;
 
@@ -185,31 +227,36 @@ export class PbReader {
     return v;
   }
 
-  /** Reads a length-delimited field as a UTF-8 string (invalid bytes become U+FFFD). */
+  /**
+   * Reads a length-delimited field as a UTF-8 string (invalid bytes become U+FFFD). Short
+   * strings repeat a lot in telemetry (attribute keys, names, enum-like values), so they are
+   * interned: a hit returns the earlier string without allocating.
+   */
   string(): string {
     const end = this.end();
     const start = this.pos;
-    const buf = this.buf;
     this.pos = end;
-    if (end - start < 48) {
-      // Short ASCII strings (keys, names) are cheaper to build by hand than to decode.
-      let s = "";
-      for (let i = start; i < end; i++) {
-        const c = buf[i];
-        if (c >= 0x80) return utf8.decode(buf.subarray(start, end));
-        s += String.fromCharCode(c);
-      }
-      return s;
-    }
-    return utf8.decode(buf.subarray(start, end));
+    const length = end - start;
+    if (length === 0) return "";
+    if (length > MAX_INTERNED) return utf8.decode(this.buf.subarray(start, end));
+    return intern(this.buf, start, end);
   }
 
   /** Reads a length-delimited field as lower-case hex. */
   hex(): string {
     const end = this.end();
-    let s = "";
-    for (let i = this.pos; i < end; i++) s += HEX[this.buf[i]];
+    const start = this.pos;
     this.pos = end;
+    const length = end - start;
+    if (length === 0) return "";
+    const view = this.view;
+    if (length === 16 || length === 8) {
+      let s = word(view.getUint32(start));
+      for (let at = start + 4; at < end; at += 4) s += word(view.getUint32(at));
+      return s;
+    }
+    let s = "";
+    for (let i = start; i < end; i++) s += HEX[this.buf[i]];
     return s;
   }
 
