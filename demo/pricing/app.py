@@ -15,6 +15,7 @@ from flask import Flask, jsonify, request
 
 SHOP_URL = os.environ.get("SHOP_URL", "http://127.0.0.1:8000")
 PORT = int(os.environ.get("PORT", "8001"))
+HOST = os.environ.get("HOST", "0.0.0.0")
 
 app = Flask(__name__)
 log = logging.getLogger("pricing")
@@ -42,4 +43,4 @@ def quote():
 
 
 if __name__ == "__main__":
-    app.run(host="0.0.0.0", port=PORT)
+    app.run(host=HOST, port=PORT)

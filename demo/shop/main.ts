@@ -11,6 +11,7 @@ import { Hono } from "hono";
 import { instrumentApp, log } from "@tracehouse/sdk";
 
 const port = Number(Deno.env.get("PORT") ?? "8000");
+const hostname = Deno.env.get("HOST") ?? "0.0.0.0";
 const pricingUrl = Deno.env.get("PRICING_URL") ?? "http://127.0.0.1:8001";
 const trafficMs = Number(Deno.env.get("DEMO_TRAFFIC_INTERVAL_MS") ?? "0");
 
@@ -38,7 +39,7 @@ app.get("/checkout", async (c) => {
   return c.json({ sku, quote });
 });
 
-Deno.serve({ port, hostname: "0.0.0.0" }, app.fetch);
+Deno.serve({ port, hostname }, app.fetch);
 
 if (trafficMs > 0) {
   const skus = ["book", "lamp", "mug", "broken", "slow"];
