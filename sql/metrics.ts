@@ -307,7 +307,10 @@ async function metricType(
   const q = render(sql`SELECT MetricType AS type, MetricUnit AS unit FROM otel_metrics_1m
 WHERE MetricName = ${param("String", name)} AND ${time}
 LIMIT 1`);
-  const [row] = await store.query<TypeRow>(q.query, { params: q.params, ...callOptions(options) });
+  // One granule answers; one thread and small blocks stop the read there.
+  const lookup = callOptions(options);
+  lookup.settings = { ...lookup.settings, max_threads: 1, max_block_size: 1024 };
+  const [row] = await store.query<TypeRow>(q.query, { params: q.params, ...lookup });
   if (row) return row;
   // Points older than the rollup (written before it existed) are still in the raw tables.
   for (const type of Object.keys(RAW_TABLES) as MetricType[]) {

@@ -1,14 +1,15 @@
 /**
- * Service and operation overviews from the span rollup `otel_traces_red_1m`
- * (span count, errors and duration quantile states per service/span name per
- * minute) and the catalog `otel_service_catalog` (read with `FINAL`) with its
- * dictionary `otel_service_catalog_dict`.
+ * Service and operation overviews from the span rollups `otel_traces_red_1h`
+ * and `otel_traces_red_1m` (span count, errors and duration quantile states
+ * per service/span name per hour and per minute) and the catalog
+ * `otel_service_catalog` (read with `FINAL`) with its dictionary
+ * `otel_service_catalog_dict`.
  *
- * The rollup has minute resolution: the range is widened to whole minutes.
+ * The rollups have minute resolution: the range is widened to whole minutes.
  *
  * @module
  */
-import { callOptions, checkValue, type QueryOptions, timeParam } from "./query_common.ts";
+import { callOptions, checkValue, type QueryOptions } from "./query_common.ts";
 import { param, render, type Sql, sql } from "./sql_template.ts";
 import type { Store } from "./store.ts";
 import { type TimeRange, toRfc3339 } from "./time_range.ts";
@@ -46,18 +47,41 @@ interface RedRow {
 /** Most services or operations returned. */
 export const MAX_SERVICES = 10_000;
 
-function minutes(range: TimeRange): Sql {
-  return sql`Minute >= toStartOfMinute(${timeParam(range.fromNs)}) AND Minute <= ${
-    timeParam(range.toNs)
-  }`;
+/**
+ * The RED rows covering `range`: whole hours from `otel_traces_red_1h`, the
+ * partial hours at the edges from `otel_traces_red_1m` (minutes from the one
+ * holding `from` to the one holding `to`).
+ */
+export function redRows(range: TimeRange, condition: Sql = sql`1`): Sql {
+  const fromMin = Math.floor(Number(range.fromNs / 1_000_000_000n) / 60) * 60;
+  const toMin = Math.floor(Number(range.toNs / 1_000_000_000n) / 60) * 60;
+  const firstHour = Math.ceil(fromMin / 3600) * 3600;
+  const endHour = Math.floor((toMin + 60) / 3600) * 3600;
+  const columns = sql`ServiceName, SpanName, Spans, Errors, Durations`;
+  if (endHour - firstHour < 3600) {
+    return sql`SELECT ${columns} FROM otel_traces_red_1m
+  WHERE Minute >= toDateTime(${param("UInt32", fromMin)}) AND Minute <= toDateTime(${
+      param("UInt32", toMin)
+    }) AND ${condition}`;
+  }
+  return sql`SELECT ${columns} FROM otel_traces_red_1h
+  WHERE Hour >= toDateTime(${param("UInt32", firstHour)}) AND Hour < toDateTime(${
+    param("UInt32", endHour)
+  }) AND ${condition}
+  UNION ALL
+  SELECT ${columns} FROM otel_traces_red_1m
+  WHERE ((Minute >= toDateTime(${param("UInt32", fromMin)}) AND Minute < toDateTime(${
+    param("UInt32", firstHour)
+  })) OR (Minute >= toDateTime(${param("UInt32", endHour)}) AND Minute <= toDateTime(${
+    param("UInt32", toMin)
+  }))) AND ${condition}`;
 }
 
 /** The services overview query; exported for snapshot tests and `EXPLAIN`. */
 export function servicesQuery(range: TimeRange): Sql {
   return sql`SELECT ServiceName AS name, sum(Spans) AS spanCount, sum(Errors) AS errorCount,
   quantilesTDigestMerge(0.5, 0.9, 0.95, 0.99)(Durations) AS q, uniqExact(SpanName) AS operations
-FROM otel_traces_red_1m
-WHERE ${minutes(range)}
+FROM (${redRows(range)})
 GROUP BY ServiceName
 ORDER BY ServiceName
 LIMIT ${param("UInt32", MAX_SERVICES + 1)}`;
@@ -127,10 +151,9 @@ export function operationsQuery(service: string, range: TimeRange): Sql {
   return sql`SELECT SpanName AS name, sum(Spans) AS spanCount, sum(Errors) AS errorCount,
   quantilesTDigestMerge(0.5, 0.9, 0.95, 0.99)(Durations) AS q,
   dictGetOrDefault('otel_service_catalog_dict', 'SpanKind',
-    tuple(toString(ServiceName), toString(SpanName)), '') AS spanKind
-FROM otel_traces_red_1m
-WHERE ServiceName = ${param("String", service)} AND ${minutes(range)}
-GROUP BY ServiceName, SpanName
+    tuple(${param("String", service)}, toString(SpanName)), '') AS spanKind
+FROM (${redRows(range, sql`ServiceName = ${param("String", service)}`)})
+GROUP BY SpanName
 ORDER BY spanCount DESC, name
 LIMIT ${param("UInt32", MAX_SERVICES + 1)}`;
 }

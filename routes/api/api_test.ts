@@ -57,6 +57,14 @@ Deno.test("query API over the embedded engine", async (t) => {
       // The default range is the last hour before now.
       const recent = await ok("/services");
       assert.equal(recent.from, "2026-11-25T09:30:00.000000000Z");
+      // Whole hours from the hourly rollup, the edges (08:30-09:00, 10:00-10:10) from minutes.
+      const edges = await ok("/services?from=2026-11-25T08:30:00Z&to=2026-11-25T10:10:30Z");
+      assert.deepEqual(
+        edges.services.map((s: Json) => [s.name, s.spanCount, s.errorCount]),
+        [["batch", 12, 0], ["checkout", 1, 0], ["frontend", 2, 0], ["payments", 1, 1]],
+      );
+      const minutesOnly = await ok("/services?from=2026-11-25T10:00:00Z&to=2026-11-25T10:10:30Z");
+      assert.deepEqual(minutesOnly.services, edges.services);
       const empty = await ok("/services?from=2026-11-24T00:00:00Z&to=2026-11-24T01:00:00Z");
       assert.deepEqual(empty.services, []);
     });

@@ -11,7 +11,7 @@ CREATE TABLE IF NOT EXISTS {{database}}.{{table:otel_traces_red_1m}} {{on_cluste
     Durations AggregateFunction(quantilesTDigest(0.5, 0.9, 0.95, 0.99), UInt64) CODEC(ZSTD(1))
 ) ENGINE = {{engine:AggregatingMergeTree}}
 PARTITION BY toDate(Minute)
-ORDER BY (ServiceName, SpanName, Minute)
+ORDER BY (Minute, ServiceName, SpanName)
 TTL Minute + toIntervalDay({{ttl_days:traces}}) DELETE
 SETTINGS ttl_only_drop_parts = 1;
 
