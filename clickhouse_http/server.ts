@@ -145,7 +145,7 @@ export function clickhouseHttpHandler(
     const urlQuery = params.get("query") ?? "";
     if (
       url.pathname === "/ping" || url.pathname === "/replicas_status" ||
-      (request.method !== "POST" && urlQuery === "" && !params.has("param_query"))
+      (request.method !== "POST" && urlQuery === "")
     ) {
       return new Response("Ok.\n", { headers: { "Content-Type": "text/html; charset=UTF-8" } });
     }
