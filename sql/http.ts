@@ -107,15 +107,17 @@ export class HttpStore implements Store {
         request_timeout: resolved.requestTimeoutMs,
         clickhouse_settings: BASE_SETTINGS,
       });
-    if (resolved.database !== "default") {
-      // The database must exist before a client can name it on every request.
-      const bootstrap = connect("default");
-      try {
-        await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS \`${resolved.database}\`` })
-          .catch(rethrow);
-      } finally {
-        await bootstrap.close();
-      }
+    // Fail at startup, not at the first query: check the server answers, and create the
+    // database, which must exist before a client can name it on every request.
+    const bootstrap = connect("default");
+    try {
+      await bootstrap.command({
+        query: resolved.database === "default"
+          ? "SELECT 1"
+          : `CREATE DATABASE IF NOT EXISTS \`${resolved.database}\``,
+      }).catch((error) => rethrow(error, resolved.url));
+    } finally {
+      await bootstrap.close();
     }
     return new HttpStore(connect(resolved.database), resolved);
   }
@@ -242,8 +244,11 @@ function parseSummary(header: string | string[] | undefined): Summary {
   }
 }
 
-/** Turns the client's error into the store's {@linkcode ClickHouseError}. */
-function rethrow(error: unknown): never {
+/**
+ * Turns the client's error into the store's {@linkcode ClickHouseError}; with
+ * `url`, anything else (refused connection, timeout) becomes an error naming it.
+ */
+function rethrow(error: unknown, url?: string): never {
   if (error instanceof ClientError) {
     const type = error.type ? ` (${error.type})` : "";
     throw new ClickHouseError(
@@ -251,6 +256,11 @@ function rethrow(error: unknown): never {
       Number(error.code),
       error.type ?? "",
     );
+  }
+  if (url !== undefined) {
+    throw new Error(`Cannot reach ClickHouse at ${url}: ${(error as Error)?.message ?? error}`, {
+      cause: error,
+    });
   }
   throw error;
 }

@@ -54,6 +54,15 @@ Deno.test({
   },
 });
 
+Deno.test("remote: an unreachable server is a clear error at open", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr;
+  listener.close();
+  const url = `http://127.0.0.1:${port}`;
+  const error = await rejection(HttpStore.open({ url }), Error);
+  assert.match(error.message, new RegExp(`^Cannot reach ClickHouse at ${url}: `));
+});
+
 Deno.test({
   name: "remote: Native and JSONEachRow inserts agree",
   sanitizeResources: false,
