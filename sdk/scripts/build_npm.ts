@@ -78,6 +78,16 @@ async function copySources(from: URL, to: URL, rel = ""): Promise<string[]> {
   return files;
 }
 
+/** A digest of the sources and package.json: equal digests need no rebuild. */
+async function sourceHash(src: URL, files: string[], pkg: string): Promise<string> {
+  const parts = [pkg];
+  for (const file of [...files].sort()) {
+    parts.push(file, await Deno.readTextFile(new URL(file, src)));
+  }
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(parts.join("\0")));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /** TypeScript keeps `.ts` specifiers in declarations; point them at the emitted files. */
 async function rewriteDeclarations(dir: URL): Promise<void> {
   for await (const entry of Deno.readDir(dir)) {
@@ -93,15 +103,16 @@ async function rewriteDeclarations(dir: URL): Promise<void> {
   }
 }
 
-/** Type-checks a small consumer of the built package, as an npm user would compile it. */
-async function checkConsumer(): Promise<void> {
+/** Type-checks a small consumer of the build in `out`, as an npm user would compile it. */
+async function checkConsumer(out: URL): Promise<void> {
   const dir = new URL("consumer/", buildDir);
+  const rel = `../${out.pathname.slice(buildDir.pathname.length)}`;
   await Deno.mkdir(dir, { recursive: true });
   await Deno.writeTextFile(
     new URL("main.ts", dir),
     [
-      'import { counter, instrumentApp, log, shutdown, withSpan } from "../../../dist/mod.js";',
-      'import { startOtlpReceiver } from "../../../dist/testing/otlp_receiver.js";',
+      `import { counter, instrumentApp, log, shutdown, withSpan } from "${rel}mod.js";`,
+      `import { startOtlpReceiver } from "${rel}testing/otlp_receiver.js";`,
       'const handler = instrumentApp((_req: Request) => new Response("ok"), { serviceName: "x" });',
       'const n: number = withSpan("s", () => 1);',
       'counter("c").add(n);',
@@ -126,7 +137,6 @@ async function checkConsumer(): Promise<void> {
     new URL("node_modules/@types", npmDir).pathname,
     "main.ts",
   ], dir);
-  await Deno.remove(buildDir, { recursive: true }).catch(() => {});
 }
 
 /**
@@ -151,34 +161,48 @@ export async function buildNpm(options: { pack?: boolean } = {}): Promise<void> 
     console.log("installing sdk/npm dependencies (npm ci)…");
     await run("npm", ["ci", "--no-audit", "--no-fund"], npmDir);
   }
-  await Deno.remove(buildDir, { recursive: true }).catch(() => {});
-  await Deno.remove(new URL("dist/", npmDir), { recursive: true }).catch(() => {});
-  await Deno.mkdir(new URL("src/", buildDir), { recursive: true });
-  const files = await copySources(sdkDir, new URL("src/", buildDir));
-  const tsconfig = {
-    compilerOptions: {
-      target: "ES2022",
-      module: "NodeNext",
-      moduleResolution: "NodeNext",
-      lib: ["ES2022", "DOM", "DOM.Iterable"],
-      types: ["node"],
-      typeRoots: ["../../node_modules/@types"],
-      declaration: true,
-      rewriteRelativeImportExtensions: true,
-      strict: true,
-      skipLibCheck: true,
-      outDir: "../../dist",
-      rootDir: "src",
-    },
-    files: files.map((f) => `src/${f}`),
-  };
-  await Deno.writeTextFile(new URL("tsconfig.json", buildDir), JSON.stringify(tsconfig, null, 2));
-  await Deno.writeTextFile(new URL("package.json", buildDir), '{ "type": "module" }\n');
-  await run(new URL("node_modules/.bin/tsc", npmDir).pathname, ["-p", "tsconfig.json"], buildDir);
-  await Deno.remove(buildDir, { recursive: true }).catch(() => {});
-  await rewriteDeclarations(new URL("dist/", npmDir));
-  await checkConsumer();
-  console.log(`built ${files.length} modules into sdk/npm/dist (types checked as a consumer)`);
+  const dist = new URL("dist/", npmDir);
+  try {
+    await Deno.mkdir(new URL("src/", buildDir), { recursive: true });
+    const files = await copySources(sdkDir, new URL("src/", buildDir));
+    const hash = await sourceHash(new URL("src/", buildDir), files, JSON.stringify(pkg));
+    const built = await Deno.readTextFile(new URL(".build-hash", dist)).catch(() => "");
+    if (built === hash) {
+      console.log("sdk/npm/dist is up to date");
+    } else {
+      const tsconfig = {
+        compilerOptions: {
+          target: "ES2022",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          lib: ["ES2022", "DOM", "DOM.Iterable"],
+          types: ["node"],
+          typeRoots: [new URL("node_modules/@types", npmDir).pathname],
+          declaration: true,
+          rewriteRelativeImportExtensions: true,
+          strict: true,
+          skipLibCheck: true,
+          outDir: "out",
+          rootDir: "src",
+        },
+        files: files.map((f) => `src/${f}`),
+      };
+      await Deno.writeTextFile(new URL("tsconfig.json", buildDir), JSON.stringify(tsconfig));
+      await Deno.writeTextFile(new URL("package.json", buildDir), '{ "type": "module" }\n');
+      const tsc = new URL("node_modules/.bin/tsc", npmDir).pathname;
+      await run(tsc, ["-p", "tsconfig.json"], buildDir);
+      const out = new URL("out/", buildDir);
+      await rewriteDeclarations(out);
+      await checkConsumer(out);
+      await Deno.writeTextFile(new URL(".build-hash", out), hash);
+      // Swap the new build in with two renames, so concurrent readers rarely see no dist.
+      await Deno.rename(dist, new URL("old/", buildDir)).catch(() => {});
+      await Deno.rename(out, dist);
+      console.log(`built ${files.length} modules into sdk/npm/dist (types checked as a consumer)`);
+    }
+  } finally {
+    await Deno.remove(buildDir, { recursive: true }).catch(() => {});
+  }
   if (options.pack) {
     const listing = await run("npm", ["pack", "--dry-run", "--json"], npmDir);
     const packed = JSON.parse(listing.slice(listing.indexOf("["))) as {
