@@ -9,6 +9,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Store } from "../sql/store.ts";
 import { type ApiOptions, createApiApp } from "./api/mod.ts";
+import { createPages, type PagesOptions } from "./pages/mod.ts";
 
 /** What the UI-port app needs from the running process. */
 export interface AppDeps {
@@ -17,6 +18,8 @@ export interface AppDeps {
   isMigrated: () => boolean;
   /** Limits, auth and caching of `/api`. */
   api?: Partial<ApiOptions>;
+  /** Options of the dashboard pages (OTLP endpoint shown in hints, …). */
+  pages?: PagesOptions;
 }
 
 /** The JSON body of every error answer. */
@@ -75,6 +78,14 @@ export function createApp(deps: AppDeps): Hono {
     return c.json({ status: "ready", engine: deps.store.kind });
   });
   app.route("/api", createApiApp(deps.store, deps.api));
+  app.route(
+    "/",
+    createPages(deps.store, {
+      queryTimeoutSeconds: deps.api?.queryTimeoutSeconds,
+      maxRangeHours: deps.api?.maxRangeHours,
+      ...deps.pages,
+    }),
+  );
   app.notFound((c) =>
     c.json(
       { error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } },
