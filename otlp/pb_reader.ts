@@ -13,40 +13,33 @@ function word(n: number): string {
   return HEX[n >>> 24] + HEX[(n >>> 16) & 0xff] + HEX[(n >>> 8) & 0xff] + HEX[n & 0xff];
 }
 
-/** Strings up to this many bytes are interned. */
+/** ASCII strings up to this many bytes are interned. */
 const MAX_INTERNED = 64;
 const CACHE_SIZE = 8192;
-const cachedStrings: string[] = new Array(CACHE_SIZE).fill("");
-const cachedBytes: (Uint8Array | undefined)[] = new Array(CACHE_SIZE);
+const cache: string[] = new Array(CACHE_SIZE).fill("");
 
-/** The string of `buf[start, end)` from a small cache keyed by a hash of its bytes. */
+/**
+ * The string of `buf[start, end)`. ASCII strings come from a small cache keyed by a hash of
+ * their bytes (checked against the cached string itself, so nothing is copied); others are
+ * decoded as UTF-8.
+ */
 function intern(buf: Uint8Array, start: number, end: number): string {
   let hash = 0x811c9dc5;
-  let ascii = true;
   for (let i = start; i < end; i++) {
     const c = buf[i];
+    if (c >= 0x80) return utf8.decode(buf.subarray(start, end));
     hash = Math.imul(hash ^ c, 0x01000193);
-    if (c >= 0x80) ascii = false;
   }
   const slot = (hash >>> 0) & (CACHE_SIZE - 1);
-  const known = cachedBytes[slot];
+  const known = cache[slot];
   const length = end - start;
-  if (known !== undefined && known.length === length) {
-    let same = true;
-    for (let i = 0; i < length; i++) {
-      if (known[i] !== buf[start + i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return cachedStrings[slot];
+  if (known.length === length) {
+    let i = 0;
+    while (i < length && known.charCodeAt(i) === buf[start + i]) i++;
+    if (i === length) return known;
   }
-  const bytes = buf.subarray(start, end);
-  const text = ascii
-    ? String.fromCharCode.apply(null, bytes as unknown as number[])
-    : utf8.decode(bytes);
-  cachedBytes[slot] = bytes.slice();
-  cachedStrings[slot] = text;
+  const text = String.fromCharCode.apply(null, buf.subarray(start, end) as unknown as number[]);
+  cache[slot] = text;
   return text;
 }
 

@@ -126,24 +126,49 @@ export function asString(v: AnyValue): string {
 /** A map column value: `[key, value]` pairs. */
 export type MapEntries = [string, string][];
 
+/** Keys known to hold no code unit ≥ U+D800, where UTF-16 order equals UTF-8 byte order. */
+const plainKeys = new Set<string>();
+const HIGH_CODE_UNIT = /[\ud800-\uffff]/;
+
+function plainKey(key: string): boolean {
+  if (plainKeys.has(key)) return true;
+  if (HIGH_CODE_UNIT.test(key)) return false;
+  if (plainKeys.size >= 10_000) plainKeys.clear();
+  plainKeys.add(key);
+  return true;
+}
+
+function byKeyNative(a: [string, unknown], b: [string, unknown]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
+
+function byKeyUtf8(a: [string, unknown], b: [string, unknown]): number {
+  return compareUtf8(a[0], b[0]);
+}
+
 /**
  * Attributes as the exporter writes a `Map(LowCardinality(String), String)`: values through
- * {@linkcode asString}, entries sorted by key (duplicates kept, in received order).
+ * {@linkcode asString}, entries sorted by key bytes (duplicates kept, in received order).
  */
 export function attributeMap(attributes: KeyValue[]): MapEntries {
   let sorted = true;
   let strings = true;
+  let plain = true;
   for (let i = 0; i < attributes.length; i++) {
+    const key = attributes[i][0];
     if (typeof attributes[i][1] !== "string") strings = false;
-    if (i > 0 && sorted && compareUtf8(attributes[i - 1][0], attributes[i][0]) > 0) sorted = false;
+    if (plain && !plainKey(key)) plain = false;
+    if (i > 0 && sorted) {
+      const previous = attributes[i - 1][0];
+      if (plain ? previous > key : compareUtf8(previous, key) > 0) sorted = false;
+    }
   }
   const entries: MapEntries = strings
     ? attributes as MapEntries
     : attributes.map(([k, v]) => [k, asString(v)]);
+  if (sorted) return entries;
   // Array.prototype.sort is stable: duplicates keep their order.
-  return sorted
-    ? entries
-    : (strings ? [...entries] : entries).sort((a, b) => compareUtf8(a[0], b[0]));
+  return (strings ? [...entries] : entries).sort(plain ? byKeyNative : byKeyUtf8);
 }
 
 /** The first value of `key`, as `pcommon.Map.Get` finds it. */
@@ -159,11 +184,12 @@ export function attributeRecord(attributes: KeyValue[]): Record<string, unknown>
   return record;
 }
 
-const ZERO_IDS = new Set(["", "0".repeat(16), "0".repeat(32)]);
+const ZEROS = /^0*$/;
 
 /** `TraceIDToHexOrEmptyString` / `SpanIDToHexOrEmptyString`: `""` for an all-zero id. */
 export function idOrEmpty(hex: string): string {
-  return ZERO_IDS.has(hex) ? "" : hex;
+  // Almost every id starts with a non-zero digit: skip the full check.
+  return hex.charCodeAt(0) !== 48 || !ZEROS.test(hex) ? hex : "";
 }
 
 /** `hex.EncodeToString(id[:])`: an absent id prints as zeros (exemplars). */

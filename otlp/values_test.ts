@@ -61,6 +61,11 @@ Deno.test("attribute maps are sorted by key bytes, stable for duplicates", () =>
   const sorted: [string, string][] = [["a", "1"], ["b", "2"]];
   assert.equal(attributeMap(sorted), sorted, "already sorted string maps are reused");
   assert.ok(compareUtf8("\uffff", "\u{10000}") < 0, "UTF-8 order, not UTF-16");
+  assert.deepEqual(
+    attributeMap([["\u{10000}", "a"], ["\uffff", "b"], ["z", "c"]]).map(([k]) => k),
+    ["z", "\uffff", "\u{10000}"],
+    "keys beyond U+D800 sort by UTF-8 bytes",
+  );
   assert.ok(compareUtf8("a", "ab") < 0);
 });
 
