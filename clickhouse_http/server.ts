@@ -14,6 +14,9 @@
  * codes, error text and `X-ClickHouse-*` response headers; every output
  * format chDB has, with `Native` written for the client's protocol revision.
  *
+ * Refused unless `allowExternalAccess`: statements that reach files, hosts or
+ * processes, or administer the engine (see `guard.ts`).
+ *
  * Not supported: sessions, ClickHouse's own block compression, external
  * tables, compressed responses. `SET` and `USE` succeed without effect, as
  * they do over HTTP without a session.
@@ -28,6 +31,7 @@ import { EndpointError, errorResponse } from "./errors.ts";
 import { type InsertPrefix, parseStatement, renderInsertFromFile } from "./insert.ts";
 import { toProtocolRevision } from "./native_revision.ts";
 import { boundParams, type RequestOptions, requestOptions } from "./request.ts";
+import { checkStatement } from "./guard.ts";
 import { checkSetting } from "./settings.ts";
 
 /** Options of {@linkcode clickhouseHttpHandler}. */
@@ -40,6 +44,12 @@ export interface ClickHouseHttpOptions {
   maxBodyBytes?: number;
   /** Where insert data is staged; default `<data path>/tracehouse_http_inserts`. */
   insertDir?: string;
+  /**
+   * Allow statements that reach files, hosts or processes (`file()`, `url()`,
+   * `INTO OUTFILE`, `SYSTEM`, …; see `guard.ts`). Default false: the engine
+   * has no sandbox, so only for a trusted local client.
+   */
+  allowExternalAccess?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -90,6 +100,7 @@ export function clickhouseHttpHandler(
     password: options.password ?? "",
   };
   const maxBodyBytes = options.maxBodyBytes ?? 256 * 1024 * 1024;
+  const allowExternalAccess = options.allowExternalAccess ?? false;
   const insertDir = options.insertDir ?? join(store.path, "tracehouse_http_inserts");
   if (/['\\]/.test(insertDir)) throw new TypeError(`Unsafe insert directory: ${insertDir}`);
   let insertDirReady: Promise<void> | undefined;
@@ -206,6 +217,7 @@ export function clickhouseHttpHandler(
       );
     }
     if (method !== "POST" && WRITES.has(statement.keyword)) throw readOnly();
+    if (!allowExternalAccess) checkStatement(encoder.encode(text));
     if (statement.keyword === "SET" || statement.keyword === "USE") {
       // Without a session these change nothing beyond the request itself, as in ClickHouse.
       return finish(emptyResult(), options, headers, "");

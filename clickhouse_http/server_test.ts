@@ -320,6 +320,32 @@ test("errors: syntax 400, unknown table 404, writes over GET refused", async () 
   assertError(await call(sql("SELECT 1"), { method: "PUT" }), 405, 1, /PUT/);
 });
 
+test("statements reaching files, hosts or the engine itself are refused", async () => {
+  for (
+    const query of [
+      "SELECT * FROM file('/etc/passwd', 'LineAsString')",
+      "SELECT file('/etc/hostname')",
+      "SELECT * FROM `url` ('http://127.0.0.1:1/', 'CSV')",
+      "SELECT * FROM s3/* comment */('http://x/y')",
+      "SELECT 1 INTO OUTFILE '/tmp/x'",
+      "INSERT INTO FUNCTION file('/tmp/x', 'TSV') SELECT 1",
+      "INSERT INTO t FROM INFILE '/etc/passwd' FORMAT LineAsString",
+      "CREATE TABLE f (s String) ENGINE = File(TSV, '/etc/passwd')",
+      "CREATE TABLE d (n UInt8) ENGINE = MergeTree ORDER BY n SETTINGS disk = disk(type = local, path = '/tmp/d/')",
+      "SYSTEM SHUTDOWN",
+      "ATTACH TABLE x FROM '/tmp/y'",
+      "BACKUP DATABASE default TO Disk('default', 'b')",
+    ]
+  ) {
+    assertError(await call("/", { method: "POST", body: query }), 403, 497, /ACCESS_DENIED/);
+  }
+  // Strings and names that merely mention them are fine.
+  assert.equal(
+    await ok("/", { method: "POST", body: "SELECT 'file(' AS file, 'url' AS url" }),
+    "file(\turl\n",
+  );
+});
+
 test("Native output for a client protocol revision gains BlockInfo and flags", async () => {
   const query = `SELECT toUInt8(number) AS a, toString(number) AS s,
       toLowCardinality(toString(number % 2)) AS lc, [toNullable(number), NULL] AS arr,
