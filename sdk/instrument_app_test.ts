@@ -43,6 +43,8 @@ Deno.test("bad options warn and fall back: the app still works", async () => {
     samplerArg: 7,
     exportTimeoutMillis: 200,
   });
+  // the bad endpoint falls back to OTEL_EXPORTER_OTLP_ENDPOINT: keep it on the test receiver
+  h.options.env = { OTEL_EXPORTER_OTLP_ENDPOINT: h.receiver.url };
   try {
     const handler = instrumentApp((_req: Request) => new Response("fine"), h.options);
     assert.equal(await (await handler(new Request("http://localhost/"))).text(), "fine");
