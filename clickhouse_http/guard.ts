@@ -6,6 +6,9 @@
  * `SYSTEM`/`ATTACH`/`BACKUP` act on the engine itself. A ClickHouse client
  * writing telemetry needs none of these.
  *
+ * It also refuses what would outlive the request on the engine's one shared
+ * session: several statements in one request, temporary tables.
+ *
  * This is a token scan, not a parser: it errs towards refusing.
  *
  * @module
@@ -83,31 +86,56 @@ function denied(what: string): EndpointError {
   );
 }
 
+/** Options of {@linkcode checkStatement}. */
+export interface CheckOptions {
+  /** Skip the file/network/engine checks (multi-statements are refused regardless). */
+  allowExternalAccess?: boolean;
+}
+
 /**
- * Throws `ACCESS_DENIED` when `sql` reaches outside the database (files,
- * network, processes) or administers the engine.
+ * Checks one request's query text. Always refuses several statements in one
+ * request (as ClickHouse's HTTP interface does; here a trailing `SET` or `USE`
+ * would change the engine's shared session for every later request) and
+ * temporary tables (they need a session). Unless `allowExternalAccess`,
+ * throws `ACCESS_DENIED` when the statement reaches outside the database
+ * (files, network, processes) or administers the engine.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { checkStatement } from "./guard.ts";
- * checkStatement(new TextEncoder().encode("SELECT count() FROM otel_traces"));
- * assert.throws(() => checkStatement(new TextEncoder().encode("SELECT * FROM file('/etc/passwd')")));
+ * const sql = (text: string) => new TextEncoder().encode(text);
+ * checkStatement(sql("SELECT count() FROM otel_traces;"));
+ * assert.throws(() => checkStatement(sql("SELECT * FROM file('/etc/passwd')")));
+ * assert.throws(() => checkStatement(sql("SELECT 1; SET readonly = 1")));
  * ```
  */
-export function checkStatement(sql: Uint8Array): void {
+export function checkStatement(sql: Uint8Array, options: CheckOptions = {}): void {
+  const external = !options.allowExternalAccess;
   const lexer = new Lexer(sql);
   let previous = lexer.next();
-  if (previous.kind === "word" && STATEMENTS.has(previous.text.toUpperCase())) {
-    throw denied(previous.text.toUpperCase());
-  }
+  const first = previous.kind === "word" ? previous.text.toUpperCase() : "";
+  if (external && STATEMENTS.has(first)) throw denied(first);
+  let second = true;
   while (previous.kind !== "end") {
     const token = lexer.next();
-    if (previous.kind === "word" && CLAUSES.has(previous.text.toUpperCase())) {
+    if (second && first === "CREATE" && token.kind === "word") {
+      second = false;
+      if (token.text.toUpperCase() === "TEMPORARY") {
+        throw new EndpointError(
+          "THERE_IS_NO_SESSION",
+          "Temporary tables need a session, which this endpoint does not keep",
+        );
+      }
+    }
+    if (previous.kind === "punct" && previous.text === ";" && token.kind !== "end") {
+      throw new EndpointError("SYNTAX_ERROR", "Syntax error: Multi-statements are not allowed");
+    }
+    if (external && previous.kind === "word" && CLAUSES.has(previous.text.toUpperCase())) {
       throw denied(previous.text.toUpperCase());
     }
     if (
-      (previous.kind === "word" || previous.kind === "quoted") &&
+      external && (previous.kind === "word" || previous.kind === "quoted") &&
       token.kind === "punct" && token.text === "(" &&
       EXTERNAL.has(previous.text.toLowerCase())
     ) {

@@ -217,7 +217,7 @@ export function clickhouseHttpHandler(
       );
     }
     if (method !== "POST" && WRITES.has(statement.keyword)) throw readOnly();
-    if (!allowExternalAccess) checkStatement(encoder.encode(text));
+    checkStatement(encoder.encode(text), { allowExternalAccess });
     if (statement.keyword === "SET" || statement.keyword === "USE") {
       // Without a session these change nothing beyond the request itself, as in ClickHouse.
       return finish(emptyResult(), options, headers, "");

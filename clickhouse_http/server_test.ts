@@ -339,6 +339,23 @@ test("statements reaching files, hosts or the engine itself are refused", async 
   ) {
     assertError(await call("/", { method: "POST", body: query }), 403, 497, /ACCESS_DENIED/);
   }
+  // Whatever would outlive the request on the shared session.
+  assertError(
+    await call("/", { method: "POST", body: "SELECT 1; SET max_result_rows = 1" }),
+    400,
+    62,
+    /Multi-statements are not allowed/,
+  );
+  assertError(
+    await call("/", { method: "POST", body: "CREATE TEMPORARY TABLE tmp (n UInt8)" }),
+    500,
+    113,
+    /need a session/,
+  );
+  assert.equal(
+    await ok("/", { method: "POST", body: "SELECT getSetting('max_result_rows');" }),
+    "0\n",
+  );
   // Strings and names that merely mention them are fine.
   assert.equal(
     await ok("/", { method: "POST", body: "SELECT 'file(' AS file, 'url' AS url" }),
