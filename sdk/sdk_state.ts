@@ -152,7 +152,8 @@ export function currentState(): SdkState | undefined {
 function start(config: ResolvedConfig): SdkState {
   const diagWarn = (message: string, ...args: unknown[]): void => {
     const text = [message, ...args.map((a) => errorMessage(a))].join(" ");
-    warn(`diag:${text.slice(0, 80)}`, text);
+    // One key per kind of message: "Dropped 12 spans" and "Dropped 512 spans" count as one.
+    warn(`diag:${text.slice(0, 80).replace(/\d+/g, "#")}`, text);
   };
   diag.setLogger({
     error: diagWarn,
