@@ -57,7 +57,12 @@ function prepare(): Promise<boolean> {
 
 Deno.test("Node suite passes against the npm build", async () => {
   if (!(await prepare())) return;
-  const result = await run("node", ["--test", "--test-reporter=spec", ...SPECS]);
+  const result = await run("node", [
+    "--test",
+    "--test-timeout=30000",
+    "--test-reporter=spec",
+    ...SPECS,
+  ]);
   assert.equal(result.code, 0, `node --test failed:\n${result.output}`);
   assert.match(result.output, /pass 9/);
 });
