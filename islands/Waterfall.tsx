@@ -9,7 +9,7 @@
  * @module
  */
 import type { VNode } from "preact";
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { formatDuration, serviceColor } from "./format.ts";
 import { html } from "./html.ts";
 import { buildWaterfall, type WaterfallRow } from "./waterfall_model.ts";
@@ -171,7 +171,7 @@ export default function Waterfall(props: WaterfallProps): VNode {
     return out;
   }, [rows, collapsed]);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!focusNext.current) return;
     focusNext.current = false;
     listRef.current?.querySelector<HTMLElement>(`[data-span="${selected}"]`)?.focus();

@@ -18,5 +18,6 @@ export function boot(name: string, Component: ComponentType<Record<string, unkno
       continue;
     }
     hydrate(h(Component, props), el);
+    el.dataset.hydrated = "";
   }
 }

@@ -87,6 +87,8 @@ export function buildWaterfall<S extends SpanTiming>(spans: readonly S[]): Water
   };
   const seen = new Set<string>();
   for (const r of roots) visit(r, 0, seen);
+  // Spans caught in a parent cycle have no root: show them at the top level rather than lose them.
+  for (const s of spans) if (!seen.has(s.id)) visit(s, 0, seen);
   return rows;
 }
 

@@ -9,6 +9,7 @@
  */
 import { createApp } from "../routes/app.ts";
 import { ChdbStore } from "../sql/chdb.ts";
+import type { Store } from "../sql/store.ts";
 import { migrate } from "../sql/migrate.ts";
 import { seedUiData, type UiData } from "./ui_fixtures.ts";
 
@@ -16,6 +17,7 @@ import { seedUiData, type UiData } from "./ui_fixtures.ts";
 export interface UiServer {
   url: string;
   data: UiData;
+  store: Store;
   /** Seconds spent seeding. */
   seedSeconds: number;
   close(): Promise<void>;
@@ -26,7 +28,16 @@ export async function startUiServer(options: { traces?: number; port?: number } 
   UiServer
 > {
   const dir = await Deno.makeTempDir({ prefix: "tracehouse-ui-test-" });
-  const store = await ChdbStore.open({ path: dir });
+  // One embedded store per process at a time: wait while another test module still holds one.
+  let store: ChdbStore | undefined;
+  for (let attempt = 0; !store; attempt++) {
+    try {
+      store = await ChdbStore.open({ path: dir });
+    } catch (error) {
+      if (attempt >= 600 || !/refused the connection/.test((error as Error).message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
   try {
     await migrate(store, {
       database: store.database,
@@ -46,6 +57,7 @@ export async function startUiServer(options: { traces?: number; port?: number } 
     return {
       url,
       data,
+      store,
       seedSeconds,
       close: async () => {
         await server.shutdown();
