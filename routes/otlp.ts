@@ -12,22 +12,11 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { cors } from "hono/cors";
-import { TABLE_COLUMNS } from "../sql/schema.ts";
 import type { Store } from "../sql/store.ts";
-import { type BatchOptions, IngestBatcher, QueueFullError } from "../otlp/batcher.ts";
-import { decodeLogsJson, decodeMetricsJson, decodeTracesJson } from "../otlp/json.ts";
-import { mapLogs } from "../otlp/map_logs.ts";
-import { mapMetrics, METRIC_KINDS } from "../otlp/map_metrics.ts";
-import { mapTraces } from "../otlp/map_traces.ts";
-import type { LogsRequest, MetricsRequest, TracesRequest } from "../otlp/model.ts";
-import {
-  decodeLogsProto,
-  decodeMetricsProto,
-  decodeTracesProto,
-  encodeExportResponse,
-  encodeStatus,
-} from "../otlp/protobuf.ts";
-import { IngestTelemetry } from "../otlp/telemetry.ts";
+import type { BatchOptions, IngestBatcher } from "../otlp/batcher.ts";
+import { type Encoding, IngestError, OtlpIngest } from "../otlp/ingest.ts";
+import { encodeExportResponse, encodeStatus } from "../otlp/protobuf.ts";
+import type { IngestTelemetry } from "../otlp/telemetry.ts";
 
 /** Options of {@linkcode createOtlpApp}. */
 export interface OtlpOptions {
@@ -57,13 +46,13 @@ export const OTLP_DEFAULTS = {
 export interface OtlpApp {
   /** Serve it with `Deno.serve({ port }, otlp.app.fetch)`. */
   readonly app: Hono;
+  /** The transport-independent core, shared with the OTLP/gRPC server. */
+  readonly ingest: OtlpIngest;
   readonly batcher: IngestBatcher;
   readonly telemetry: IngestTelemetry;
   /** Refuses new data and waits until everything queued is committed. */
   close(): Promise<void>;
 }
-
-type Encoding = "protobuf" | "json";
 
 /** An OTLP failure answered with a `google.rpc.Status` body in the request's encoding. */
 class OtlpError extends Error {
@@ -141,64 +130,6 @@ async function readBody(c: Context, options: typeof OTLP_DEFAULTS): Promise<Uint
   }
 }
 
-const textDecoder = new TextDecoder("utf-8", { fatal: true });
-
-function decodeWith<T>(
-  body: Uint8Array,
-  encoding: Encoding,
-  proto: (b: Uint8Array) => T,
-  json: (t: string) => T,
-): T {
-  try {
-    return encoding === "protobuf" ? proto(body) : json(textDecoder.decode(body));
-  } catch (error) {
-    if (error instanceof SyntaxError || error instanceof TypeError || error instanceof RangeError) {
-      const message = error.message.startsWith("Cannot decode")
-        ? error.message
-        : `Cannot decode OTLP ${encoding === "json" ? "JSON" : "protobuf"}: ${error.message}`;
-      throw new OtlpError(400, message);
-    }
-    throw error;
-  }
-}
-
-/** One signal: how to decode, map and where the rows go. */
-interface Parts {
-  parts: { table: string; rows: Record<string, unknown>[] }[];
-  rejected: number;
-  errors: string[];
-}
-
-const SIGNALS = {
-  traces: (body: Uint8Array, encoding: Encoding): Parts => {
-    const req: TracesRequest = decodeWith(body, encoding, decodeTracesProto, decodeTracesJson);
-    const m = mapTraces(req);
-    return {
-      parts: [{ table: "otel_traces", rows: m.rows }],
-      rejected: m.rejected,
-      errors: m.errors,
-    };
-  },
-  logs: (body: Uint8Array, encoding: Encoding): Parts => {
-    const req: LogsRequest = decodeWith(body, encoding, decodeLogsProto, decodeLogsJson);
-    const m = mapLogs(req);
-    return {
-      parts: [{ table: "otel_logs", rows: m.rows }],
-      rejected: m.rejected,
-      errors: m.errors,
-    };
-  },
-  metrics: (body: Uint8Array, encoding: Encoding): Parts => {
-    const req: MetricsRequest = decodeWith(body, encoding, decodeMetricsProto, decodeMetricsJson);
-    const m = mapMetrics(req);
-    return {
-      parts: METRIC_KINDS.map((kind) => ({ table: `otel_metrics_${kind}`, rows: m.rows[kind] })),
-      rejected: m.rejected,
-      errors: m.errors,
-    };
-  },
-};
-
 /** The JSON name of the rejected count in each signal's partial success. */
 const REJECTED_FIELD = {
   traces: "rejectedSpans",
@@ -261,9 +192,13 @@ export function createOtlpApp(store: Store, options: OtlpOptions = {}): OtlpApp 
     retryAfterSeconds: options.retryAfterSeconds ?? OTLP_DEFAULTS.retryAfterSeconds,
   };
   const token = options.ingestToken || null;
-  const batcher = new IngestBatcher(store, options.batch);
-  const telemetry = new IngestTelemetry();
-  batcher.onBatch((report) => telemetry.batch(report));
+  const ingest = new OtlpIngest(store, options.batch);
+  const retryable = (error: IngestError) =>
+    new OtlpError(
+      error.reason === "invalid" ? 400 : error.reason === "queue_full" ? 429 : 503,
+      error.message,
+      error.reason === "invalid" ? undefined : opts.retryAfterSeconds,
+    );
 
   const app = new Hono();
   app.use(
@@ -277,7 +212,7 @@ export function createOtlpApp(store: Store, options: OtlpOptions = {}): OtlpApp 
   );
 
   app.get("/metrics", (c) =>
-    c.text(telemetry.render(() => batcher.queuedRows), 200, {
+    c.text(ingest.metricsText(), 200, {
       "content-type": "text/plain; version=0.0.4; charset=utf-8",
     }));
 
@@ -300,33 +235,10 @@ export function createOtlpApp(store: Store, options: OtlpOptions = {}): OtlpApp 
               "use application/x-protobuf or application/json",
           );
         }
-        if (!batcher.hasRoom(1)) {
-          // Refuse before reading and decoding: under overload that work is wasted.
-          throw new OtlpError(429, "Ingest queue is full; retry later", opts.retryAfterSeconds);
-        }
+        // Refuse before reading and decoding: under overload that work is wasted.
+        ingest.checkRoom();
         const body = await readBody(c, opts);
-        const { parts, rejected, errors } = SIGNALS[signal](body, encoding);
-        const accepted = parts.reduce((n, p) => n + p.rows.length, 0);
-        try {
-          await batcher.addAll(
-            parts.map((p) => ({
-              table: p.table,
-              columns: TABLE_COLUMNS[p.table as keyof typeof TABLE_COLUMNS],
-              rows: p.rows,
-            })),
-          );
-        } catch (error) {
-          if (error instanceof QueueFullError) {
-            throw new OtlpError(429, error.message, opts.retryAfterSeconds);
-          }
-          throw new OtlpError(
-            503,
-            `Cannot store the data: ${(error as Error).message}`,
-            opts.retryAfterSeconds,
-          );
-        }
-        telemetry.records(signal, accepted, rejected);
-        const message = errors.length === 0 ? "" : errors.join("; ");
+        const { rejected, message } = await ingest.export(signal, body, encoding);
         const body200 = encoding === "json"
           ? JSON.stringify(
             rejected > 0 || message
@@ -341,14 +253,16 @@ export function createOtlpApp(store: Store, options: OtlpOptions = {}): OtlpApp 
           : encodeExportResponse(rejected, message);
         return respond(encoding, 200, body200);
       } catch (error) {
-        if (!(error instanceof OtlpError)) console.error("tracehouse: OTLP ingest failed:", error);
         const failure = error instanceof OtlpError
           ? error
+          : error instanceof IngestError
+          ? retryable(error)
           : new OtlpError(500, `Cannot process the request: ${(error as Error).message}`);
+        if (failure.status === 500) console.error("tracehouse: OTLP ingest failed:", error);
         status = failure.status;
         return errorResponse(failure, encoding ?? "json");
       } finally {
-        telemetry.request(signal, encoding ?? "unknown", status);
+        ingest.telemetry.request(signal, encoding ?? "unknown", status);
       }
     });
     app.all(path, (c) => {
@@ -362,8 +276,9 @@ export function createOtlpApp(store: Store, options: OtlpOptions = {}): OtlpApp 
 
   return {
     app,
-    batcher,
-    telemetry,
-    close: () => batcher.close(),
+    ingest,
+    batcher: ingest.batcher,
+    telemetry: ingest.telemetry,
+    close: () => ingest.close(),
   };
 }

@@ -1,14 +1,12 @@
-"""Sends traces, metrics (with exemplars) and logs with the OpenTelemetry Python SDK and its
-OTLP/HTTP protobuf exporters to the endpoint in argv[1]; prints what it sent as JSON."""
+"""Sends traces, metrics (with exemplars) and logs with the OpenTelemetry Python SDK to the
+endpoint in argv[1] with its OTLP/HTTP protobuf exporters, or with its OTLP/gRPC exporters when
+argv[2] is "grpc"; prints what it sent as JSON."""
 
 import json
 import logging
 import sys
 
 from opentelemetry import trace
-from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
-from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.metrics import Observation
 from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
 from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
@@ -21,16 +19,36 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
 endpoint = sys.argv[1]
-resource = Resource.create({"service.name": "py-sdk", "host.cpus": 2})
+use_grpc = len(sys.argv) > 2 and sys.argv[2] == "grpc"
+if use_grpc:
+    from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
+    from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
+    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+    def url(_signal):
+        return endpoint
+
+    options = {"insecure": True}
+else:
+    from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    def url(signal):
+        return f"{endpoint}/v1/{signal}"
+
+    options = {}
+
+resource = Resource.create({"service.name": "py-grpc" if use_grpc else "py-sdk", "host.cpus": 2})
 
 tracer_provider = TracerProvider(resource=resource)
 tracer_provider.add_span_processor(
-    SimpleSpanProcessor(OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces"))
+    SimpleSpanProcessor(OTLPSpanExporter(endpoint=url("traces"), **options))
 )
 tracer = tracer_provider.get_tracer("py-tracer", "3.2.1")
 
 reader = PeriodicExportingMetricReader(
-    OTLPMetricExporter(endpoint=f"{endpoint}/v1/metrics"), export_interval_millis=3_600_000
+    OTLPMetricExporter(endpoint=url("metrics"), **options), export_interval_millis=3_600_000
 )
 meter_provider = MeterProvider(
     metric_readers=[reader],
@@ -41,7 +59,7 @@ meter = meter_provider.get_meter("py-meter", "6.5.4")
 
 logger_provider = LoggerProvider(resource=resource)
 logger_provider.add_log_record_processor(
-    SimpleLogRecordProcessor(OTLPLogExporter(endpoint=f"{endpoint}/v1/logs"))
+    SimpleLogRecordProcessor(OTLPLogExporter(endpoint=url("logs"), **options))
 )
 log = logging.getLogger("py-logger")
 log.setLevel(logging.INFO)
