@@ -16,12 +16,14 @@
 import { parseArgs } from "node:util";
 import { createApiApp } from "../routes/api/mod.ts";
 import { ChdbStore } from "../sql/chdb.ts";
-import { listLogs } from "../sql/logs.ts";
+import { listLogs, logsQuery } from "../sql/logs.ts";
 import { migrate } from "../sql/migrate.ts";
 import { queryMetric } from "../sql/metrics.ts";
-import { listServices } from "../sql/services.ts";
+import { timeParam } from "../sql/query_common.ts";
+import { listServices, servicesQuery } from "../sql/services.ts";
+import { param, render, type Rendered, sql } from "../sql/sql_template.ts";
 import type { CallOptions, QueryResult, Store } from "../sql/store.ts";
-import { getTrace } from "../sql/traces.ts";
+import { getTrace, traceSliceQuery, traceSpansQuery } from "../sql/traces.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
@@ -99,9 +101,9 @@ async function generate(store: Store): Promise<void> {
   Duration, StatusCode, StatusMessage)
 SELECT
   toDateTime64(${START_S}, 9) + toIntervalNanosecond(intDiv(n, ${SPANS_PER_TRACE}) * intDiv(${DAY_S}000000000, ${traces}) + (n % ${SPANS_PER_TRACE}) * 1000000) AS Timestamp,
-  lower(hex(cityHash64(t))) || lower(hex(cityHash64(t, 1))) AS TraceId,
-  lower(hex(cityHash64(n, 2))) AS SpanId,
-  if(n % ${SPANS_PER_TRACE} = 0, '', lower(hex(cityHash64(n - n % ${SPANS_PER_TRACE}, 2)))) AS ParentSpanId,
+  leftPad(lower(hex(cityHash64(t))), 16, '0') || leftPad(lower(hex(cityHash64(t, 1))), 16, '0') AS TraceId,
+  leftPad(lower(hex(cityHash64(n, 2))), 16, '0') AS SpanId,
+  if(n % ${SPANS_PER_TRACE} = 0, '', leftPad(lower(hex(cityHash64(n - n % ${SPANS_PER_TRACE}, 2))), 16, '0')) AS ParentSpanId,
   '' AS TraceState,
   concat(['GET', 'POST'][1 + op % 2], ' /api/v1/', ['users', 'orders', 'carts', 'items'][1 + intDiv(op, 2)]) AS SpanName,
   if(n % ${SPANS_PER_TRACE} = 0, 'SPAN_KIND_SERVER', ['SPAN_KIND_CLIENT', 'SPAN_KIND_INTERNAL'][1 + n % 2]) AS SpanKind,
@@ -132,8 +134,8 @@ FROM (SELECT number + ${offset} AS n, intDiv(number + ${offset}, ${SPANS_PER_TRA
   SeverityNumber, ServiceName, Body, ResourceAttributes, ScopeName, ScopeVersion, LogAttributes)
 SELECT
   toDateTime64(${START_S}, 9) + toIntervalNanosecond(n * intDiv(${DAY_S}000000000, ${LOGS})) AS Timestamp,
-  if(n % 2 = 0, lower(hex(cityHash64(t))) || lower(hex(cityHash64(t, 1))), '') AS TraceId,
-  if(n % 2 = 0, lower(hex(cityHash64(t * ${SPANS_PER_TRACE}, 2))), '') AS SpanId,
+  if(n % 2 = 0, leftPad(lower(hex(cityHash64(t))), 16, '0') || leftPad(lower(hex(cityHash64(t, 1))), 16, '0'), '') AS TraceId,
+  if(n % 2 = 0, leftPad(lower(hex(cityHash64(t * ${SPANS_PER_TRACE}, 2))), 16, '0'), '') AS SpanId,
   1 AS TraceFlags,
   ['DEBUG', 'INFO', 'INFO', 'INFO', 'WARN', 'ERROR'][1 + cityHash64(n, 9) % 6] AS SeverityText,
   [5, 9, 9, 9, 13, 17][1 + cityHash64(n, 9) % 6] AS SeverityNumber,
@@ -232,9 +234,9 @@ async function measure(
   return figure;
 }
 
-async function explain(store: Store, title: string, sql: string, params: Record<string, unknown>) {
-  const rows = await store.query<{ explain: string }>(`EXPLAIN indexes = 1 ${sql}`, {
-    params: params as CallOptions["params"],
+async function explain(store: Store, title: string, query: Rendered): Promise<void> {
+  const rows = await store.query<{ explain: string }>(`EXPLAIN indexes = 1 ${query.query}`, {
+    params: query.params,
   });
   console.log(`\n#### ${title}\n\n\`\`\`\n${rows.map((r) => r.explain).join("\n")}\n\`\`\``);
 }
@@ -357,34 +359,37 @@ async function main(): Promise<void> {
 
     if (flags.explain) {
       const id = traceIds[0];
+      const [slice] = await raw.query<{ s: string; e: string }>(
+        render(traceSliceQuery(id)).query,
+        { params: render(traceSliceQuery(id)).params },
+      );
       await explain(
         raw,
-        "trace by id: spans within the slice",
-        `SELECT SpanId FROM otel_traces PREWHERE TraceId = {id:String}
-         WHERE Timestamp >= (SELECT toDateTime64(min(Start), 9) FROM otel_traces_trace_id_ts WHERE TraceId = {id:String})
-           AND Timestamp < (SELECT toDateTime64(max(End) + 1, 9) FROM otel_traces_trace_id_ts WHERE TraceId = {id:String})`,
-        { id },
+        "trace by id: spans within the slice from otel_traces_trace_id_ts (as sql/traces.ts runs it)",
+        render(traceSpansQuery(id, BigInt(slice.s), BigInt(slice.e), 10_000)),
       );
       await explain(
         raw,
         "trace by id without the lookup table",
-        "SELECT SpanId FROM otel_traces WHERE TraceId = {id:String}",
-        { id },
+        render(sql`SELECT SpanId FROM otel_traces WHERE TraceId = ${param("String", id)}`),
       );
       await explain(
         raw,
-        "logs page: PREWHERE on time, service, severity",
-        `SELECT Body FROM otel_logs PREWHERE Timestamp >= {f:DateTime64(9)} AND Timestamp <= {t:DateTime64(9)}
-           AND ServiceName IN ['svc-7'] AND SeverityNumber >= 9
-         ORDER BY Timestamp DESC LIMIT 101`,
-        { f: new Date((END_S - 3600) * 1000), t: new Date(END_S * 1000) },
+        "logs page as sql/logs.ts runs it (bounds on toStartOfFiveMinutes(Timestamp) too)",
+        render(logsQuery(logFilter, { limit: 100 })),
       );
       await explain(
         raw,
-        "metric chart from the rollup",
-        `SELECT count() FROM otel_metrics_1m WHERE MetricName = 'http.server.request.duration'
-           AND Minute >= {f:DateTime64(9)} AND Minute < {t:DateTime64(9)}`,
-        { f: new Date(START_S * 1000), t: new Date(END_S * 1000) },
+        "logs page with bounds on Timestamp only",
+        render(sql`SELECT Body FROM otel_logs
+PREWHERE Timestamp >= ${timeParam(lastHour.fromNs)} AND Timestamp <= ${timeParam(lastHour.toNs)}
+  AND ServiceName IN ['svc-7'] AND SeverityNumber >= 9
+ORDER BY Timestamp DESC LIMIT 101`),
+      );
+      await explain(
+        raw,
+        "services overview (hourly + minute rollups)",
+        render(servicesQuery(range)),
       );
     }
     if (flags.json) {
