@@ -310,7 +310,7 @@ export default function Waterfall(props: WaterfallProps): VNode {
                         }%`}></span>`
                       )}</span>
                       <span class="wf-dur" style=${`left:${
-                        Math.min(left + width, 88).toFixed(3)
+                        Math.min(left + width, 100).toFixed(3)
                       }%`}>${formatDuration(r.durationNs)}</span>
                     </span>
                   </li>

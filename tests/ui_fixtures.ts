@@ -55,11 +55,13 @@ export interface SeedOptions {
   minutes?: number;
   /** Also write metrics. Default true. */
   metrics?: boolean;
+  /** Seed of the generator: different seeds give different trace ids. Default 42. */
+  seed?: number;
 }
 
 /** Inserts the generated data into a migrated store. */
 export async function seedUiData(store: Store, options: SeedOptions = {}): Promise<UiData> {
-  const random = rng(42);
+  const random = rng(options.seed ?? 42);
   const now = options.now ?? Date.now();
   const count = options.traces ?? 240;
   const spread = (options.minutes ?? 50) * 60_000;

@@ -65,9 +65,9 @@ function params(page: Page): URLSearchParams {
   return new URL(page.url()).searchParams;
 }
 
-async function shot(page: Page, name: string): Promise<void> {
+async function shot(page: Page, name: string, fullPage = false): Promise<void> {
   if (!SHOTS) return;
-  await page.screenshot({ path: `docs/images/${name}.png` });
+  await page.screenshot({ path: `docs/images/${name}.png`, fullPage });
 }
 
 Deno.test({
@@ -179,9 +179,9 @@ Deno.test({
         await page.waitForURL(/attrs=http.route/);
         assert.equal(params(page).get("minDuration"), "1ms");
         assert.ok((await errorRows.count()) > 0);
-        await shot(page, "traces");
 
         await page.goto(url("/traces"));
+        await shot(page, "traces");
         const first = await page.locator("table.traces tbody tr a").first().textContent();
         assert.equal(await page.locator("table.traces tbody tr").count(), 50);
         await page.click("a.next");
@@ -226,8 +226,12 @@ Deno.test({
           await page.keyboard.press("ArrowLeft"); // to the parent
           assert.match(await page.locator(".wf-row.sel").textContent() ?? "", /POST \/orders/);
           assert.ok((await page.locator(".trace-logs tbody tr").count()) >= 3);
-          await page.locator(".wf-row", { hasText: "POST /charge" }).click();
-          await shot(page, "trace");
+          const charge = await page.locator(".wf-row", { hasText: "POST /charge" })
+            .getAttribute("data-span");
+          await page.goto(url(`/traces/${id}?span=${charge}`));
+          await hydrated(page, "Waterfall");
+          assert.equal(await page.locator(".wf-row.sel").getAttribute("data-span"), charge);
+          await shot(page, "trace", true);
 
           await page.click("a:has-text('in the explorer')");
           await page.waitForURL(/\/logs\?/);
