@@ -29,14 +29,16 @@ Deno.test({
     const bodies = Array.from({ length: 20 }, () => spanRequest(rand, 500, now));
     const encoded = bodies.map((b) => encodeTraces(b));
     const baseline = await rssMiB(server.pid);
-    let peak = baseline;
+    const samples: { at: number; rss: number }[] = [];
+    const flood = 4000;
+    const started = performance.now();
     const statuses = new Map<number, number>();
     const acked = new Set<string>();
     let retryAfter: string | null = null;
     let stop = false;
     const sampler = (async () => {
       while (!stop) {
-        peak = Math.max(peak, await rssMiB(server.pid));
+        samples.push({ at: performance.now() - started, rss: await rssMiB(server.pid) });
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
@@ -57,20 +59,26 @@ Deno.test({
       }
     };
     const clients = Array.from({ length: 24 }, (_, n) => client(n));
-    await new Promise((r) => setTimeout(r, 3000));
+    await new Promise((r) => setTimeout(r, flood));
     stop = true;
     await Promise.all([...clients, sampler]);
     await server.stop();
+    const peakOf = (from: number, to: number) =>
+      Math.max(...samples.filter((s) => s.at >= from && s.at < to).map((s) => s.rss));
+    const early = peakOf(0, flood / 2);
+    const late = peakOf(flood / 2, Infinity);
     console.log(
-      `overload: statuses ${JSON.stringify([...statuses])}, RSS ${baseline.toFixed(0)} → peak ${
-        peak.toFixed(0)
-      } MiB`,
+      `overload: statuses ${JSON.stringify([...statuses])}, RSS ${baseline.toFixed(0)} MiB idle, ` +
+        `peak ${early.toFixed(0)} MiB in the first half, ${late.toFixed(0)} MiB in the second`,
     );
     assert.ok((statuses.get(429) ?? 0) > 0, "some requests were refused with 429");
     assert.equal(retryAfter, "1");
     assert.ok((statuses.get(200) ?? 0) > 0, "some requests were accepted");
     assert.deepEqual([...statuses.keys()].filter((s) => s !== 200 && s !== 429), []);
-    assert.ok(peak - baseline < 400, `memory grew by ${(peak - baseline).toFixed(0)} MiB`);
+    // Bounded: memory levels off instead of growing with the data sent (the queue holds at most
+    // 5,000 rows; the rest is V8 and engine working memory).
+    assert.ok(late < early + 200, `memory kept growing: ${early} → ${late} MiB`);
+    assert.ok(late - baseline < 1024, `memory grew by ${(late - baseline).toFixed(0)} MiB`);
     await withStore(dataDir, async (store) => {
       const rows = await store.query<{ SpanId: string }>("SELECT DISTINCT SpanId FROM otel_traces");
       const stored = new Set(rows.map((r) => r.SpanId));
