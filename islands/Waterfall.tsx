@@ -158,6 +158,9 @@ export default function Waterfall(props: WaterfallProps): VNode {
   const [showCritical, setShowCritical] = useState(true);
   const listRef = useRef<HTMLUListElement>(null);
   const focusNext = useRef(false);
+  // Before scripts run the span links are the way to select: keep them in the tab order until then.
+  const [hydrated, setHydrated] = useState(false);
+  useLayoutEffect(() => setHydrated(true), []);
 
   const visible = useMemo(() => {
     const out: Row[] = [];
@@ -240,6 +243,8 @@ export default function Waterfall(props: WaterfallProps): VNode {
         <label><input type="checkbox" checked=${showCritical}
             onChange=${(e: Event) => setShowCritical((e.target as HTMLInputElement).checked)} />
             Highlight critical path</label>
+        <span
+          class="hint">Keys: <kbd>↑</kbd>/<kbd>↓</kbd> select, <kbd>←</kbd>/<kbd>→</kbd> collapse/expand</span>
         <ul class="legend" role="list" aria-label="Services">${services.map((s) =>
           html`<li><span class="dot" style=${`background:${
             serviceColor(s)
@@ -288,7 +293,9 @@ export default function Waterfall(props: WaterfallProps): VNode {
                             <span class="dot" style=${`background:${
                               serviceColor(r.service)
                             }`} aria-hidden="true"></span>
-                            <a href=${withParams(props.href, { span: r.id })} tabindex="-1">
+                            <a href=${withParams(props.href, { span: r.id })} tabindex=${hydrated
+                              ? "-1"
+                              : undefined}>
                               <span class="svc">${r.service}</span> ${r.name}</a>
                             ${r.error
                               ? html`<span class="errmark" title="error">!<span class="sr-only"> error</span></span>`
