@@ -1,43 +1,26 @@
 import assert from "node:assert/strict";
-import type { InsertOptions, Store } from "../sql/store.ts";
 import { IngestBatcher, QueueFullError } from "./batcher.ts";
+import { RecordingStore } from "./recording_store.ts";
 
-function recordingStore(): Store & { inserts: { table: string; rows: number }[]; fail?: Error } {
-  const store = {
-    kind: "embedded" as const,
-    database: "default",
-    inserts: [] as { table: string; rows: number }[],
-    fail: undefined as Error | undefined,
-    query: () => Promise.resolve([]),
-    queryWithStats: () =>
-      Promise.resolve({ rows: [], stats: { rowsRead: 0, bytesRead: 0, elapsedMs: 0 } }),
-    command: () => Promise.resolve(),
-    async insert(table: string, rows: readonly Record<string, unknown>[], _o: InsertOptions) {
-      await new Promise((r) => setTimeout(r, 1));
-      if (store.fail) throw store.fail;
-      store.inserts.push({ table, rows: rows.length });
-    },
-    close: () => Promise.resolve(),
-  };
-  return store;
-}
+const inserted = (store: RecordingStore) =>
+  store.inserts.map(({ table, rows }) => ({ table, rows: rows.length }));
 
 const COLUMNS = [{ name: "n", type: "UInt8" }];
 const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ n: i }));
 
 Deno.test("a full batch flushes at once; callers resolve after its commit", async () => {
-  const store = recordingStore();
+  const store = new RecordingStore();
   const batcher = new IngestBatcher(store, { maxRows: 3, maxDelayMs: 60_000 });
   let committed = false;
   const done = batcher.add("t", COLUMNS, rows(3)).then(() => committed = true);
   assert.equal(committed, false);
   await done;
-  assert.deepEqual(store.inserts, [{ table: "t", rows: 3 }]);
+  assert.deepEqual(inserted(store), [{ table: "t", rows: 3 }]);
   await batcher.close();
 });
 
 Deno.test("a partial batch flushes when its first row is maxDelayMs old; tables batch apart", async () => {
-  const store = recordingStore();
+  const store = new RecordingStore();
   const batcher = new IngestBatcher(store, { maxRows: 1000, maxDelayMs: 20 });
   const started = performance.now();
   await Promise.all([
@@ -46,7 +29,7 @@ Deno.test("a partial batch flushes when its first row is maxDelayMs old; tables 
     batcher.add("b", COLUMNS, rows(1)),
   ]);
   assert.ok(performance.now() - started >= 15);
-  assert.deepEqual(store.inserts.sort((x, y) => x.table.localeCompare(y.table)), [
+  assert.deepEqual(inserted(store).sort((x, y) => x.table.localeCompare(y.table)), [
     { table: "a", rows: 5 },
     { table: "b", rows: 1 },
   ]);
@@ -55,7 +38,7 @@ Deno.test("a partial batch flushes when its first row is maxDelayMs old; tables 
 });
 
 Deno.test("the queue bound refuses rows that do not fit, all or nothing", async () => {
-  const store = recordingStore();
+  const store = new RecordingStore();
   const batcher = new IngestBatcher(store, { maxRows: 100, maxDelayMs: 10, maxQueuedRows: 5 });
   const first = batcher.add("t", COLUMNS, rows(4));
   await assert.rejects(batcher.add("t", COLUMNS, rows(2)), QueueFullError);
@@ -74,21 +57,21 @@ Deno.test("the queue bound refuses rows that do not fit, all or nothing", async 
 });
 
 Deno.test("a failed insert rejects every caller of that batch; close flushes and refuses", async () => {
-  const store = recordingStore();
+  const store = new RecordingStore();
   const batcher = new IngestBatcher(store, { maxRows: 100, maxDelayMs: 60_000 });
   const reports: unknown[] = [];
   batcher.onBatch((r) => reports.push(r.error));
-  store.fail = new Error("disk full");
+  store.failWith = new Error("disk full");
   const a = batcher.add("t", COLUMNS, rows(1));
   const b = batcher.add("t", COLUMNS, rows(1));
   await batcher.flush();
   await assert.rejects(a, /disk full/);
   await assert.rejects(b, /disk full/);
   assert.equal(reports.length, 1);
-  store.fail = undefined;
+  store.failWith = undefined;
   const c = batcher.add("t", COLUMNS, rows(2));
   await batcher.close();
   await c;
-  assert.deepEqual(store.inserts, [{ table: "t", rows: 2 }]);
+  assert.deepEqual(inserted(store), [{ table: "t", rows: 2 }]);
   await assert.rejects(batcher.add("t", COLUMNS, rows(1)), /closed/);
 });

@@ -12,7 +12,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
-import { IngestError, type OtlpIngest, type Signal } from "./ingest.ts";
+import { bearerTokenMatches, IngestError, type OtlpIngest, type Signal } from "./ingest.ts";
 import { encodeExportResponse } from "./protobuf.ts";
 
 /** Options of {@linkcode serveOtlpGrpc}. */
@@ -89,8 +89,8 @@ export async function serveOtlpGrpc(
         callback(error, response);
       };
       if (token !== null) {
-        const auth = String(call.metadata.get("authorization")[0] ?? "");
-        if (auth !== `Bearer ${token}`) {
+        const auth = call.metadata.get("authorization")[0];
+        if (!bearerTokenMatches(auth === undefined ? undefined : String(auth), token)) {
           return done(failure(grpc.status.UNAUTHENTICATED, "Missing or invalid bearer token"));
         }
       }

@@ -1,27 +1,14 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
-import type { Store } from "../sql/store.ts";
 import { encodeTraces } from "./encode.ts";
 import { serveOtlpGrpc } from "./grpc.ts";
 import { OtlpIngest } from "./ingest.ts";
 import { decodeTracesJson } from "./json.ts";
 import { PbReader } from "./pb_reader.ts";
+import { RecordingStore } from "./recording_store.ts";
 
-const inserted: { table: string; rows: number }[] = [];
-const store: Store = {
-  kind: "embedded",
-  database: "default",
-  query: () => Promise.resolve([]),
-  queryWithStats: () =>
-    Promise.resolve({ rows: [], stats: { rowsRead: 0, bytesRead: 0, elapsedMs: 0 } }),
-  command: () => Promise.resolve(),
-  insert(table, rows) {
-    inserted.push({ table, rows: rows.length });
-    return Promise.resolve();
-  },
-  close: () => Promise.resolve(),
-};
+const store = new RecordingStore();
 
 const body = encodeTraces(decodeTracesJson(JSON.stringify({
   resourceSpans: [{
@@ -82,7 +69,10 @@ Deno.test({
       r.end();
       assert.equal(r.tag(), 8);
       assert.equal(r.uint32(), 1, "one span rejected");
-      assert.deepEqual(inserted, [{ table: "otel_traces", rows: 1 }]);
+      assert.deepEqual(
+        store.inserts.map((i) => [i.table, i.rows.length]),
+        [["otel_traces", 1]],
+      );
 
       const bad = await call(client, new Uint8Array([0x0a, 0x09, 0x01]), auth);
       assert.equal(bad.error?.code, grpc.status.INVALID_ARGUMENT);

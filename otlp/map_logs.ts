@@ -6,23 +6,19 @@
  *
  * @module
  */
-import { errorFingerprint, isErrorLog, logErrorInput } from "./error_fingerprint.ts";
+import { isErrorLog, logErrorInput } from "./error_fingerprint.ts";
+import { type Mapped, reject, serviceName, withFingerprint } from "./map_common.ts";
 import type { KeyValue, LogRecord, LogsRequest } from "./model.ts";
-import { FINGERPRINT_KEY, type Mapped, serviceName } from "./map_traces.ts";
-import { asString, attributeMap, attributeRecord, idOrEmpty, lookup, validId } from "./values.ts";
+import { asString, attributeMap, attributeRecord, idOrEmpty, validId } from "./values.ts";
 
+/** Log attributes with `error.fingerprint` when the record is error-level. */
 function logAttributes(log: LogRecord): KeyValue[] {
-  const candidate = { severityNumber: log.severityNumber, severityText: log.severityText };
-  if (!isErrorLog(candidate) || lookup(log.attributes, FINGERPRINT_KEY) !== undefined) {
-    return log.attributes;
-  }
-  const input = logErrorInput({
-    ...candidate,
-    body: log.body,
-    attributes: attributeRecord(log.attributes),
-  });
-  const fp = input && errorFingerprint(input);
-  return fp ? [...log.attributes, [FINGERPRINT_KEY, fp.fingerprint]] : log.attributes;
+  const fields = { severityNumber: log.severityNumber, severityText: log.severityText };
+  if (!isErrorLog(fields)) return log.attributes;
+  return withFingerprint(
+    log.attributes,
+    () => logErrorInput({ ...fields, body: log.body, attributes: attributeRecord(log.attributes) }),
+  );
 }
 
 /**
@@ -45,10 +41,7 @@ export function mapLogs(request: LogsRequest): Mapped {
       const scopeAttributes = attributeMap(scope.attributes);
       for (const log of items) {
         if (!validId(log.traceId, 16) || !validId(log.spanId, 8)) {
-          out.rejected++;
-          if (out.errors.length < 3) {
-            out.errors.push("log record: trace_id/span_id must be 16/8 bytes");
-          }
+          reject(out, "log record: trace_id/span_id must be 16/8 bytes");
           continue;
         }
         out.rows.push({

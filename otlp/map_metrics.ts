@@ -17,7 +17,7 @@ import type {
   Scope,
   SummaryPoint,
 } from "./model.ts";
-import { serviceName } from "./map_traces.ts";
+import { reject, serviceName } from "./map_common.ts";
 import { attributeMap, dateTimeSeconds, idOrZeros, type MapEntries, validId } from "./values.ts";
 
 /** The metric kinds, each with its own table `otel_metrics_<kind>`. */
@@ -82,17 +82,14 @@ function validExemplars(exemplars: Exemplar[]): boolean {
 function mapMetric(ctx: Context, metric: Metric, out: MappedMetrics): void {
   const data = metric.data;
   if (data.type === "empty") {
-    if (out.errors.length < 3) out.errors.push(`metric "${metric.name}": no data (type is unset)`);
+    reject(out, `metric "${metric.name}": no data (type is unset)`, 0);
     return;
   }
   const rows = out.rows[data.type];
   for (const point of data.points) {
     const exemplars = "exemplars" in point ? point.exemplars : [];
     if (!validExemplars(exemplars)) {
-      out.rejected++;
-      if (out.errors.length < 3) {
-        out.errors.push(`metric "${metric.name}": exemplar trace_id/span_id must be 16/8 bytes`);
-      }
+      reject(out, `metric "${metric.name}": exemplar trace_id/span_id must be 16/8 bytes`);
       continue;
     }
     const row = commonColumns(ctx, metric, point);

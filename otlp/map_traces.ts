@@ -5,53 +5,28 @@
  *
  * @module
  */
-import { errorFingerprint, spanErrorInput } from "./error_fingerprint.ts";
+import { spanErrorInput } from "./error_fingerprint.ts";
+import { type Mapped, reject, serviceName, withFingerprint } from "./map_common.ts";
 import type { KeyValue, Span, TracesRequest } from "./model.ts";
-import {
-  asString,
-  attributeMap,
-  attributeRecord,
-  idOrEmpty,
-  lookup,
-  type MapEntries,
-  validId,
-} from "./values.ts";
+import { attributeMap, attributeRecord, idOrEmpty, type MapEntries, validId } from "./values.ts";
 
 /** `ptrace.SpanKind.String()`. */
 export const SPAN_KINDS = ["Unspecified", "Internal", "Server", "Client", "Producer", "Consumer"];
 /** `ptrace.StatusCode.String()`. */
 export const STATUS_CODES = ["Unset", "Ok", "Error"];
 
-/** The attribute the error fingerprint is written to, as the collector processor does. */
-export const FINGERPRINT_KEY = "error.fingerprint";
-
-/** Rows of one table and what was rejected on the way. */
-export interface Mapped {
-  rows: Record<string, unknown>[];
-  rejected: number;
-  /** The first rejection reasons (at most a few), for the partial-success message. */
-  errors: string[];
-}
-
-/** `GetServiceName`: `service.name` of the resource, stringified, or `""`. */
-export function serviceName(resource: KeyValue[]): string {
-  const v = lookup(resource, "service.name");
-  return v === undefined ? "" : asString(v);
-}
-
-/** Span attributes with `error.fingerprint` added to an error span that has none. */
+/** Span attributes with `error.fingerprint` when the span is an error. */
 function spanAttributes(span: Span): KeyValue[] {
   const error = span.statusCode === 2 || span.events.some((e) => e.name === "exception");
-  if (!error || lookup(span.attributes, FINGERPRINT_KEY) !== undefined) return span.attributes;
-  const input = spanErrorInput({
-    name: span.name,
-    statusCode: span.statusCode,
-    statusMessage: span.statusMessage,
-    attributes: attributeRecord(span.attributes),
-    events: span.events.map((e) => ({ name: e.name, attributes: attributeRecord(e.attributes) })),
-  });
-  const fp = input && errorFingerprint(input);
-  return fp ? [...span.attributes, [FINGERPRINT_KEY, fp.fingerprint]] : span.attributes;
+  if (!error) return span.attributes;
+  return withFingerprint(span.attributes, () =>
+    spanErrorInput({
+      name: span.name,
+      statusCode: span.statusCode,
+      statusMessage: span.statusMessage,
+      attributes: attributeRecord(span.attributes),
+      events: span.events.map((e) => ({ name: e.name, attributes: attributeRecord(e.attributes) })),
+    }));
 }
 
 function invalidIds(span: Span): string | undefined {
@@ -85,8 +60,7 @@ export function mapTraces(request: TracesRequest): Mapped {
       for (const span of items) {
         const invalid = invalidIds(span);
         if (invalid) {
-          out.rejected++;
-          if (out.errors.length < 3) out.errors.push(`span "${span.name}": ${invalid}`);
+          reject(out, `span "${span.name}": ${invalid}`);
           continue;
         }
         const events = span.events;

@@ -13,10 +13,9 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { cors } from "hono/cors";
 import type { Store } from "../sql/store.ts";
-import type { BatchOptions, IngestBatcher } from "../otlp/batcher.ts";
-import { type Encoding, IngestError, OtlpIngest } from "../otlp/ingest.ts";
+import type { BatchOptions } from "../otlp/batcher.ts";
+import { bearerTokenMatches, type Encoding, IngestError, OtlpIngest } from "../otlp/ingest.ts";
 import { encodeExportResponse, encodeStatus } from "../otlp/protobuf.ts";
-import type { IngestTelemetry } from "../otlp/telemetry.ts";
 
 /** Options of {@linkcode createOtlpApp}. */
 export interface OtlpOptions {
@@ -42,14 +41,12 @@ export const OTLP_DEFAULTS = {
   retryAfterSeconds: 1,
 };
 
-/** The receiver: its Hono app, its batcher and counters, and `close()` to flush on shutdown. */
+/** The receiver: its Hono app, its ingest core (batcher, counters), and `close()` to flush. */
 export interface OtlpApp {
   /** Serve it with `Deno.serve({ port }, otlp.app.fetch)`. */
   readonly app: Hono;
-  /** The transport-independent core, shared with the OTLP/gRPC server. */
+  /** The transport-independent core, shared with the OTLP/gRPC server (`otlp/grpc.ts`). */
   readonly ingest: OtlpIngest;
-  readonly batcher: IngestBatcher;
-  readonly telemetry: IngestTelemetry;
   /** Refuses new data and waits until everything queued is committed. */
   close(): Promise<void>;
 }
@@ -164,13 +161,6 @@ function errorResponse(error: OtlpError, encoding: Encoding): Response {
   return respond(encoding, error.status, body, headers);
 }
 
-function safeEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
-}
-
 /**
  * Builds the OTLP/HTTP receiver over `store` (tables created by `sql/migrate.ts`).
  *
@@ -223,8 +213,7 @@ export function createOtlpApp(store: Store, options: OtlpOptions = {}): OtlpApp 
       let status = 200;
       try {
         if (token !== null) {
-          const auth = c.req.header("authorization") ?? "";
-          if (!auth.startsWith("Bearer ") || !safeEqual(auth.slice(7).trim(), token)) {
+          if (!bearerTokenMatches(c.req.header("authorization"), token)) {
             throw new OtlpError(401, "Missing or invalid bearer token");
           }
         }
@@ -277,8 +266,6 @@ export function createOtlpApp(store: Store, options: OtlpOptions = {}): OtlpApp 
   return {
     app,
     ingest,
-    batcher: ingest.batcher,
-    telemetry: ingest.telemetry,
     close: () => ingest.close(),
   };
 }

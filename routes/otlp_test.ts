@@ -1,38 +1,9 @@
 import assert from "node:assert/strict";
-import type { InsertOptions, Store } from "../sql/store.ts";
 import { encodeTraces } from "../otlp/encode.ts";
 import { decodeTracesJson } from "../otlp/json.ts";
 import { PbReader } from "../otlp/pb_reader.ts";
+import { RecordingStore } from "../otlp/recording_store.ts";
 import { createOtlpApp, type OtlpOptions } from "./otlp.ts";
-
-/** A store that records inserts; `gate` (when set) holds inserts until resolved. */
-class FakeStore implements Store {
-  readonly kind = "embedded" as const;
-  readonly database = "default";
-  inserts: { table: string; rows: readonly Record<string, unknown>[] }[] = [];
-  gate?: Promise<void>;
-  failWith?: Error;
-  query<Row>(): Promise<Row[]> {
-    return Promise.resolve([]);
-  }
-  queryWithStats<Row>() {
-    return Promise.resolve({
-      rows: [] as Row[],
-      stats: { rowsRead: 0, bytesRead: 0, elapsedMs: 0 },
-    });
-  }
-  command(): Promise<void> {
-    return Promise.resolve();
-  }
-  async insert(table: string, rows: readonly Record<string, unknown>[], _o: InsertOptions) {
-    if (this.gate) await this.gate;
-    if (this.failWith) throw this.failWith;
-    this.inserts.push({ table, rows });
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 const SPANS = {
   resourceSpans: [{
@@ -50,9 +21,9 @@ const PROTO_BODY = encodeTraces(decodeTracesJson(JSON_BODY));
 
 async function withApp(
   options: OtlpOptions,
-  fn: (app: ReturnType<typeof createOtlpApp>, store: FakeStore) => Promise<void>,
+  fn: (app: ReturnType<typeof createOtlpApp>, store: RecordingStore) => Promise<void>,
 ): Promise<void> {
-  const store = new FakeStore();
+  const store = new RecordingStore();
   const otlp = createOtlpApp(store, { batch: { maxDelayMs: 5 }, ...options });
   try {
     await fn(otlp, store);

@@ -1,0 +1,51 @@
+/**
+ * Test support: a {@linkcode Store} that records inserts instead of storing them, with knobs
+ * to hold inserts back (`gate`) or make them fail (`failWith`).
+ *
+ * @module
+ */
+import type { InsertOptions, QueryResult, Store } from "../sql/store.ts";
+
+/**
+ * A store that only records what was inserted.
+ *
+ * @example
+ * ```ts
+ * import { RecordingStore } from "./recording_store.ts";
+ * const store = new RecordingStore();
+ * await store.insert("t", [{ n: 1 }], { columns: [{ name: "n", type: "UInt8" }] });
+ * console.assert(store.inserts[0].rows.length === 1);
+ * ```
+ */
+export class RecordingStore implements Store {
+  readonly kind = "embedded" as const;
+  readonly database = "default";
+  /** Every committed insert, in order. */
+  inserts: { table: string; rows: readonly Record<string, unknown>[] }[] = [];
+  /** When set, inserts wait for it. */
+  gate?: Promise<void>;
+  /** When set, inserts throw it. */
+  failWith?: Error;
+
+  query<Row>(): Promise<Row[]> {
+    return Promise.resolve([]);
+  }
+  queryWithStats<Row>(): Promise<QueryResult<Row>> {
+    return Promise.resolve({ rows: [], stats: { rowsRead: 0, bytesRead: 0, elapsedMs: 0 } });
+  }
+  command(): Promise<void> {
+    return Promise.resolve();
+  }
+  async insert(
+    table: string,
+    rows: readonly Record<string, unknown>[],
+    _options: InsertOptions,
+  ): Promise<void> {
+    await (this.gate ?? new Promise((resolve) => setTimeout(resolve, 1)));
+    if (this.failWith) throw this.failWith;
+    this.inserts.push({ table, rows });
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
