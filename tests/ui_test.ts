@@ -140,6 +140,13 @@ Deno.test({
         await page.keyboard.press("j");
         const focused = await page.evaluate(() => document.activeElement?.textContent ?? "");
         assert.match(focused, /checkout/);
+        // Service → its slow traces.
+        await page.locator("table.services tr", { hasText: "payments" }).locator("a", {
+          hasText: "Slow",
+        }).click();
+        await page.waitForURL(/minDuration=\d+ms/);
+        assert.equal(params(page).get("service"), "payments");
+        assert.ok((await page.locator("table.traces tbody tr").count()) > 0);
       });
 
       await t.step("time picker: presets and refresh live in the URL", async () => {

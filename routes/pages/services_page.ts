@@ -73,6 +73,10 @@ export async function servicesPage(ctx: PageContext): Promise<VNode> {
                 )}</td>
                 <td class="links">
                   <a href=${join("/traces", { service: s.name })}>Traces</a>
+                  <a href=${join("/traces", {
+                    service: s.name,
+                    minDuration: slowThreshold(s.p95Ns),
+                  })} title="Traces with a span of this service at or above its p95">Slow</a>
                   <a href=${join("/traces", { service: s.name, status: "error" })}>Errors</a>
                   <a href=${join("/logs", { service: s.name })}>Logs</a>
                   <a href=${join("/metrics", { service: s.name })}>Metrics</a>
@@ -131,4 +135,9 @@ function operationsTable(
       `
   }
   </section>`;
+}
+
+/** A `minDuration` filter at a service's p95, in whole milliseconds (at least 1 ms). */
+function slowThreshold(p95Ns: number): string {
+  return `${Math.max(1, Math.floor(p95Ns / 1_000_000))}ms`;
 }

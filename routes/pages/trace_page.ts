@@ -108,6 +108,9 @@ export async function tracePage(
         html`<a href=${logsHref}>${logs.length} log${
           logs.length === 1 ? "" : "s"
         } in the explorer →</a>`,
+        html`<a href=${
+          withParams(`/metrics${tq}`, { service: root.service })
+        }>metrics of ${root.service} →</a>`,
         trace.truncated ? html`<strong>truncated</strong>` : null,
       ].filter(Boolean).flatMap((part, i) => i ? [" · ", part] : [part])
     }
