@@ -18,6 +18,11 @@ export interface BatchOptions {
   maxDelayMs?: number;
   /** Rows waiting in all batches (pending + inserting) before new data is refused. Default 200,000. */
   maxQueuedRows?: number;
+  /**
+   * Inserts of one table in flight at once. Default 2: the next batch is encoded while the
+   * engine writes the previous one (the embedded engine still runs its calls one at a time).
+   */
+  maxConcurrentInserts?: number;
 }
 
 /** The defaults of {@linkcode BatchOptions}. */
@@ -25,6 +30,7 @@ export const BATCH_DEFAULTS: Required<BatchOptions> = {
   maxRows: 20_000,
   maxDelayMs: 200,
   maxQueuedRows: 200_000,
+  maxConcurrentInserts: 2,
 };
 
 /** Thrown by {@linkcode IngestBatcher.add} when the queue is full; retry later. */
@@ -55,9 +61,9 @@ interface TableQueue {
   table: string;
   columns: readonly ColumnSpec[];
   pending?: Batch;
-  /** Batches closed for new rows, inserted one at a time in order. */
+  /** Batches closed for new rows, taken in order by up to `maxConcurrentInserts` runners. */
   flushing: Batch[];
-  running: boolean;
+  running: number;
 }
 
 function newBatch(): Batch {
@@ -148,7 +154,7 @@ export class IngestBatcher {
   ): Promise<void> {
     let queue = this.#queues.get(table);
     if (!queue) {
-      queue = { table, columns, flushing: [], running: false };
+      queue = { table, columns, flushing: [], running: 0 };
       this.#queues.set(table, queue);
     }
     let batch = queue.pending;
@@ -172,11 +178,11 @@ export class IngestBatcher {
     clearTimeout(batch.timer);
     queue.pending = undefined;
     queue.flushing.push(batch);
-    if (!queue.running) this.#run(queue);
+    if (queue.running < this.options.maxConcurrentInserts) this.#run(queue);
   }
 
   async #run(queue: TableQueue): Promise<void> {
-    queue.running = true;
+    queue.running++;
     try {
       let batch: Batch | undefined;
       while ((batch = queue.flushing.shift())) {
@@ -199,7 +205,7 @@ export class IngestBatcher {
         else batch.reject(error);
       }
     } finally {
-      queue.running = false;
+      queue.running--;
     }
   }
 
