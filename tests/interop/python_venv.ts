@@ -1,7 +1,9 @@
 /**
  * Test support: a Python virtual environment outside the repository
- * (`${XDG_CACHE_HOME:-$HOME/.cache}/tracehouse/venv`) with `requirements.txt` installed, rebuilt
- * when that file changes. Without `python3` the caller skips, or fails when `CI` is set.
+ * (`${TRACEHOUSE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tracehouse}/venv`) with
+ * `requirements.txt` installed, rebuilt when that file changes. Without `python3` the caller
+ * skips, or fails when `CI` is set. `deno run -A tests/interop/python_venv.ts` builds it ahead
+ * of the tests and prints the interpreter's path.
  *
  * @module
  */
@@ -11,8 +13,12 @@ const REQUIREMENTS = new URL("./requirements.txt", import.meta.url);
 
 /** The venv directory. */
 export function venvDir(): string {
-  const cache = Deno.env.get("XDG_CACHE_HOME") ?? join(Deno.env.get("HOME") ?? "/tmp", ".cache");
-  return join(cache, "tracehouse", "venv");
+  const cache = Deno.env.get("TRACEHOUSE_CACHE") ??
+    join(
+      Deno.env.get("XDG_CACHE_HOME") ?? join(Deno.env.get("HOME") ?? "/tmp", ".cache"),
+      "tracehouse",
+    );
+  return join(cache, "venv");
 }
 
 async function run(cmd: string, args: string[]): Promise<{ ok: boolean; output: string }> {
@@ -53,3 +59,5 @@ export async function ensureVenv(): Promise<string> {
   await Deno.writeTextFile(stamp, requirements);
   return python;
 }
+
+if (import.meta.main) console.log(await ensureVenv());
