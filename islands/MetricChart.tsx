@@ -180,13 +180,7 @@ export default function MetricChart(props: MetricChartProps): VNode {
   }, [props.data, props.labels]);
 
   return html`<figure class="chart">
-    <figcaption>${props.title}${
-    props.unit
-      ? html`
-        <span class="hint">(${props.unit})</span>
-      `
-      : null
-  }</figcaption>
+    <figcaption>${props.title}${props.unit ? ` (${props.unit})` : ""}</figcaption>
     <div class="chart-plot" ref=${box}></div>
     ${ready ? null : html`<${StaticChart} ...${props} />`}
     ${

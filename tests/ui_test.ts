@@ -131,11 +131,11 @@ Deno.test({
         const rows = page.locator("table.services tbody tr");
         assert.equal(await rows.count(), ui.data.services.length);
         assert.equal(await page.locator("table.services svg.spark").count(), 5);
-        await shot(page, "services");
         await page.locator("table.services a", { hasText: "checkout" }).first().click();
         await page.waitForURL(/service=checkout/);
         await page.waitForSelector("#ops-title");
         assert.ok(await page.locator(".ops tbody tr").count() >= 1);
+        await shot(page, "services");
         // Keyboard: j moves focus down the list of services.
         await page.keyboard.press("j");
         const focused = await page.evaluate(() => document.activeElement?.textContent ?? "");
