@@ -48,6 +48,9 @@ const INFO = {
     'nanoseconds. Errors: `{"error":{"code","message"}}`.',
 };
 
+/** Paths in the document are relative to where `routes/app.ts` mounts the app. */
+const SERVERS = [{ url: "/api" }];
+
 /**
  * Builds the API app over `store`. Options not given take
  * {@linkcode DEFAULT_API_OPTIONS}.
@@ -98,7 +101,7 @@ export function createApiApp(
   app.route("/traces", tracesApp(store, resolved));
   app.route("/logs", logsApp(store, resolved));
   app.route("/metrics", metricsApp(store, resolved));
-  app.doc31("/openapi.json", { openapi: "3.1.0", info: INFO });
+  app.doc31("/openapi.json", { openapi: "3.1.0", info: INFO, servers: SERVERS });
   app.get("/docs", (c) => c.html(renderDocsPage(openApiDocument(app))));
   return Object.assign(app, {
     cacheStats: () => ({
@@ -113,5 +116,5 @@ export function createApiApp(
 export function openApiDocument(
   app: OpenAPIHono<ApiEnv>,
 ): ReturnType<OpenAPIHono["getOpenAPI31Document"]> {
-  return app.getOpenAPI31Document({ openapi: "3.1.0", info: INFO });
+  return app.getOpenAPI31Document({ openapi: "3.1.0", info: INFO, servers: SERVERS });
 }
