@@ -137,21 +137,20 @@ function chunksOf(
   return [...seen];
 }
 
-/** Builds the island bundles and the stylesheet. Never throws: failures land in `error`. */
-export async function buildAssets(): Promise<Assets> {
-  const css = await readCss();
-  let js = new Map<string, Uint8Array>();
-  let error: string | undefined;
-  const names = await islandNames();
-  const dir = await Deno.makeTempDir({ prefix: "tracehouse-ui-" });
-  try {
-    js = await bundle(names, dir);
-  } catch (e) {
-    error = (e as Error).message;
-    console.error(`tracehouse: island bundles unavailable, pages work without scripts: ${error}`);
-  } finally {
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-  }
+/** Where `build.ts` writes prebuilt assets; a compiled binary reads them from here (`--include`). */
+export const PREBUILT_DIR: string = join(ROOT, "static", "build");
+
+/** True when this process can run `deno bundle` (a `deno` executable, not a compiled binary). */
+function canBundle(): boolean {
+  return /^deno(\.exe)?$/.test(Deno.execPath().split(/[\\/]/).pop() ?? "");
+}
+
+async function assemble(
+  css: Uint8Array,
+  js: Map<string, Uint8Array>,
+  names: string[],
+  error?: string,
+): Promise<Assets> {
   const sorted = [...js.keys()].sort();
   const hash = await hashOf([css, ...sorted.map((k) => js.get(k)!)]);
   const base = `/static/${hash}/`;
@@ -169,6 +168,80 @@ export async function buildAssets(): Promise<Assets> {
     });
   }
   return { base, files, css: `${base}app.css`, islands, error };
+}
+
+/** Loads assets written by {@linkcode writeAssets}. */
+export async function loadPrebuilt(dir: string = PREBUILT_DIR): Promise<Assets> {
+  const manifest = JSON.parse(await Deno.readTextFile(join(dir, "manifest.json"))) as {
+    islands: string[];
+    files: string[];
+  };
+  const js = new Map<string, Uint8Array>();
+  for (const name of manifest.files) js.set(name, await Deno.readFile(join(dir, name)));
+  return await assemble(await Deno.readFile(join(dir, "app.css")), js, manifest.islands);
+}
+
+/**
+ * Builds the island bundles and the stylesheet: with `deno bundle` when this
+ * process runs under `deno`, else (a compiled binary) from the prebuilt
+ * directory. Never throws: without bundles the pages work without scripts,
+ * and `error` says why.
+ */
+export async function buildAssets(options: { prebuiltDir?: string } = {}): Promise<Assets> {
+  const prebuiltDir = options.prebuiltDir ?? PREBUILT_DIR;
+  const prebuilt = () => loadPrebuilt(prebuiltDir).catch(() => null);
+  if (!canBundle()) {
+    const found = await prebuilt();
+    if (found) return found;
+  }
+  let css: Uint8Array;
+  try {
+    css = await readCss();
+  } catch (e) {
+    const found = await prebuilt();
+    if (found) return found;
+    const error = `stylesheet unavailable: ${(e as Error).message}`;
+    console.error(`tracehouse: ${error}`);
+    return await assemble(new Uint8Array(), new Map(), [], error);
+  }
+  let js = new Map<string, Uint8Array>();
+  let error: string | undefined;
+  const names = await islandNames().catch(() => [] as string[]);
+  const dir = await Deno.makeTempDir({ prefix: "tracehouse-ui-" });
+  try {
+    if (!canBundle()) throw new Error("deno bundle needs the deno executable; no prebuilt assets");
+    js = await bundle(names, dir);
+  } catch (e) {
+    const found = await prebuilt();
+    if (found) return found;
+    error = (e as Error).message;
+    console.error(`tracehouse: island bundles unavailable, pages work without scripts: ${error}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+  return await assemble(css, js, names, error);
+}
+
+/**
+ * Bundles the islands and writes them with the stylesheet and a manifest to
+ * `dir` (default `static/build/`), for binaries built with `deno compile
+ * --include static/build`.
+ */
+export async function writeAssets(dir: string = PREBUILT_DIR): Promise<string[]> {
+  const assets = await buildAssets({ prebuiltDir: join(dir, "does-not-exist") });
+  if (assets.error) throw new Error(`Cannot build the dashboard assets: ${assets.error}`);
+  await Deno.mkdir(dir, { recursive: true });
+  const written: string[] = [];
+  for (const [name, file] of assets.files) {
+    await Deno.writeFile(join(dir, name), file.body);
+    written.push(name);
+  }
+  const manifest = {
+    islands: [...assets.islands.keys()],
+    files: written.filter((n) => n.endsWith(".js")),
+  };
+  await Deno.writeTextFile(join(dir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+  return [...written, "manifest.json"];
 }
 
 /** JavaScript URLs a page with `islandsUsed` loads (entries and chunks, deduplicated). */

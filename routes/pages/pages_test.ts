@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Store } from "../../sql/store.ts";
-import { buildAssets } from "./assets.ts";
+import { buildAssets, loadPrebuilt, writeAssets } from "./assets.ts";
 import { parseAttrs, parseDurationNs } from "./filters.ts";
 import { createPages } from "./mod.ts";
 import { normaliseTime, timeState } from "./state.ts";
@@ -92,5 +92,24 @@ Deno.test({
     const css = await app.request(built.css);
     assert.match(await css.text(), /prefers-color-scheme: dark/);
     assert.equal((await app.request("/static/000000000000/TimePicker.js")).status, 404);
+  },
+});
+
+Deno.test({
+  name: "prebuilt assets (for compiled binaries) load back identical to a fresh build",
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "tracehouse-ui-build-" });
+    try {
+      const written = await writeAssets(dir);
+      assert.ok(written.includes("manifest.json") && written.includes("app.css"));
+      const loaded = await loadPrebuilt(dir);
+      const fresh = await buildAssets({ prebuiltDir: dir });
+      assert.equal(loaded.base, fresh.base);
+      assert.deepEqual([...loaded.islands.entries()], [...fresh.islands.entries()]);
+      assert.ok(loaded.islands.has("Waterfall"));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });
