@@ -5,8 +5,9 @@
  * pagination, trace → logs → trace navigation, keyboard navigation, live
  * tail, the per-page JavaScript budget and first contentful paint.
  *
- * Without `/usr/bin/chromium` the browser test is skipped with a message, or
- * fails when `CI` is set (`.ci/setup.d/50-chromium.sh` installs it).
+ * Without `/usr/bin/chromium` (or `TRACEHOUSE_CHROMIUM`) the browser test is
+ * skipped with a message, or fails when `CI` is set (`.ci/setup.d/50-chromium.sh`
+ * installs it).
  * `TRACEHOUSE_SCREENSHOTS=1` also writes `docs/images/*.png`.
  */
 import assert from "node:assert/strict";
@@ -15,7 +16,7 @@ import { LOGS_COLUMNS } from "../sql/schema.ts";
 import { pageJavaScript } from "./ui_budget.ts";
 import { startUiServer, type UiServer } from "./ui_server.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM = Deno.env.get("TRACEHOUSE_CHROMIUM") ?? "/usr/bin/chromium";
 const BUDGET_GZIP_BYTES = 60 * 1024;
 const PAGES = ["/services", "/traces", "/logs", "/metrics"];
 const SHOTS = Deno.env.get("TRACEHOUSE_SCREENSHOTS") === "1";
