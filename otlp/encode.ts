@@ -119,7 +119,7 @@ function anyValue(w: Writer, v: AnyValue): void {
     w.tag(2, 0);
     w.varint(v ? 1 : 0);
   } else if (
-    typeof v === "bigint" || (typeof v === "number" && Number.isInteger(v) && !Object.is(v, -0))
+    typeof v === "bigint" || (typeof v === "number" && Number.isSafeInteger(v) && !Object.is(v, -0))
   ) {
     w.tag(3, 0);
     w.varint(v);
