@@ -9,7 +9,10 @@ import { type ServerRequestHandle, startServerRequest } from "../http_server.ts"
 import { compileRoutes, type RouteMatcher } from "../route_match.ts";
 import type { RouteOptions } from "./fetch_handler.ts";
 
-const handles = new WeakMap<IncomingMessage, ServerRequestHandle>();
+/** The handle of a request, on its `IncomingMessage` and its `ServerResponse`. */
+const HANDLE = Symbol("@tracehouse/sdk request");
+
+type WithHandle = { [HANDLE]?: ServerRequestHandle };
 
 /** The parts of a `node:http` server the instrumentation uses. */
 export interface NodeServerLike {
@@ -81,7 +84,7 @@ export function beginNodeRequest(
   res: ServerResponse,
   matchRoute?: RouteMatcher,
 ): ServerRequestHandle {
-  const existing = handles.get(req);
+  const existing = (req as WithHandle)[HANDLE];
   if (existing) return existing;
   const socket = req.socket as { encrypted?: boolean; remoteAddress?: string } | undefined;
   const rawUrl = req.url ?? "/";
@@ -109,14 +112,16 @@ export function beginNodeRequest(
     protocolVersion: req.httpVersion,
     route: matchRoute?.(path),
   });
-  handles.set(req, handle);
+  (req as WithHandle)[HANDLE] = handle;
+  (res as WithHandle)[HANDLE] = handle;
   // Body events come from the socket's async context: bind them to the request's. Requests
   // without a body skip this (it costs a few µs per request).
   if (req.headers["content-length"] || req.headers["transfer-encoding"]) {
     bindEmitter(handle.context, req);
   }
-  // "close" follows "finish" for completed responses and also covers aborted ones.
-  res.once("close", () => handle.end(res.statusCode));
+  // "close" follows "finish" for completed responses and also covers aborted ones. One shared
+  // listener (no closure, no `once` wrapper): the response emits "close" once.
+  res.on("close", endOnClose);
   return handle;
 }
 
@@ -130,7 +135,11 @@ export function beginNodeRequest(
  * ```
  */
 export function nodeRequestHandle(req: IncomingMessage): ServerRequestHandle | undefined {
-  return handles.get(req);
+  return (req as WithHandle)[HANDLE];
+}
+
+function endOnClose(this: ServerResponse): void {
+  (this as WithHandle)[HANDLE]?.end(this.statusCode);
 }
 
 function bindEmitter(ctx: Context, emitter: IncomingMessage | ServerResponse): void {
