@@ -136,7 +136,12 @@ class ServerRequest implements ServerRequestHandle {
     this.#scheme = target.scheme;
     this.#route = info.route;
     this.#state = state;
-    const parent = propagation.extract(active, info, infoGetter);
+    // With the SDK's own W3C propagators, a request without `traceparent` or `baggage` headers
+    // has nothing to extract.
+    const parent = state && !state.denoOtel && !info.header("traceparent") &&
+        !info.header("baggage")
+      ? active
+      : propagation.extract(active, info, infoGetter);
     const attributes: Attributes = {
       "http.request.method": method,
       "url.path": target.path,
@@ -176,41 +181,61 @@ class ServerRequest implements ServerRequestHandle {
     if (error !== undefined) this.recordException(error);
     this.#ended = true;
     const span = this.span;
-    const metricAttributes: Attributes = {
-      "http.request.method": this.#method,
-      "url.scheme": this.#scheme,
-    };
-    if (this.#route) metricAttributes["http.route"] = this.#route;
     if (status !== undefined) {
       span.setAttribute("http.response.status_code", status);
-      metricAttributes["http.response.status_code"] = status;
       if (status >= 500) {
         this.#errorType ??= String(status);
         span.setStatus({ code: SpanStatusCode.ERROR });
       }
     }
-    if (this.#errorType) {
-      span.setAttribute("error.type", this.#errorType);
-      metricAttributes["error.type"] = this.#errorType;
-    }
+    if (this.#errorType) span.setAttribute("error.type", this.#errorType);
     span.end();
-    this.#state?.serverDuration.record(
-      (performance.now() - this.#started) / 1000,
-      metricAttributes,
-    );
+    const state = this.#state;
+    if (!state) return;
+    const seconds = (performance.now() - this.#started) / 1000;
+    const method = this.#method;
+    const scheme = this.#scheme;
+    const route = this.#route;
+    const errorType = this.#errorType;
+    const key = `${method}\0${scheme}\0${status ?? ""}\0${errorType ?? ""}\0${route ?? ""}`;
+    const attributes = () => metricAttributes(method, scheme, route, status, errorType);
+    if (state.serverDurationCells) state.serverDurationCells.record(key, attributes, seconds);
+    else {
+      let cached = fallbackAttributeSets.get(key);
+      if (!cached) {
+        cached = attributes();
+        if (fallbackAttributeSets.size < 1000) fallbackAttributeSets.set(key, cached);
+      }
+      state.serverDuration.record(seconds, cached);
+    }
   }
 }
 
-const tracers = new WeakMap<SdkState, Tracer>();
+/** Attribute sets for the `Histogram` path (Deno's built-in telemetry), by key. */
+const fallbackAttributeSets = new Map<string, Attributes>();
+
+function metricAttributes(
+  method: string,
+  scheme: string,
+  route: string | undefined,
+  status: number | undefined,
+  errorType: string | undefined,
+): Attributes {
+  const a: Attributes = { "http.request.method": method, "url.scheme": scheme };
+  if (route) a["http.route"] = route;
+  if (status !== undefined) a["http.response.status_code"] = status;
+  if (errorType) a["error.type"] = errorType;
+  return Object.freeze(a);
+}
+
+let cachedTracer: { state: SdkState; tracer: Tracer } | undefined;
 
 function tracerFor(state: SdkState | undefined): Tracer {
   if (!state) return trace.getTracer(SCOPE_NAME, SDK_VERSION);
-  let tracer = tracers.get(state);
-  if (!tracer) {
-    tracer = trace.getTracer(SCOPE_NAME, SDK_VERSION);
-    tracers.set(state, tracer);
+  if (cachedTracer?.state !== state) {
+    cachedTracer = { state, tracer: trace.getTracer(SCOPE_NAME, SDK_VERSION) };
   }
-  return tracer;
+  return cachedTracer.tracer;
 }
 
 function spanName(method: string, route: string | undefined): string {

@@ -33,6 +33,7 @@ import { installFetchInstrumentation } from "./instrument_fetch.ts";
 import { installHttpClientInstrumentation } from "./instrument_http_client.ts";
 import { installRuntimeMetrics } from "./runtime_metrics.ts";
 import { createSampler } from "./sampler.ts";
+import { KeyedHistogram } from "./server_duration.ts";
 import { warn } from "./warn.ts";
 
 /** Instrumentation scope name used for every span, metric and log the SDK makes. */
@@ -58,6 +59,12 @@ export const HTTP_DURATION_BUCKETS: number[] = [
   10,
 ];
 
+const SERVER_DURATION = {
+  name: "http.server.request.duration",
+  unit: "s",
+  description: "Duration of HTTP server requests.",
+};
+
 /** The running SDK. */
 export interface SdkState {
   config: ResolvedConfig;
@@ -67,6 +74,8 @@ export interface SdkState {
   meterProvider?: MeterProvider;
   loggerProvider: LoggerProvider;
   serverDuration: Histogram;
+  /** Where `http.server.request.duration` is aggregated when the SDK owns the meter provider. */
+  serverDurationCells?: KeyedHistogram;
   clientDuration: Histogram;
   cleanups: (() => void)[];
 }
@@ -181,25 +190,30 @@ function start(config: ResolvedConfig): SdkState {
   };
   let tracerProvider: TracerProvider | undefined;
   let meterProvider: MeterProvider | undefined;
+  let serverDurationCells: KeyedHistogram | undefined;
   if (!denoOtel) {
+    serverDurationCells = new KeyedHistogram(
+      SERVER_DURATION,
+      HTTP_DURATION_BUCKETS,
+      { name: SCOPE_NAME, version: SDK_VERSION },
+      resource,
+    );
     tracerProvider = new TracerProvider({
       resource,
       sampler: createSampler(config.sampler, config.samplerArg),
       spanProcessors: [new BatchSpanProcessor({ exporter: exporters.traces, ...batch })],
     });
-    meterProvider = new MeterProvider({
-      resource,
-      readers: [
-        new PeriodicExportingMetricReader({
-          exporter: exporters.metrics,
-          exportIntervalMillis: config.metricExportIntervalMillis,
-          exportTimeoutMillis: Math.min(
-            config.exportTimeoutMillis,
-            config.metricExportIntervalMillis,
-          ),
-        }),
-      ],
+    const reader = new PeriodicExportingMetricReader({
+      exporter: exporters.metrics,
+      exportIntervalMillis: config.metricExportIntervalMillis,
+      exportTimeoutMillis: Math.min(
+        config.exportTimeoutMillis,
+        config.metricExportIntervalMillis,
+      ),
+      metricProducers: [serverDurationCells],
     });
+    serverDurationCells.useTemporality((type) => reader.selectAggregationTemporality(type));
+    meterProvider = new MeterProvider({ resource, readers: [reader] });
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     propagation.setGlobalPropagator(
       new CompositePropagator({
@@ -222,11 +236,12 @@ function start(config: ResolvedConfig): SdkState {
     tracerProvider,
     meterProvider,
     loggerProvider,
-    serverDuration: meter.createHistogram("http.server.request.duration", {
-      unit: "s",
-      description: "Duration of HTTP server requests.",
+    serverDuration: meter.createHistogram(SERVER_DURATION.name, {
+      unit: SERVER_DURATION.unit,
+      description: SERVER_DURATION.description,
       advice: { explicitBucketBoundaries: HTTP_DURATION_BUCKETS },
     }),
+    serverDurationCells,
     clientDuration: meter.createHistogram("http.client.request.duration", {
       unit: "s",
       description: "Duration of HTTP client requests.",
