@@ -88,10 +88,10 @@ function Detail(
       aria-hidden="true"></span>${row.name}</h2>
     <dl class="facts">
       <dt>Service</dt><dd>${row.service}</dd>
-      <dt>Kind</dt><dd>${row.kind.replace("SPAN_KIND_", "").toLowerCase()}</dd>
-      <dt>Status</dt><dd class=${row.error ? "bad" : ""}>${
-    row.status.replace("STATUS_CODE_", "").toLowerCase()
-  }${row.statusMessage ? `: ${row.statusMessage}` : ""}</dd>
+      <dt>Kind</dt><dd>${row.kind.toLowerCase()}</dd>
+      <dt>Status</dt><dd class=${row.error ? "bad" : ""}>${row.status.toLowerCase()}${
+    row.statusMessage ? `: ${row.statusMessage}` : ""
+  }</dd>
       <dt>Start</dt><dd>+${formatDuration(row.startNs)}</dd>
       <dt>Duration</dt><dd>${formatDuration(row.durationNs)}</dd>
       <dt>Self time</dt><dd>${formatDuration(row.selfNs)}</dd>

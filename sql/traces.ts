@@ -26,9 +26,9 @@ import { type TimeRange, toRfc3339 } from "./time_range.ts";
 
 /** `status` filter values and the `StatusCode` strings the exporter writes. */
 export const STATUS_CODES: Readonly<Record<string, string>> = {
-  ok: "STATUS_CODE_OK",
-  error: "STATUS_CODE_ERROR",
-  unset: "STATUS_CODE_UNSET",
+  ok: "Ok",
+  error: "Error",
+  unset: "Unset",
 };
 
 /** Filters of {@linkcode listTraces}: a trace matches when one span matches all of them. */
@@ -162,7 +162,7 @@ export function tracesQuery(filter: TraceFilter, page: { limit: number; cursor?:
   toString(toUnixTimestamp64Nano(min(Timestamp))) AS t,
   max(toUnixTimestamp64Nano(Timestamp) + toInt64(Duration)) - min(toUnixTimestamp64Nano(Timestamp)) AS durationNs,
   count() AS spanCount,
-  countIf(StatusCode = 'STATUS_CODE_ERROR') AS errorCount,
+  countIf(StatusCode = 'Error') AS errorCount,
   arraySort(groupUniqArray(ServiceName)) AS services,
   anyIf(ServiceName, ParentSpanId = '') AS rootService,
   anyIf(SpanName, ParentSpanId = '') AS rootSpan

@@ -138,7 +138,7 @@ export async function seedUiData(store: Store, options: SeedOptions = {}): Promi
       SpanId: rootId,
       ParentSpanId: "",
       SpanName: checkout ? "POST /checkout" : "GET /product/:id",
-      SpanKind: "SPAN_KIND_SERVER",
+      SpanKind: "Server",
       ServiceName: "frontend",
       SpanAttributes: {
         "http.request.method": checkout ? "POST" : "GET",
@@ -147,7 +147,7 @@ export async function seedUiData(store: Store, options: SeedOptions = {}): Promi
         "http.response.status_code": failed ? "502" : "200",
       },
       Duration: rootDur,
-      StatusCode: failed ? "STATUS_CODE_ERROR" : "STATUS_CODE_UNSET",
+      StatusCode: failed ? "Error" : "Unset",
       StatusMessage: failed ? "upstream checkout failed" : "",
       ...(previousTrace && i % 17 === 0
         ? {
@@ -179,11 +179,11 @@ export async function seedUiData(store: Store, options: SeedOptions = {}): Promi
         SpanId: id,
         ParentSpanId: rootId,
         SpanName: "SELECT products",
-        SpanKind: "SPAN_KIND_CLIENT",
+        SpanKind: "Client",
         ServiceName: "inventory",
         SpanAttributes: { "db.system.name": "postgresql", "db.operation.name": "SELECT" },
         Duration: d,
-        StatusCode: "STATUS_CODE_UNSET",
+        StatusCode: "Unset",
         StatusMessage: "",
       });
     } else {
@@ -196,7 +196,7 @@ export async function seedUiData(store: Store, options: SeedOptions = {}): Promi
         SpanId: coId,
         ParentSpanId: rootId,
         SpanName: "POST /orders",
-        SpanKind: "SPAN_KIND_SERVER",
+        SpanKind: "Server",
         ServiceName: "checkout",
         SpanAttributes: {
           "http.request.method": "POST",
@@ -204,7 +204,7 @@ export async function seedUiData(store: Store, options: SeedOptions = {}): Promi
           "order.id": order,
         },
         Duration: coDur,
-        StatusCode: failed ? "STATUS_CODE_ERROR" : "STATUS_CODE_UNSET",
+        StatusCode: failed ? "Error" : "Unset",
         StatusMessage: failed ? "payment failed" : "",
       });
       log(coStart + 1n * MS, "checkout", 9, "INFO", `creating order ${order}`, traceId, coId, {
@@ -218,11 +218,11 @@ export async function seedUiData(store: Store, options: SeedOptions = {}): Promi
         SpanId: invId,
         ParentSpanId: coId,
         SpanName: "reserve stock",
-        SpanKind: "SPAN_KIND_CLIENT",
+        SpanKind: "Client",
         ServiceName: "inventory",
         SpanAttributes: { "order.id": order, "items": String(1 + (i % 4)) },
         Duration: invDur,
-        StatusCode: "STATUS_CODE_UNSET",
+        StatusCode: "Unset",
         StatusMessage: "",
       });
       const payId = hex(random, 16);
@@ -235,7 +235,7 @@ export async function seedUiData(store: Store, options: SeedOptions = {}): Promi
         SpanId: payId,
         ParentSpanId: coId,
         SpanName: "POST /charge",
-        SpanKind: "SPAN_KIND_SERVER",
+        SpanKind: "Server",
         ServiceName: "payments",
         SpanAttributes: {
           "http.route": "/charge",
@@ -243,7 +243,7 @@ export async function seedUiData(store: Store, options: SeedOptions = {}): Promi
           "order.id": order,
         },
         Duration: payDur,
-        StatusCode: failed ? "STATUS_CODE_ERROR" : "STATUS_CODE_OK",
+        StatusCode: failed ? "Error" : "Ok",
         StatusMessage: failed ? "card declined" : "",
         ...(failed
           ? {
@@ -262,11 +262,11 @@ export async function seedUiData(store: Store, options: SeedOptions = {}): Promi
         SpanId: chargeId,
         ParentSpanId: payId,
         SpanName: "stripe.charges.create",
-        SpanKind: "SPAN_KIND_CLIENT",
+        SpanKind: "Client",
         ServiceName: "payments",
         SpanAttributes: { "server.address": "api.stripe.com", "http.request.method": "POST" },
         Duration: payDur - 4n * MS,
-        StatusCode: failed ? "STATUS_CODE_ERROR" : "STATUS_CODE_UNSET",
+        StatusCode: failed ? "Error" : "Unset",
         StatusMessage: failed ? "402 Payment Required" : "",
       });
       if (failed) {
@@ -303,11 +303,11 @@ export async function seedUiData(store: Store, options: SeedOptions = {}): Promi
           SpanId: mailId,
           ParentSpanId: coId,
           SpanName: "send confirmation",
-          SpanKind: "SPAN_KIND_PRODUCER",
+          SpanKind: "Producer",
           ServiceName: "email",
           SpanAttributes: { "messaging.system": "kafka", "order.id": order },
           Duration: coDur / 8n,
-          StatusCode: "STATUS_CODE_UNSET",
+          StatusCode: "Unset",
           StatusMessage: "",
         });
         log(

@@ -75,8 +75,10 @@ export function cacheMiddleware(
     }
     const url = new URL(c.req.url);
     const past = isPastWindow(url, now);
-    const bucket = liveMs > 0 ? Math.floor(now / liveMs) : now;
-    c.set("now", past || liveMs === 0 ? now : bucket * liveMs);
+    // Answers for one bucket share one clock so they can be cached; it is the
+    // bucket's end, not its start, so a fresh answer includes what arrived just now.
+    const bucket = liveMs > 0 ? Math.ceil(now / liveMs) * liveMs : now;
+    c.set("now", past ? now : bucket);
     const key = `${normalisedQuery(url)}#${past ? "past" : bucket}`;
     const maxAge = past ? options.cachePastSeconds : options.cacheLiveSeconds;
     const cacheControl = `private, max-age=${maxAge}`;

@@ -120,7 +120,7 @@ function operationsTable(
               <tr>
                 <th scope="row"><a href=${join("/traces", { service, spanName: o.name })}>${o
                   .name}</a></th>
-                <td>${o.spanKind.replace("SPAN_KIND_", "").toLowerCase()}</td>
+                <td>${o.spanKind.toLowerCase()}</td>
                 <td class="num">${formatRate(o.spanCount / seconds)}</td>
                 <td class=${`num${o.errorRate > 0 ? " warn" : ""}`}>${formatPercent(
                   o.errorRate,

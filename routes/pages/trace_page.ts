@@ -27,7 +27,7 @@ function toWaterfallSpan(span: Span, traceStart: string): WaterfallSpan {
     kind: span.kind,
     startNs,
     durationNs: span.durationNs,
-    error: span.statusCode === "STATUS_CODE_ERROR",
+    error: span.statusCode === "Error",
     status: span.statusCode,
     statusMessage: span.statusMessage,
     scope: span.scope.name ? `${span.scope.name} ${span.scope.version}`.trim() : "",
@@ -82,7 +82,7 @@ export async function tracePage(
   }
   const spans = trace.spans.map((s) => toWaterfallSpan(s, trace.start));
   const root = trace.spans.find((s) => !s.parentSpanId) ?? trace.spans[0];
-  const errors = trace.spans.filter((s) => s.statusCode === "STATUS_CODE_ERROR").length;
+  const errors = trace.spans.filter((s) => s.statusCode === "Error").length;
   const services = [...new Set(trace.spans.map((s) => s.service))].sort();
   const startNs = nsOf(trace.start);
   const window = {

@@ -24,7 +24,7 @@ AS SELECT
     ServiceName,
     SpanName,
     count() AS Spans,
-    countIf(StatusCode = 'STATUS_CODE_ERROR') AS Errors,
+    countIf(StatusCode = 'Error') AS Errors,
     sum(Duration) AS DurationSum,
     quantilesTDigestState(0.5, 0.9, 0.95, 0.99)(Duration) AS Durations
 FROM {{database}}.{{table:otel_traces}}
