@@ -98,6 +98,20 @@ Deno.test("bad requests: 415, 405, 413, 400 with clear messages; nothing stored"
     assert.equal(res.status, 413);
     await res.body?.cancel();
 
+    const chunks = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 4; i++) controller.enqueue(new Uint8Array(500));
+        controller.close();
+      },
+    });
+    res = await app.request("http://otlp/v1/traces", {
+      method: "POST",
+      body: chunks,
+      headers: { "content-type": "application/x-protobuf" },
+    });
+    assert.equal(res.status, 413, "a streamed body without Content-Length is limited while read");
+    await res.body?.cancel();
+
     const bomb = await new Response(
       new Blob([new Uint8Array(10_000)]).stream().pipeThrough(new CompressionStream("gzip")),
     ).bytes();
