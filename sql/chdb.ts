@@ -72,6 +72,8 @@ export function defaultLibraryPath(): string {
 }
 
 let library: ChdbLibrary | undefined;
+/** Data directories this isolate has open; chDB serves one path per process. */
+const openPaths = new Map<string, number>();
 let inFlight = 0;
 
 /**
@@ -255,11 +257,19 @@ export class ChdbStore implements Store {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
       throw new TypeError(`Invalid database name: "${database}"`);
     }
+    const other = [...openPaths.keys()].find((open) => open !== path);
+    if (other !== undefined) {
+      throw new Error(
+        `Cannot open data directory "${path}": this process has the embedded engine open on ` +
+          `"${other}", and chDB serves one data directory per process. Close that store first.`,
+      );
+    }
     const lib = loadLibrary(options.libraryPath ?? defaultLibraryPath());
     await Deno.mkdir(path, { recursive: true });
     const args = ["clickhouse", `--path=${path}`].map(cString);
     const handle = lib.symbols.chdb_connect(args.length, pointerArray(args));
     if (handle === null) throw await connectError(path);
+    openPaths.set(path, (openPaths.get(path) ?? 0) + 1);
     const store = new ChdbStore(lib, handle, path, database);
     await Deno.remove(store.#insertDir, { recursive: true }).catch(() => {});
     await Deno.mkdir(store.#insertDir, { recursive: true });
@@ -326,6 +336,9 @@ export class ChdbStore implements Store {
     this.#closed = true;
     await this.#tail.catch(() => {});
     await this.#lib.symbols.chdb_close_conn(this.#connectionHandle);
+    const remaining = (openPaths.get(this.path) ?? 1) - 1;
+    if (remaining > 0) openPaths.set(this.path, remaining);
+    else openPaths.delete(this.path);
   }
 
   #enqueue<T>(task: () => Promise<T>): Promise<T> {

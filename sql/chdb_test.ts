@@ -109,3 +109,18 @@ Deno.test("embedded: 1,000,000 rows insert with none lost", async () => {
     await store.close();
   }
 });
+
+Deno.test("embedded: a second data directory in one process is a clear error", async () => {
+  const first = await tempStore();
+  try {
+    const other = await Deno.makeTempDir({ prefix: "tracehouse-chdb-" });
+    await assert.rejects(
+      () => ChdbStore.open({ path: other }),
+      /this process has the embedded engine open on ".*tracehouse-chdb-.*", and chDB serves one data directory per process/,
+    );
+  } finally {
+    await first.close();
+  }
+  const again = await tempStore();
+  await again.close();
+});
