@@ -45,6 +45,12 @@ export interface ClickHouseHttpOptions {
   /** Where insert data is staged; default `<data path>/tracehouse_http_inserts`. */
   insertDir?: string;
   /**
+   * `max_execution_time` of requests that set none, in seconds. Every request
+   * shares the engine's one queue with Tracehouse's own ingest, so a runaway
+   * query must not hold it. Default 60.
+   */
+  maxExecutionTimeSeconds?: number;
+  /**
    * Allow statements that reach files, hosts or processes (`file()`, `url()`,
    * `INTO OUTFILE`, `SYSTEM`, …; see `guard.ts`). Default false: the engine
    * has no sandbox, so only for a trusted local client.
@@ -101,6 +107,7 @@ export function clickhouseHttpHandler(
   };
   const maxBodyBytes = options.maxBodyBytes ?? 256 * 1024 * 1024;
   const allowExternalAccess = options.allowExternalAccess ?? false;
+  const defaultTimeout = options.maxExecutionTimeSeconds ?? 60;
   const insertDir = options.insertDir ?? join(store.path, "tracehouse_http_inserts");
   if (/['\\]/.test(insertDir)) throw new TypeError(`Unsafe insert directory: ${insertDir}`);
   let insertDirReady: Promise<void> | undefined;
@@ -162,6 +169,7 @@ export function clickhouseHttpHandler(
     }
     checkCredentials(requestCredentials(request, params), expected);
     const options = requestOptions(request, params);
+    options.settings = { max_execution_time: defaultTimeout, ...options.settings };
     headers.set("X-ClickHouse-Query-Id", options.queryId);
 
     let text = urlQuery;

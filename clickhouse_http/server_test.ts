@@ -387,6 +387,12 @@ test("Native output for a client protocol revision gains BlockInfo and flags", a
   assertError(unsupported, 501, 48, /does not support the type JSON/);
 });
 
+test("requests run with a time limit unless they set their own", async () => {
+  assert.equal((await ok(sql("SELECT getSetting('max_execution_time')"))).trim(), "60");
+  const own = sql("SELECT getSetting('max_execution_time')", { max_execution_time: "5" });
+  assert.equal((await ok(own)).trim(), "5");
+});
+
 test("the process is still up after every bad request", async () => {
   const process = await server();
   assert.ok(process.alive(), process.stderr());
