@@ -1,5 +1,6 @@
 /**
- * Parity with the contrib `clickhouseexporter`: the same OTLP protobuf requests go to
+ * Parity with the contrib `clickhouseexporter`: the same OTLP requests, in protobuf and in OTLP
+ * JSON, go to
  * Tracehouse's own receiver and to our collector distribution (OTLP receiver → processors that
  * leave this data alone → `clickhouseexporter` v0.161.0 → Tracehouse's ClickHouse HTTP endpoint).
  * Both paths write into the same tables, so every row must then appear exactly twice: a single
@@ -25,7 +26,7 @@ import { query, startCollectorStack, waitFor } from "./collector_stack.ts";
 const hasGo = await requireTool("go", ["version"]);
 
 const NOW = BigInt(Date.now() - 60_000) * 1_000_000n + 123_456_789n;
-const SERVICE = `parity-${crypto.randomUUID().slice(0, 8)}`;
+const RUN = crypto.randomUUID().slice(0, 8);
 const TRACE = "5b8efff798038103d269b633813fc60c";
 
 /** Attribute values of every type, with the formatting edge cases. */
@@ -58,14 +59,14 @@ const scope: Scope = {
   droppedAttributesCount: 3,
 };
 
-function resource(): ResourceGroup<never>["resource"] {
+function resource(service: string): ResourceGroup<never>["resource"] {
   return {
-    attributes: [["service.name", SERVICE], ["host.name", "h1"], ["process.pid", 77]],
+    attributes: [["service.name", service], ["host.name", "h1"], ["process.pid", 77]],
     schemaUrl: "https://opentelemetry.io/schemas/1.26.0",
   };
 }
 
-function spans(): ResourceGroup<Span>[] {
+function spans(service: string): ResourceGroup<Span>[] {
   const base = {
     traceId: TRACE,
     traceState: "",
@@ -142,10 +143,13 @@ function spans(): ResourceGroup<Span>[] {
       attributes: [["error.type", "Timeout"]],
     },
   ];
-  return [{ resource: resource(), scopes: [{ scope, schemaUrl: "https://scope/1", items }] }];
+  return [{
+    resource: resource(service),
+    scopes: [{ scope, schemaUrl: "https://scope/1", items }],
+  }];
 }
 
-function logs(): ResourceGroup<LogRecord>[] {
+function logs(service: string): ResourceGroup<LogRecord>[] {
   const base: LogRecord = {
     time: NOW,
     observedTime: NOW + 5n,
@@ -189,10 +193,13 @@ function logs(): ResourceGroup<LogRecord>[] {
     },
     { ...base, severityNumber: 0, severityText: "FATAL", body: "fatal text only" },
   );
-  return [{ resource: resource(), scopes: [{ scope, schemaUrl: "https://scope/1", items }] }];
+  return [{
+    resource: resource(service),
+    scopes: [{ scope, schemaUrl: "https://scope/1", items }],
+  }];
 }
 
-function metrics(): ResourceGroup<Metric>[] {
+function metrics(service: string): ResourceGroup<Metric>[] {
   const exemplars: Exemplar[] = [
     {
       filteredAttributes: [["user", "u1"], ["a", 1]],
@@ -296,7 +303,177 @@ function metrics(): ResourceGroup<Metric>[] {
       },
     },
   ];
-  return [{ resource: resource(), scopes: [{ scope, schemaUrl: "https://scope/1", items }] }];
+  return [{
+    resource: resource(service),
+    scopes: [{ scope, schemaUrl: "https://scope/1", items }],
+  }];
+}
+
+/** OTLP JSON of an attribute value (ids hex, 64-bit integers as strings, bytes base64). */
+function jsonValue(v: AnyValue): unknown {
+  if (v === null) return {};
+  if (typeof v === "string") return { stringValue: v };
+  if (typeof v === "boolean") return { boolValue: v };
+  if (
+    typeof v === "bigint" || (typeof v === "number" && Number.isSafeInteger(v) && !Object.is(v, -0))
+  ) {
+    return { intValue: String(v) };
+  }
+  if (typeof v === "number") {
+    return { doubleValue: Number.isFinite(v) ? v : String(v) };
+  }
+  if (v instanceof Uint8Array) return { bytesValue: btoa(String.fromCharCode(...v)) };
+  if (Array.isArray(v)) return { arrayValue: { values: v.map(jsonValue) } };
+  return { kvlistValue: { values: jsonAttributes((v as KvList).entries) } };
+}
+
+function jsonAttributes(kvs: KeyValue[]): unknown[] {
+  return kvs.map(([key, value]) => ({ key, value: jsonValue(value) }));
+}
+
+function jsonRequest<T>(
+  groups: ResourceGroup<T>[],
+  names: [string, string, string],
+  item: (x: T) => unknown,
+): string {
+  return JSON.stringify({
+    [names[0]]: groups.map((g) => ({
+      resource: { attributes: jsonAttributes(g.resource.attributes) },
+      schemaUrl: g.resource.schemaUrl,
+      [names[1]]: g.scopes.map((sg) => ({
+        scope: {
+          name: sg.scope.name,
+          version: sg.scope.version,
+          attributes: jsonAttributes(sg.scope.attributes),
+          droppedAttributesCount: sg.scope.droppedAttributesCount,
+        },
+        schemaUrl: sg.schemaUrl,
+        [names[2]]: sg.items.map(item),
+      })),
+    })),
+  });
+}
+
+const ns = (t: bigint) => String(t);
+
+function jsonExemplars(list: Exemplar[]): unknown[] {
+  return list.map((x) => ({
+    filteredAttributes: jsonAttributes(x.filteredAttributes),
+    timeUnixNano: ns(x.time),
+    asDouble: x.value,
+    traceId: x.traceId,
+    spanId: x.spanId,
+  }));
+}
+
+function jsonBodies(service: string): Record<string, string> {
+  return {
+    traces: jsonRequest(spans(service), ["resourceSpans", "scopeSpans", "spans"], (s) => ({
+      traceId: s.traceId,
+      spanId: s.spanId,
+      parentSpanId: s.parentSpanId,
+      traceState: s.traceState,
+      name: s.name,
+      kind: s.kind,
+      startTimeUnixNano: ns(s.start),
+      endTimeUnixNano: ns(s.end),
+      attributes: jsonAttributes(s.attributes),
+      events: s.events.map((e) => ({
+        timeUnixNano: ns(e.time),
+        name: e.name,
+        attributes: jsonAttributes(e.attributes),
+      })),
+      links: s.links.map((l) => ({
+        traceId: l.traceId,
+        spanId: l.spanId,
+        traceState: l.traceState,
+        attributes: jsonAttributes(l.attributes),
+      })),
+      status: { code: s.statusCode, message: s.statusMessage },
+    })),
+    logs: jsonRequest(logs(service), ["resourceLogs", "scopeLogs", "logRecords"], (l) => ({
+      timeUnixNano: ns(l.time),
+      observedTimeUnixNano: ns(l.observedTime),
+      severityNumber: l.severityNumber,
+      severityText: l.severityText,
+      body: jsonValue(l.body),
+      attributes: jsonAttributes(l.attributes),
+      flags: l.flags,
+      traceId: l.traceId,
+      spanId: l.spanId,
+      eventName: l.eventName,
+    })),
+    metrics: jsonRequest(metrics(service), ["resourceMetrics", "scopeMetrics", "metrics"], (m) => {
+      const d = m.data;
+      const base = (p: { attributes: KeyValue[]; start: bigint; time: bigint; flags: number }) => ({
+        attributes: jsonAttributes(p.attributes),
+        startTimeUnixNano: ns(p.start),
+        timeUnixNano: ns(p.time),
+        flags: p.flags,
+      });
+      const out: Record<string, unknown> = {
+        name: m.name,
+        description: m.description,
+        unit: m.unit,
+      };
+      if (d.type === "gauge" || d.type === "sum") {
+        const points = d.points.map((p) => ({
+          ...base(p),
+          asDouble: p.value,
+          exemplars: jsonExemplars(p.exemplars),
+        }));
+        out[d.type] = d.type === "sum"
+          ? { dataPoints: points, aggregationTemporality: d.temporality, isMonotonic: d.monotonic }
+          : { dataPoints: points };
+      } else if (d.type === "histogram") {
+        out.histogram = {
+          aggregationTemporality: d.temporality,
+          dataPoints: d.points.map((p) => ({
+            ...base(p),
+            count: ns(p.count),
+            sum: p.sum,
+            bucketCounts: p.bucketCounts.map(String),
+            explicitBounds: p.explicitBounds,
+            exemplars: jsonExemplars(p.exemplars),
+            min: p.min,
+            max: p.max,
+          })),
+        };
+      } else if (d.type === "exponential_histogram") {
+        out.exponentialHistogram = {
+          aggregationTemporality: d.temporality,
+          dataPoints: d.points.map((p) => ({
+            ...base(p),
+            count: ns(p.count),
+            sum: p.sum,
+            scale: p.scale,
+            zeroCount: ns(p.zeroCount),
+            positive: {
+              offset: p.positive.offset,
+              bucketCounts: p.positive.bucketCounts.map(String),
+            },
+            negative: {
+              offset: p.negative.offset,
+              bucketCounts: p.negative.bucketCounts.map(String),
+            },
+            exemplars: jsonExemplars(p.exemplars),
+            min: p.min,
+            max: p.max,
+          })),
+        };
+      } else if (d.type === "summary") {
+        out.summary = {
+          dataPoints: d.points.map((p) => ({
+            ...base(p),
+            count: ns(p.count),
+            sum: p.sum,
+            quantileValues: p.quantiles.map((q, i) => ({ quantile: q, value: p.values[i] })),
+          })),
+        };
+      }
+      return out;
+    }),
+  };
 }
 
 const TABLES: [string, number][] = [
@@ -325,29 +502,42 @@ Deno.test({
         stack.procs[0].output(),
       )?.[1];
       assert.ok(tracehouse, "Tracehouse's OTLP address");
-      const bodies = {
-        traces: encodeTraces(spans()),
-        logs: encodeLogs(logs()),
-        metrics: encodeMetrics(metrics()),
-      };
-      for (const base of [tracehouse, stack.otlpHttp]) {
-        for (const [signal, body] of Object.entries(bodies)) {
-          const res = await fetch(`${base}/v1/${signal}`, {
-            method: "POST",
-            body,
-            headers: { "content-type": "application/x-protobuf" },
-          });
-          assert.equal(res.status, 200, `${base} ${signal}: ${await res.text()}`);
+      const rounds: { service: string; type: string; bodies: Record<string, BodyInit> }[] = [
+        {
+          service: `parity-pb-${RUN}`,
+          type: "application/x-protobuf",
+          bodies: {
+            traces: encodeTraces(spans(`parity-pb-${RUN}`)),
+            logs: encodeLogs(logs(`parity-pb-${RUN}`)),
+            metrics: encodeMetrics(metrics(`parity-pb-${RUN}`)),
+          },
+        },
+        {
+          service: `parity-json-${RUN}`,
+          type: "application/json",
+          bodies: jsonBodies(`parity-json-${RUN}`),
+        },
+      ];
+      for (const { type, bodies } of rounds) {
+        for (const base of [tracehouse, stack.otlpHttp] as string[]) {
+          for (const [signal, body] of Object.entries(bodies)) {
+            const res: Response = await fetch(`${base}/v1/${signal}`, {
+              method: "POST",
+              body,
+              headers: { "content-type": type },
+            });
+            assert.equal(res.status, 200, `${base} ${type} ${signal}: ${await res.text()}`);
+          }
         }
       }
-      const where = `ServiceName = '${SERVICE}'`;
+      const where = `ServiceName IN ('parity-pb-${RUN}', 'parity-json-${RUN}')`;
       await waitFor("both paths' rows", async () => {
         for (const [table, n] of TABLES) {
           const [{ c }] = await query<{ c: string }>(
             stack.endpoint,
             `SELECT count() AS c FROM ${table} WHERE ${where}`,
           );
-          if (Number(c) < 2 * n) return undefined;
+          if (Number(c) < 4 * n) return undefined;
         }
         return true;
       }, { timeoutMs: 60_000, procs: stack.procs });
@@ -356,7 +546,7 @@ Deno.test({
           stack.endpoint,
           `SELECT count() AS c FROM ${table} WHERE ${where}`,
         );
-        assert.equal(Number(rows[0].c), 2 * n, `${table}: rows from both paths`);
+        assert.equal(Number(rows[0].c), 4 * n, `${table}: rows from both paths, both encodings`);
         const unpaired = await query<{ row: string; c: string }>(
           stack.endpoint,
           `SELECT formatRowNoNewline('JSONEachRow', *) AS row, count() AS c FROM ${table}
