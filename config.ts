@@ -18,6 +18,8 @@ export interface Config {
   port: number;
   /** Port of the OTLP/HTTP receiver. */
   otlpPort: number;
+  /** Port of the OTLP/gRPC receiver, or `null` when off. */
+  otlpGrpcPort: number | null;
   /** `host:port` of the ClickHouse-compatible HTTP endpoint, or `null` when off. */
   clickhouseHttp: { hostname: string; port: number } | null;
   /** A ClickHouse server to use instead of the embedded engine. */
@@ -75,6 +77,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   host: "127.0.0.1",
   port: 8080,
   otlpPort: 4318,
+  otlpGrpcPort: 4317,
   clickhouseHttp: null,
   clickhouseUrl: null,
   clickhouseUser: "default",
@@ -134,6 +137,10 @@ function port(raw: string, source: string): number {
     throw new ConfigError(`Invalid ${source} "${raw}": expected a port number from 0 to 65535`);
   }
   return n;
+}
+
+function optionalPort(raw: string, source: string): number | null {
+  return raw === "off" ? null : port(raw, source);
 }
 
 function days(raw: string, source: string): number {
@@ -219,6 +226,13 @@ export const OPTIONS: readonly Option[] = [
   setting("host", "host", "TRACEHOUSE_HOST", "address to bind (UI, API, OTLP)", hostName),
   setting("port", "port", "TRACEHOUSE_PORT", "port of the dashboard and JSON API", port),
   setting("otlpPort", "otlp-port", "TRACEHOUSE_OTLP_PORT", "port of the OTLP/HTTP receiver", port),
+  setting(
+    "otlpGrpcPort",
+    "otlp-grpc-port",
+    "TRACEHOUSE_OTLP_GRPC_PORT",
+    "port of the OTLP/gRPC receiver (off to disable)",
+    optionalPort,
+  ),
   setting(
     "clickhouseHttp",
     "clickhouse-http",

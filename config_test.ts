@@ -86,3 +86,9 @@ Deno.test("config: the README's table matches the options", async () => {
     "README.md is out of date: paste the output of `deno eval 'import {markdownTable} from \"./config.ts\"; console.log(markdownTable())'`",
   );
 });
+
+Deno.test("config: the gRPC receiver can be turned off", () => {
+  assert.equal(parseCommandLine(["--otlp-grpc-port", "off"], {}).config.otlpGrpcPort, null);
+  assert.equal(parseCommandLine([], { TRACEHOUSE_OTLP_GRPC_PORT: "0" }).config.otlpGrpcPort, 0);
+  assert.equal(parseCommandLine([], {}).config.otlpGrpcPort, 4317);
+});

@@ -9,6 +9,7 @@ import { serveClickHouseHttp } from "./clickhouse_http/server.ts";
 import type { Config } from "./config.ts";
 import { createApp } from "./routes/app.ts";
 import { createOtlpApp } from "./routes/otlp.ts";
+import { type OtlpGrpcServer, serveOtlpGrpc } from "./otlp/grpc.ts";
 import { ChdbStore } from "./sql/chdb.ts";
 import type { MigrateResult } from "./sql/migrate.ts";
 import type { Store } from "./sql/store.ts";
@@ -70,6 +71,16 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
     const otlpServer = Deno.serve({ ...listen, port: config.otlpPort }, otlp.app.fetch);
     servers.push(otlpServer);
     announce("otlp", otlpServer.addr);
+    let grpc: OtlpGrpcServer | undefined;
+    if (config.otlpGrpcPort !== null) {
+      grpc = await serveOtlpGrpc(otlp.ingest, {
+        hostname: config.host,
+        port: config.otlpGrpcPort,
+        ingestToken: config.ingestToken,
+        maxMessageBytes: config.otlpMaxBodyBytes,
+      });
+      announce("otlp-grpc", { transport: "tcp", hostname: grpc.hostname, port: grpc.port });
+    }
     if (config.clickhouseHttp !== null) {
       if (!(store instanceof ChdbStore)) {
         throw new Error(
@@ -88,7 +99,7 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
     // Order matters: stop taking requests, commit what was acknowledged, then close the engine.
     const shutdown = () =>
       stopping ??= (async () => {
-        await Promise.allSettled(servers.map((s) => s.shutdown()));
+        await Promise.allSettled([...servers.map((s) => s.shutdown()), grpc?.shutdown()]);
         await otlp.close();
         await store.close();
       })();

@@ -168,6 +168,8 @@ export async function startCollectorStack(
           String(freePort()),
           "--otlp-port",
           String(freePort()),
+          "--otlp-grpc-port",
+          "off",
           "--clickhouse-http",
           `127.0.0.1:${chPort}`,
         ], {}),

@@ -20,7 +20,19 @@ async function run(args: string[], env: Record<string, string> = {}) {
 /** Starts `serve` on free ports and resolves with the announced URLs. */
 async function startServe(dataDir: string, extra: string[] = []) {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "serve", "--port", "0", "--otlp-port", "0", ...extra],
+    args: [
+      "run",
+      "-A",
+      MAIN,
+      "serve",
+      "--port",
+      "0",
+      "--otlp-port",
+      "0",
+      "--otlp-grpc-port",
+      "0",
+      ...extra,
+    ],
     env: { TRACEHOUSE_DATA: dataDir },
     stdout: "piped",
     stderr: "piped",
@@ -28,7 +40,7 @@ async function startServe(dataDir: string, extra: string[] = []) {
   const urls: Record<string, string> = {};
   const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let buffered = "";
-  while (!("otlp" in urls)) {
+  while (!("otlp-grpc" in urls)) {
     const { value, done } = await lines.read();
     if (done) break;
     buffered += value;
@@ -72,7 +84,7 @@ Deno.test("serve: probes answer, a second process on the same data is refused, S
   const data = await Deno.makeTempDir({ prefix: "tracehouse-serve-" });
   const { child, urls } = await startServe(data);
   try {
-    assert.ok(urls.ui && urls.otlp, JSON.stringify(urls));
+    assert.ok(urls.ui && urls.otlp && urls["otlp-grpc"], JSON.stringify(urls));
     const health = await fetch(`${urls.ui}/healthz`);
     assert.deepEqual(await health.json(), { status: "ok" });
     const ready = await fetch(`${urls.ui}/readyz`);
@@ -82,9 +94,12 @@ Deno.test("serve: probes answer, a second process on the same data is refused, S
     assert.equal(missing.status, 404);
     assert.equal((await missing.json()).error.code, "not_found");
 
-    const second = await run(["serve", "--port", "0", "--otlp-port", "0"], {
-      TRACEHOUSE_DATA: data,
-    });
+    const second = await run(
+      ["serve", "--port", "0", "--otlp-port", "0", "--otlp-grpc-port", "0"],
+      {
+        TRACEHOUSE_DATA: data,
+      },
+    );
     assert.equal(second.code, 1);
     assert.match(second.stderr, /Cannot open data directory ".*": it is in use by another process/);
   } finally {

@@ -34,6 +34,7 @@ export async function startTracehouse(
       TRACEHOUSE_DATA: dataDir,
       TRACEHOUSE_HOST: "127.0.0.1",
       TRACEHOUSE_OTLP_PORT: "0",
+      TRACEHOUSE_OTLP_GRPC_PORT: "0",
       TRACEHOUSE_PORT: "0",
       ...env,
     },
