@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { decodeCursor, encodeCursor, fingerprint } from "./cursor.ts";
+import { type CursorKey, decodeCursor, encodeCursor, fingerprint } from "./cursor.ts";
 import { InvalidParamError } from "./invalid_param.ts";
 import {
   attributeConditions,
@@ -119,16 +119,32 @@ export function checkSpanId(value: string, paramName = "spanId"): string {
   return value.toLowerCase();
 }
 
-/** Builds the SQL of one page; exported for snapshot tests and `EXPLAIN`. */
-export function logsQuery(filter: LogFilter, page: LogPage): Sql {
+/**
+ * Builds the SQL of one page, or of one pass of {@linkcode listLogs} when
+ * `windowNs` is given: only the `windowNs` nanoseconds of the range next to
+ * the page's start (the newest ones before the cursor for `desc`, the oldest
+ * after it for `asc`). Exported for snapshot tests and `EXPLAIN`.
+ */
+export function logsQuery(filter: LogFilter, page: LogPage, windowNs?: bigint): Sql {
   const order = page.order ?? "desc";
+  const cursorKey = pageCursor(filter, page);
+  let { fromNs, toNs } = filter.range;
+  if (windowNs !== undefined && windowNs < pageSpan(filter, page, cursorKey)) {
+    if (order === "desc") {
+      const end = cursorKey && cursorKey.timeNs < toNs ? cursorKey.timeNs : toNs;
+      fromNs = end - windowNs;
+    } else {
+      const start = cursorKey && cursorKey.timeNs > fromNs ? cursorKey.timeNs : fromNs;
+      toNs = start + windowNs;
+    }
+  }
   // The sorting key starts with toStartOfFiveMinutes(Timestamp); ClickHouse does not derive
   // bounds on it from bounds on Timestamp, so they are stated too (docs/query-optimization.md).
   const prewhere: Sql[] = [
-    sql`${BUCKET} >= toStartOfFiveMinutes(${timeParam(filter.range.fromNs)})`,
-    sql`${BUCKET} <= toStartOfFiveMinutes(${timeParam(filter.range.toNs)})`,
-    sql`Timestamp >= ${timeParam(filter.range.fromNs)}`,
-    sql`Timestamp <= ${timeParam(filter.range.toNs)}`,
+    sql`${BUCKET} >= toStartOfFiveMinutes(${timeParam(fromNs)})`,
+    sql`${BUCKET} <= toStartOfFiveMinutes(${timeParam(toNs)})`,
+    sql`Timestamp >= ${timeParam(fromNs)}`,
+    sql`Timestamp <= ${timeParam(toNs)}`,
   ];
   const where: Sql[] = [];
   if (filter.services?.length) {
@@ -151,11 +167,9 @@ export function logsQuery(filter: LogFilter, page: LogPage): Sql {
   where.push(
     ...attributeConditions(filter.attributes, [sql`LogAttributes`, sql`ResourceAttributes`]),
   );
-  if (page.cursor) {
-    const key = decodeCursor(page.cursor, scopeOf(filter, order));
-    if (!/^\d{1,20}$/.test(key.tie)) throw new InvalidParamError("cursor", "malformed cursor");
-    const t = timeParam(key.timeNs);
-    const h = param("UInt64", key.tie);
+  if (cursorKey) {
+    const t = timeParam(cursorKey.timeNs);
+    const h = param("UInt64", cursorKey.tie);
     // The bound on Timestamp alone lets the primary key skip; the tuple breaks ties.
     if (order === "desc") {
       prewhere.push(sql`${BUCKET} <= toStartOfFiveMinutes(${t})`, sql`Timestamp <= ${t}`);
@@ -166,14 +180,32 @@ export function logsQuery(filter: LogFilter, page: LogPage): Sql {
     }
   }
   const direction = order === "desc" ? sql`DESC` : sql`ASC`;
+  // The five-minute bucket first (it follows Timestamp's order): the order is then a prefix of
+  // the sorting key, so ClickHouse reads the buckets in order and stops once the page is full.
   return sql`SELECT toString(toUnixTimestamp64Nano(Timestamp)) AS t, toString(${ROW_HASH}) AS h,
   TraceId, SpanId, TraceFlags, SeverityText, SeverityNumber, ServiceName, Body, EventName,
   ScopeName, ScopeVersion, ResourceAttributes, LogAttributes
 FROM otel_logs
 PREWHERE ${and(prewhere)}
 WHERE ${and(where)}
-ORDER BY Timestamp ${direction}, ${ROW_HASH} ${direction}
+ORDER BY ${BUCKET} ${direction}, Timestamp ${direction}, ${ROW_HASH} ${direction}
 LIMIT ${param("UInt32", page.limit + 1)}`;
+}
+
+function pageCursor(filter: LogFilter, page: LogPage): CursorKey | undefined {
+  if (!page.cursor) return undefined;
+  const key = decodeCursor(page.cursor, scopeOf(filter, page.order ?? "desc"));
+  if (!/^\d{1,20}$/.test(key.tie)) throw new InvalidParamError("cursor", "malformed cursor");
+  return key;
+}
+
+/** Nanoseconds of the range left for a page: from its cursor (if any) to the range's far end. */
+function pageSpan(filter: LogFilter, page: LogPage, key = pageCursor(filter, page)): bigint {
+  const { fromNs, toNs } = filter.range;
+  if (!key) return toNs - fromNs;
+  return (page.order ?? "desc") === "desc"
+    ? (key.timeNs < toNs ? key.timeNs : toNs) - fromNs
+    : toNs - (key.timeNs > fromNs ? key.timeNs : fromNs);
 }
 
 function scopeOf(filter: LogFilter, order: string): string {
@@ -198,8 +230,18 @@ function toRecord(row: LogRow): LogRecord {
   };
 }
 
+/** Width of the first time window a log page reads, nanoseconds (one sorting-key bucket). */
+export const FIRST_WINDOW_NS = 300_000_000_000n;
+/** How much wider each further window is. */
+const WINDOW_GROWTH = 8n;
+
 /**
  * Lists logs matching `filter`, one page at a time.
+ *
+ * A page first reads the five minutes of the range next to its start (before
+ * the cursor, newest first) and widens the window eightfold until the page is
+ * full or the window covers the range: a busy range answers from its newest
+ * sorting-key buckets, a quiet one costs a few cheap passes more.
  *
  * @example
  * ```ts ignore
@@ -214,8 +256,15 @@ export async function listLogs(
   page: LogPage,
   options: QueryOptions = {},
 ): Promise<LogList> {
-  const { query, params } = render(logsQuery(filter, page));
-  const rows = await store.query<LogRow>(query, { params, ...callOptions(options) });
+  const span = pageSpan(filter, page);
+  let width = FIRST_WINDOW_NS;
+  let rows: LogRow[];
+  for (;;) {
+    const { query, params } = render(logsQuery(filter, page, width < span ? width : undefined));
+    rows = await store.query<LogRow>(query, { params, ...callOptions(options) });
+    if (rows.length > page.limit || width >= span) break;
+    width *= WINDOW_GROWTH;
+  }
   const more = rows.length > page.limit;
   const kept = more ? rows.slice(0, page.limit) : rows;
   const last = kept.at(-1);

@@ -1,14 +1,14 @@
 // Snapshots of the SQL the query modules generate: placeholders only, never values.
 import assert from "node:assert/strict";
-import { logsQuery } from "./logs.ts";
+import { FIRST_WINDOW_NS as LOG_WINDOW_NS, logsQuery } from "./logs.ts";
 import { metricQuerySql } from "./metrics.ts";
 import { servicesQuery } from "./services.ts";
 import { render, sql } from "./sql_template.ts";
-import { tracesQuery } from "./traces.ts";
+import { FIRST_WINDOW_NS, tracesQuery } from "./traces.ts";
 
 const range = { fromNs: 1_795_600_000_000_000_000n, toNs: 1_795_603_600_000_000_000n };
 
-Deno.test("generated SQL: logs: every filter in PREWHERE, attributes in WHERE", () => {
+Deno.test("generated SQL: logs: every filter in PREWHERE, attributes in WHERE, newest window", () => {
   const { query, params } = render(
     logsQuery({
       range,
@@ -17,7 +17,7 @@ Deno.test("generated SQL: logs: every filter in PREWHERE, attributes in WHERE", 
       text: "50%_off",
       traceId: "A".repeat(32),
       attributes: { "http.route": "/x" },
-    }, { limit: 50 }),
+    }, { limit: 50 }, LOG_WINDOW_NS),
   );
   assert.equal(
     query,
@@ -27,13 +27,13 @@ Deno.test("generated SQL: logs: every filter in PREWHERE, attributes in WHERE", 
 FROM otel_logs
 PREWHERE toStartOfFiveMinutes(Timestamp) >= toStartOfFiveMinutes({p0:DateTime64(9)}) AND toStartOfFiveMinutes(Timestamp) <= toStartOfFiveMinutes({p1:DateTime64(9)}) AND Timestamp >= {p2:DateTime64(9)} AND Timestamp <= {p3:DateTime64(9)} AND ServiceName IN {p4:Array(String)} AND SeverityNumber >= {p5:UInt8} AND TraceId = {p6:String} AND lower(Body) LIKE {p7:String}
 WHERE (LogAttributes[{p8:String}] = {p9:String} OR ResourceAttributes[{p10:String}] = {p11:String})
-ORDER BY Timestamp DESC, sipHash64(ServiceName, TraceId, SpanId, SeverityNumber, Body) DESC
+ORDER BY toStartOfFiveMinutes(Timestamp) DESC, Timestamp DESC, sipHash64(ServiceName, TraceId, SpanId, SeverityNumber, Body) DESC
 LIMIT {p12:UInt32}`,
   );
   assert.deepEqual(params, {
-    "p0": "2026-11-25 09:46:40.000000000",
+    "p0": "2026-11-25 10:41:40.000000000",
     "p1": "2026-11-25 10:46:40.000000000",
-    "p2": "2026-11-25 09:46:40.000000000",
+    "p2": "2026-11-25 10:41:40.000000000",
     "p3": "2026-11-25 10:46:40.000000000",
     "p4": ["api"],
     "p5": 13,
@@ -47,15 +47,28 @@ LIMIT {p12:UInt32}`,
   });
 });
 
-Deno.test("generated SQL: traces: matching spans in a subquery, newest traces first", () => {
+Deno.test("generated SQL: traces: candidates from the newest window, then their spans only", () => {
   const { query, params } = render(
-    tracesQuery({ range, status: "error", minDurationNs: 5n, attributes: { k: "v" } }, {
-      limit: 20,
-    }),
+    tracesQuery(
+      { range, status: "error", minDurationNs: 5n, attributes: { k: "v" } },
+      { limit: 20 },
+      range.toNs - FIRST_WINDOW_NS,
+    ),
   );
+  const candidates = (p: number) =>
+    `SELECT TraceId FROM otel_traces
+  PREWHERE toDateTime(Timestamp) >= toDateTime({p${p}:DateTime64(9)}) AND toDateTime(Timestamp) <= toDateTime({p${
+      p + 1
+    }:DateTime64(9)})
+    AND Timestamp >= {p${p + 2}:DateTime64(9)} AND Timestamp <= {p${p + 3}:DateTime64(9)} AND TraceId != ''
+  WHERE StatusCode = {p${p + 4}:String} AND Duration >= {p${p + 5}:UInt64} AND (SpanAttributes[{p${
+      p + 6
+    }:String}] = {p${p + 7}:String} OR ResourceAttributes[{p${p + 8}:String}] = {p${p + 9}:String})`;
   assert.equal(
     query,
-    `SELECT TraceId AS traceId,
+    `WITH (SELECT (min(Start), max(End)) FROM otel_traces_trace_id_ts
+  WHERE TraceId IN (${candidates(0)})) AS slice
+SELECT TraceId AS traceId,
   toString(toUnixTimestamp64Nano(min(Timestamp))) AS t,
   max(toUnixTimestamp64Nano(Timestamp) + toInt64(Duration)) - min(toUnixTimestamp64Nano(Timestamp)) AS durationNs,
   count() AS spanCount,
@@ -64,30 +77,34 @@ Deno.test("generated SQL: traces: matching spans in a subquery, newest traces fi
   anyIf(ServiceName, ParentSpanId = '') AS rootService,
   anyIf(SpanName, ParentSpanId = '') AS rootSpan
 FROM otel_traces
-PREWHERE toDateTime(Timestamp) >= toDateTime({p0:DateTime64(9)}) AND toDateTime(Timestamp) <= toDateTime({p1:DateTime64(9)}) AND Timestamp >= {p2:DateTime64(9)} AND Timestamp <= {p3:DateTime64(9)}
-WHERE TraceId IN (SELECT TraceId FROM otel_traces PREWHERE toDateTime(Timestamp) >= toDateTime({p4:DateTime64(9)}) AND toDateTime(Timestamp) <= toDateTime({p5:DateTime64(9)}) AND Timestamp >= {p6:DateTime64(9)} AND Timestamp <= {p7:DateTime64(9)} WHERE StatusCode = {p8:String} AND Duration >= {p9:UInt64} AND (SpanAttributes[{p10:String}] = {p11:String} OR ResourceAttributes[{p12:String}] = {p13:String}))
+PREWHERE toDateTime(Timestamp) >= greatest(toDateTime({p10:DateTime64(9)}), slice.1)
+  AND toDateTime(Timestamp) <= least(toDateTime({p11:DateTime64(9)}), slice.2)
+  AND Timestamp >= {p12:DateTime64(9)} AND Timestamp <= {p13:DateTime64(9)}
+  AND TraceId IN (${candidates(14)})
 GROUP BY TraceId
-HAVING 1
+HAVING min(Timestamp) >= {p24:DateTime64(9)}
 ORDER BY min(Timestamp) DESC, TraceId DESC
-LIMIT {p14:UInt32}`,
+LIMIT {p25:UInt32}`,
   );
-  assert.deepEqual(params, {
-    "p0": "2026-11-25 09:46:40.000000000",
-    "p1": "2026-11-25 10:46:40.000000000",
-    "p2": "2026-11-25 09:46:40.000000000",
-    "p3": "2026-11-25 10:46:40.000000000",
-    "p4": "2026-11-25 09:46:40.000000000",
-    "p5": "2026-11-25 10:46:40.000000000",
-    "p6": "2026-11-25 09:46:40.000000000",
-    "p7": "2026-11-25 10:46:40.000000000",
-    "p8": "Error",
-    "p9": 5n,
-    "p10": "k",
-    "p11": "v",
-    "p12": "k",
-    "p13": "v",
-    "p14": 21,
-  });
+  const window = ["2026-11-25 10:45:40.000000000", "2026-11-25 10:46:40.000000000"];
+  const filters = ["Error", 5n, "k", "v", "k", "v"];
+  assert.deepEqual(Object.values(params), [
+    window[0],
+    window[1],
+    ...window,
+    ...filters,
+    "2026-11-25 09:46:40.000000000",
+    "2026-11-25 10:46:40.000000000",
+    "2026-11-25 09:46:40.000000000",
+    "2026-11-25 10:46:40.000000000",
+    ...window,
+    ...window,
+    ...filters,
+    window[0],
+    21,
+  ]);
+  // The whole range in one pass: no window bound in HAVING.
+  assert.match(render(tracesQuery({ range }, { limit: 20 })).query, /HAVING 1\n/);
 });
 
 Deno.test("generated SQL: services: the span rollup", () => {

@@ -137,28 +137,61 @@ function scopeOf(filter: TraceFilter): string {
   return fingerprint({ traces: rest });
 }
 
-/** Builds the SQL of one page of trace summaries; exported for snapshot tests and `EXPLAIN`. */
-export function tracesQuery(filter: TraceFilter, page: { limit: number; cursor?: string }): Sql {
-  // toDateTime(Timestamp) is in the sorting key: bounds on it let the key skip granules.
+/** Width of the first time window the trace list reads, nanoseconds (then ×8 per pass). */
+export const FIRST_WINDOW_NS = 60_000_000_000n;
+/** How much wider each further window is. */
+const WINDOW_GROWTH = 8n;
+
+/**
+ * Builds the SQL of one pass of {@linkcode listTraces}; exported for snapshot
+ * tests and `EXPLAIN`. The answer holds the newest traces (after the cursor)
+ * whose start is at or after `windowFromNs`; when that is `range.fromNs`, all
+ * of them.
+ *
+ * 1. Candidates: trace ids of the spans in the window (`windowFromNs` to the
+ *    cursor, or to the range's end when there are span filters, since a
+ *    matching span may follow its trace's start), matching the filters. Every
+ *    trace that starts inside the window is among them.
+ * 2. Their time slice from `otel_traces_trace_id_ts` (sorted by trace id).
+ * 3. Summaries of the candidates only: spans `PREWHERE TraceId IN candidates`
+ *    inside that slice and the range; traces starting before the window are
+ *    dropped (`HAVING`), since traces that did not put a span in the window
+ *    may start between them.
+ */
+export function tracesQuery(
+  filter: TraceFilter,
+  page: { limit: number; cursor?: string },
+  windowFromNs: bigint = filter.range.fromNs,
+): Sql {
   const from = timeParam(filter.range.fromNs);
   const to = timeParam(filter.range.toNs);
-  const inRange =
-    sql`toDateTime(Timestamp) >= toDateTime(${from}) AND toDateTime(Timestamp) <= toDateTime(${to}) AND Timestamp >= ${from} AND Timestamp <= ${to}`;
   const conditions = spanConditions(filter);
-  const matching = conditions.length === 0
-    ? sql`1`
-    : sql`TraceId IN (SELECT TraceId FROM otel_traces PREWHERE ${inRange} WHERE ${
-      and(conditions)
-    })`;
-  let having = sql`1`;
+  const having: Sql[] = [];
+  let windowTo = filter.range.toNs;
   if (page.cursor) {
     const key = decodeCursor(page.cursor, scopeOf(filter));
     if (!/^[0-9a-f]{32}$/.test(key.tie)) throw new InvalidParamError("cursor", "malformed cursor");
-    having = sql`(min(Timestamp), TraceId) < (${timeParam(key.timeNs)}, ${
-      param("String", key.tie)
-    })`;
+    having.push(
+      sql`(min(Timestamp), TraceId) < (${timeParam(key.timeNs)}, ${param("String", key.tie)})`,
+    );
+    // Without span filters a trace's first span is its matching span: it lies before the cursor.
+    if (conditions.length === 0 && key.timeNs < windowTo) windowTo = key.timeNs;
   }
-  return sql`SELECT TraceId AS traceId,
+  const windowFrom = windowFromNs > filter.range.fromNs ? windowFromNs : filter.range.fromNs;
+  const wFrom = timeParam(windowFrom);
+  const wTo = timeParam(windowTo);
+  // toDateTime(Timestamp) is in the sorting key: bounds on it let the key skip granules.
+  const candidates = sql`SELECT TraceId FROM otel_traces
+  PREWHERE toDateTime(Timestamp) >= toDateTime(${wFrom}) AND toDateTime(Timestamp) <= toDateTime(${wTo})
+    AND Timestamp >= ${wFrom} AND Timestamp <= ${wTo} AND TraceId != ''
+  WHERE ${and(conditions)}`;
+  const slice = sql`SELECT (min(Start), max(End)) FROM otel_traces_trace_id_ts
+  WHERE TraceId IN (${candidates})`;
+  if (windowFrom > filter.range.fromNs) {
+    having.push(sql`min(Timestamp) >= ${timeParam(windowFrom)}`);
+  }
+  return sql`WITH (${slice}) AS slice
+SELECT TraceId AS traceId,
   toString(toUnixTimestamp64Nano(min(Timestamp))) AS t,
   max(toUnixTimestamp64Nano(Timestamp) + toInt64(Duration)) - min(toUnixTimestamp64Nano(Timestamp)) AS durationNs,
   count() AS spanCount,
@@ -167,16 +200,22 @@ export function tracesQuery(filter: TraceFilter, page: { limit: number; cursor?:
   anyIf(ServiceName, ParentSpanId = '') AS rootService,
   anyIf(SpanName, ParentSpanId = '') AS rootSpan
 FROM otel_traces
-PREWHERE ${inRange}
-WHERE ${matching}
+PREWHERE toDateTime(Timestamp) >= greatest(toDateTime(${from}), slice.1)
+  AND toDateTime(Timestamp) <= least(toDateTime(${to}), slice.2)
+  AND Timestamp >= ${from} AND Timestamp <= ${to}
+  AND TraceId IN (${candidates})
 GROUP BY TraceId
-HAVING ${having}
+HAVING ${and(having)}
 ORDER BY min(Timestamp) DESC, TraceId DESC
 LIMIT ${param("UInt32", page.limit + 1)}`;
 }
 
 /**
  * Lists trace summaries, newest first by trace start.
+ *
+ * Reads the newest minute of the range (before the cursor) first and widens
+ * the window eightfold until the page is full or the window covers the
+ * range, so a page costs about the spans of its own traces, not the range's.
  *
  * @example
  * ```ts ignore
@@ -190,8 +229,20 @@ export async function listTraces(
   page: { limit: number; cursor?: string },
   options: QueryOptions = {},
 ): Promise<TraceList> {
-  const { query, params } = render(tracesQuery(filter, page));
-  const rows = await store.query<SummaryRow>(query, { params, ...callOptions(options) });
+  let end = filter.range.toNs;
+  if (page.cursor) {
+    const key = decodeCursor(page.cursor, scopeOf(filter));
+    if (key.timeNs < end) end = key.timeNs;
+  }
+  let width = FIRST_WINDOW_NS;
+  let rows: SummaryRow[];
+  for (;;) {
+    const windowFrom = end - width;
+    const { query, params } = render(tracesQuery(filter, page, windowFrom));
+    rows = await store.query<SummaryRow>(query, { params, ...callOptions(options) });
+    if (rows.length > page.limit || windowFrom <= filter.range.fromNs) break;
+    width *= WINDOW_GROWTH;
+  }
   const more = rows.length > page.limit;
   const kept = more ? rows.slice(0, page.limit) : rows;
   const last = kept.at(-1);
