@@ -6,6 +6,11 @@
  *
  *   deno run -A bench/query_bench.ts [--spans 2000000] [--logs 2000000]
  *     [--series 160] [--iterations 30] [--explain] [--json]
+ *     [--path DIR [--reuse]] [--only SUBSTRING]
+ *
+ * `--path` keeps the data in DIR; `--reuse` runs the queries over data a
+ * previous run kept there (no generation; the 24 h window is taken from the
+ * data). `--only` runs the figures whose name contains SUBSTRING.
  *
  * Sizes also come from QUERY_BENCH_SPANS, QUERY_BENCH_LOGS, QUERY_BENCH_SERIES.
  * The issue's target is 10M spans and 10M logs; the default is 2M each so a
@@ -23,7 +28,7 @@ import { timeParam } from "../sql/query_common.ts";
 import { listServices, servicesQuery } from "../sql/services.ts";
 import { param, render, type Rendered, sql } from "../sql/sql_template.ts";
 import type { CallOptions, QueryResult, Store } from "../sql/store.ts";
-import { getTrace, traceSliceQuery, traceSpansQuery } from "../sql/traces.ts";
+import { getTrace, listTraces, traceSliceQuery, traceSpansQuery } from "../sql/traces.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
@@ -33,6 +38,8 @@ const { values: flags } = parseArgs({
     series: { type: "string", default: Deno.env.get("QUERY_BENCH_SERIES") ?? "160" },
     iterations: { type: "string", default: "30" },
     path: { type: "string" },
+    reuse: { type: "boolean", default: false },
+    only: { type: "string" },
     explain: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
@@ -45,8 +52,8 @@ const SERVICES = 50;
 const SPANS_PER_TRACE = 10;
 const DAY_S = 86_400;
 /** Data covers the 24 h before END (whole minutes, so rollup and raw cover the same points). */
-const END_S = Math.floor(Date.now() / 60_000) * 60;
-const START_S = END_S - DAY_S;
+let END_S = Math.floor(Date.now() / 60_000) * 60;
+let START_S = END_S - DAY_S;
 
 /** Counts rows read by every query, whatever module issues it. */
 class CountingStore implements Store {
@@ -106,7 +113,7 @@ SELECT
   if(n % ${SPANS_PER_TRACE} = 0, '', leftPad(lower(hex(cityHash64(n - n % ${SPANS_PER_TRACE}, 2))), 16, '0')) AS ParentSpanId,
   '' AS TraceState,
   concat(['GET', 'POST'][1 + op % 2], ' /api/v1/', ['users', 'orders', 'carts', 'items'][1 + intDiv(op, 2)]) AS SpanName,
-  if(n % ${SPANS_PER_TRACE} = 0, 'SPAN_KIND_SERVER', ['SPAN_KIND_CLIENT', 'SPAN_KIND_INTERNAL'][1 + n % 2]) AS SpanKind,
+  if(n % ${SPANS_PER_TRACE} = 0, 'Server', ['Client', 'Internal'][1 + n % 2]) AS SpanKind,
   concat('svc-', toString((t + n % ${SPANS_PER_TRACE}) % ${SERVICES})) AS ServiceName,
   map('service.name', concat('svc-', toString((t + n % ${SPANS_PER_TRACE}) % ${SERVICES})),
       'host.name', concat('host-', toString(cityHash64(n, 4) % 40)),
@@ -118,7 +125,7 @@ SELECT
       'http.status_code', toString([200, 200, 200, 201, 404, 500][1 + cityHash64(n, 6) % 6]),
       'user.id', toString(cityHash64(t) % 100000)) AS SpanAttributes,
   toUInt64(1000000 + cityHash64(n, 7) % 200000000 / (1 + n % ${SPANS_PER_TRACE})) AS Duration,
-  if(cityHash64(n, 8) % 50 = 0, 'STATUS_CODE_ERROR', 'STATUS_CODE_OK') AS StatusCode,
+  if(cityHash64(n, 8) % 50 = 0, 'Error', 'Ok') AS StatusCode,
   '' AS StatusMessage
 FROM (SELECT number + ${offset} AS n, intDiv(number + ${offset}, ${SPANS_PER_TRACE}) AS t,
   cityHash64(number + ${offset}, 3) % 8 AS op FROM numbers(${n}))`,
@@ -209,6 +216,7 @@ async function measure(
   store: CountingStore,
   fn: (i: number) => Promise<unknown>,
 ): Promise<Figure> {
+  if (flags.only && !name.includes(flags.only)) return { name, p50Ms: 0, p95Ms: 0, rowsRead: 0 };
   await fn(0); // warm-up
   const times: number[] = [];
   let rows = 0;
@@ -247,10 +255,23 @@ async function main(): Promise<void> {
   const store = new CountingStore(raw);
   try {
     log(`query bench: ${SPANS} spans, ${LOGS} logs, ${SERIES} histogram series, data in ${path}`);
-    await migrate(raw, { database: "bench", retentionDays: { traces: 30, logs: 30, metrics: 30 } });
-    const started = performance.now();
-    await generate(raw);
-    log(`generated in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    if (!flags.reuse) {
+      await migrate(raw, {
+        database: "bench",
+        retentionDays: { traces: 30, logs: 30, metrics: 30 },
+      });
+    }
+    if (flags.reuse) {
+      const [kept] = await raw.query<{ e: string }>(
+        "SELECT toString(toUnixTimestamp(max(Timestamp))) AS e FROM otel_traces",
+      );
+      END_S = Math.ceil(Number(kept.e) / 60) * 60;
+      START_S = END_S - DAY_S;
+    } else {
+      const started = performance.now();
+      await generate(raw);
+      log(`generated in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    }
     await waitForMerges(raw);
     const counts = await raw.query<{ t: string; n: string }>(
       `SELECT 'otel_traces' AS t, toString(count()) AS n FROM otel_traces UNION ALL
@@ -278,6 +299,62 @@ async function main(): Promise<void> {
         "trace by id (lookup table + PREWHERE)",
         store,
         (i) => getTrace(store, traceIds[i % traceIds.length]),
+      ),
+    );
+    figures.push(
+      await measure(
+        "traces list, first page of 50, 1 h",
+        store,
+        () => listTraces(store, { range: lastHour }, { limit: 50 }),
+      ),
+    );
+    figures.push(
+      await measure(
+        "traces list, first page of 50, 24 h",
+        store,
+        () => listTraces(store, { range }, { limit: 50 }),
+      ),
+    );
+    let traceCursor: string | null = null;
+    for (let page = 0; page < 9; page++) {
+      traceCursor = (await listTraces(raw, { range }, {
+        limit: 50,
+        cursor: traceCursor ?? undefined,
+      })).nextCursor;
+    }
+    figures.push(
+      await measure(
+        "traces list, tenth page of 50, 24 h",
+        store,
+        () => listTraces(store, { range }, { limit: 50, cursor: traceCursor ?? undefined }),
+      ),
+    );
+    figures.push(
+      await measure(
+        "traces list, first page of 50, service=svc-7, 24 h",
+        store,
+        () => listTraces(store, { range, services: ["svc-7"] }, { limit: 50 }),
+      ),
+    );
+    figures.push(
+      await measure(
+        "traces list, first page of 50, status=error, 24 h",
+        store,
+        () => listTraces(store, { range, status: "error" }, { limit: 50 }),
+      ),
+    );
+    figures.push(
+      await measure(
+        "logs, first page of 100, no filter, 1 h (default)",
+        store,
+        () => listLogs(store, { range: lastHour }, { limit: 100 }),
+      ),
+    );
+    figures.push(
+      await measure(
+        "logs, first page of 100, no filter, 24 h",
+        store,
+        () => listLogs(store, { range }, { limit: 100 }),
       ),
     );
     const logFilter = { range: lastHour, services: ["svc-7"], minSeverity: 9 };
@@ -317,7 +394,7 @@ async function main(): Promise<void> {
     figures.push(
       await measure("services overview, 24 h (raw spans, for comparison)", store, () =>
         store.query(
-          `SELECT ServiceName, count(), countIf(StatusCode = 'STATUS_CODE_ERROR'),
+          `SELECT ServiceName, count(), countIf(StatusCode = 'Error'),
              quantiles(0.5, 0.95, 0.99)(Duration) FROM otel_traces
            WHERE Timestamp >= {f:DateTime64(9)} AND Timestamp <= {t:DateTime64(9)} GROUP BY ServiceName`,
           { params: { f: new Date(START_S * 1000), t: new Date(END_S * 1000) } },
