@@ -1,6 +1,7 @@
 /**
  * Bounded in-memory batching in front of `Store.insert`: rows for one table gather into a batch
- * that is flushed when it holds `maxRows` rows or its first row is `maxDelayMs` old. A caller's
+ * — one Native block being built (`NativeBlockBuilder`), so no row objects are kept — that is
+ * flushed when it holds `maxRows` rows or its first row is `maxDelayMs` old. A caller's
  * promise resolves only once the batch holding its rows is committed, so an acknowledged record
  * is never lost; it rejects when that insert fails. When `maxQueuedRows` rows are already waiting
  * (pending or being inserted), {@linkcode IngestBatcher.add} throws {@linkcode QueueFullError}
@@ -8,6 +9,7 @@
  *
  * @module
  */
+import { NativeBlockBuilder } from "../sql/native.ts";
 import type { ColumnSpec, Store } from "../sql/store.ts";
 
 /** Batching limits. */
@@ -50,7 +52,7 @@ export interface BatchReport {
 }
 
 interface Batch {
-  rows: Record<string, unknown>[];
+  builder: NativeBlockBuilder;
   resolve: () => void;
   reject: (error: unknown) => void;
   done: Promise<void>;
@@ -66,7 +68,7 @@ interface TableQueue {
   running: number;
 }
 
-function newBatch(): Batch {
+function newBatch(columns: readonly ColumnSpec[]): Batch {
   let resolve!: () => void, reject!: (error: unknown) => void;
   const done = new Promise<void>((res, rej) => {
     resolve = res;
@@ -74,7 +76,7 @@ function newBatch(): Batch {
   });
   // A batch nobody awaits must not become an unhandled rejection.
   done.catch(() => {});
-  return { rows: [], resolve, reject, done };
+  return { builder: new NativeBlockBuilder(columns), resolve, reject, done };
 }
 
 /**
@@ -130,7 +132,38 @@ export class IngestBatcher {
     if (!this.hasRoom(rows.length)) {
       return Promise.reject(new QueueFullError(this.#queued, this.options.maxQueuedRows));
     }
-    return this.#add(table, columns, rows);
+    try {
+      return this.#add(table, columns, rows);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Appends rows for `table` straight into its pending block: `fill` writes them and returns how
+   * many it wrote. Resolves once they are committed. When they do not fit in the queue, or
+   * `fill` throws, what it wrote is rolled back and the promise rejects
+   * ({@linkcode QueueFullError}, or `fill`'s error).
+   *
+   * @example
+   * ```ts ignore
+   * await batcher.append("otel_logs", LOGS_COLUMNS, (builder) => {
+   *   for (const row of request) builder.appendRow(row);
+   *   return request.length;
+   * });
+   * ```
+   */
+  append(
+    table: string,
+    columns: readonly ColumnSpec[],
+    fill: (builder: NativeBlockBuilder) => number,
+  ): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error("The ingest batcher is closed"));
+    try {
+      return this.#fill(table, columns, fill);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Like {@linkcode add} for several tables at once, all-or-nothing on queue room. */
@@ -142,9 +175,13 @@ export class IngestBatcher {
     if (!this.hasRoom(total)) {
       return Promise.reject(new QueueFullError(this.#queued, this.options.maxQueuedRows));
     }
-    return Promise.all(
-      parts.filter((p) => p.rows.length > 0).map((p) => this.#add(p.table, p.columns, p.rows)),
-    ).then(() => {});
+    try {
+      return Promise.all(
+        parts.filter((p) => p.rows.length > 0).map((p) => this.#add(p.table, p.columns, p.rows)),
+      ).then(() => {});
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   #add(
@@ -152,22 +189,46 @@ export class IngestBatcher {
     columns: readonly ColumnSpec[],
     rows: Record<string, unknown>[],
   ): Promise<void> {
+    return this.#fill(table, columns, (builder) => {
+      for (const row of rows) builder.appendRow(row);
+      return rows.length;
+    });
+  }
+
+  #fill(
+    table: string,
+    columns: readonly ColumnSpec[],
+    fill: (builder: NativeBlockBuilder) => number,
+  ): Promise<void> {
     let queue = this.#queues.get(table);
     if (!queue) {
       queue = { table, columns, flushing: [], running: 0 };
       this.#queues.set(table, queue);
     }
     let batch = queue.pending;
-    if (!batch) {
-      batch = newBatch();
+    const fresh = !batch;
+    if (!batch) batch = newBatch(queue.columns);
+    const mark = batch.builder.mark();
+    let added: number;
+    try {
+      added = fill(batch.builder);
+    } catch (error) {
+      batch.builder.rollback(mark);
+      throw error;
+    }
+    if (added === 0) return Promise.resolve();
+    if (!this.hasRoom(added)) {
+      batch.builder.rollback(mark);
+      throw new QueueFullError(this.#queued, this.options.maxQueuedRows);
+    }
+    if (fresh) {
       queue.pending = batch;
       const q = queue;
       batch.timer = setTimeout(() => this.#seal(q), this.options.maxDelayMs);
     }
-    for (const row of rows) batch.rows.push(row);
-    this.#queued += rows.length;
+    this.#queued += added;
     const done = batch.done;
-    if (batch.rows.length >= this.options.maxRows) this.#seal(queue);
+    if (batch.builder.rows >= this.options.maxRows) this.#seal(queue);
     return done;
   }
 
@@ -187,16 +248,18 @@ export class IngestBatcher {
       let batch: Batch | undefined;
       while ((batch = queue.flushing.shift())) {
         const started = performance.now();
+        const rows = batch.builder.rows;
         let error: unknown;
         try {
-          await this.#store.insert(queue.table, batch.rows, { columns: queue.columns });
+          const native = batch.builder.finish();
+          await this.#store.insert(queue.table, { native, rows }, { columns: queue.columns });
         } catch (e) {
           error = e;
         }
-        this.#queued -= batch.rows.length;
+        this.#queued -= rows;
         const report: BatchReport = {
           table: queue.table,
-          rows: batch.rows.length,
+          rows,
           seconds: (performance.now() - started) / 1000,
           error,
         };

@@ -6,12 +6,14 @@
  * @module
  */
 import { TABLE_COLUMNS, type TableName } from "../sql/schema.ts";
+import type { NativeBlockBuilder } from "../sql/native.ts";
 import type { Store } from "../sql/store.ts";
 import { type BatchOptions, IngestBatcher, QueueFullError } from "./batcher.ts";
 import { decodeLogsJson, decodeMetricsJson, decodeTracesJson } from "./json.ts";
-import { mapLogs } from "./map_logs.ts";
+import type { Rejections } from "./map_common.ts";
+import { mapLogsInto } from "./map_logs.ts";
 import { mapMetrics, METRIC_KINDS } from "./map_metrics.ts";
-import { mapTraces } from "./map_traces.ts";
+import { mapTracesInto } from "./map_traces.ts";
 import { decodeLogsProto, decodeMetricsProto, decodeTracesProto } from "./protobuf.ts";
 import { IngestTelemetry } from "./telemetry.ts";
 
@@ -83,35 +85,39 @@ function decodeWith<T>(
   }
 }
 
-const SIGNALS: Record<Signal, (body: Uint8Array, encoding: Encoding) => Parts> = {
-  traces: (body, encoding) => {
-    const m = mapTraces(decodeWith(body, encoding, decodeTracesProto, decodeTracesJson));
+/** Traces and logs: a decoded request and how to map it into its table's pending block. */
+interface Columnar {
+  table: "otel_traces" | "otel_logs";
+  mapInto(builder: NativeBlockBuilder, out: Rejections): number;
+}
+
+function columnar(signal: "traces" | "logs", body: Uint8Array, encoding: Encoding): Columnar {
+  if (signal === "traces") {
+    const request = decodeWith(body, encoding, decodeTracesProto, decodeTracesJson);
     return {
-      parts: [{ table: "otel_traces", rows: m.rows }],
-      rejected: m.rejected,
-      errors: m.errors,
+      table: "otel_traces",
+      mapInto: (builder, out) => mapTracesInto(request, builder, out),
     };
-  },
-  logs: (body, encoding) => {
-    const m = mapLogs(decodeWith(body, encoding, decodeLogsProto, decodeLogsJson));
-    return {
-      parts: [{ table: "otel_logs", rows: m.rows }],
-      rejected: m.rejected,
-      errors: m.errors,
-    };
-  },
-  metrics: (body, encoding) => {
-    const m = mapMetrics(decodeWith(body, encoding, decodeMetricsProto, decodeMetricsJson));
-    return {
-      parts: METRIC_KINDS.map((kind) => ({
-        table: `otel_metrics_${kind}` as TableName,
-        rows: m.rows[kind],
-      })),
-      rejected: m.rejected,
-      errors: m.errors,
-    };
-  },
-};
+  }
+  const request = decodeWith(body, encoding, decodeLogsProto, decodeLogsJson);
+  return {
+    table: "otel_logs",
+    mapInto: (builder, out) => mapLogsInto(request, builder, out),
+  };
+}
+
+/** Metrics: row objects for five tables. */
+function metricParts(body: Uint8Array, encoding: Encoding): Parts {
+  const m = mapMetrics(decodeWith(body, encoding, decodeMetricsProto, decodeMetricsJson));
+  return {
+    parts: METRIC_KINDS.map((kind) => ({
+      table: `otel_metrics_${kind}` as TableName,
+      rows: m.rows[kind],
+    })),
+    rejected: m.rejected,
+    errors: m.errors,
+  };
+}
 
 /**
  * Decodes, maps and stores OTLP export requests through one {@linkcode IngestBatcher}.
@@ -146,18 +152,43 @@ export class OtlpIngest {
    * when the insert failed.
    */
   async export(signal: Signal, body: Uint8Array, encoding: Encoding): Promise<ExportResult> {
-    const { parts, rejected, errors } = SIGNALS[signal](body, encoding);
-    const accepted = parts.reduce((n, p) => n + p.rows.length, 0);
-    try {
-      await this.batcher.addAll(
+    if (signal === "metrics") {
+      const { parts, rejected, errors } = metricParts(body, encoding);
+      const accepted = parts.reduce((n, p) => n + p.rows.length, 0);
+      await this.#stored(this.batcher.addAll(
         parts.map((p) => ({ table: p.table, columns: TABLE_COLUMNS[p.table], rows: p.rows })),
-      );
+      ));
+      this.telemetry.records(signal, accepted, rejected);
+      return { accepted, rejected, message: errors.join("; ") };
+    }
+    const { table, mapInto } = columnar(signal, body, encoding);
+    const out: Rejections = { rejected: 0, errors: [] };
+    let accepted = 0;
+    let mapping: unknown;
+    await this.#stored(
+      this.batcher.append(table, TABLE_COLUMNS[table], (builder) => {
+        try {
+          return accepted = mapInto(builder, out);
+        } catch (error) {
+          mapping = error;
+          throw error;
+        }
+      }),
+      () => mapping,
+    );
+    this.telemetry.records(signal, accepted, out.rejected);
+    return { accepted, rejected: out.rejected, message: out.errors.join("; ") };
+  }
+
+  /** Awaits the commit; a full queue or a failed insert become {@linkcode IngestError}s. */
+  async #stored(commit: Promise<void>, mappingError: () => unknown = () => undefined) {
+    try {
+      await commit;
     } catch (error) {
+      if (error === mappingError() && error !== undefined) throw error;
       if (error instanceof QueueFullError) throw new IngestError("queue_full", error.message);
       throw new IngestError("unavailable", `Cannot store the data: ${(error as Error).message}`);
     }
-    this.telemetry.records(signal, accepted, rejected);
-    return { accepted, rejected, message: errors.join("; ") };
   }
 
   /** The Prometheus text of the counters. */

@@ -16,9 +16,16 @@ export interface Mapped {
   errors: string[];
 }
 
+/** Records rejected and why (the first reasons), for the partial-success answer. */
+export interface Rejections {
+  rejected: number;
+  /** The first rejection reasons (at most a few). */
+  errors: string[];
+}
+
 /** Records a rejection, keeping the first three reasons. */
 export function reject(
-  out: { rejected: number; errors: string[] },
+  out: Rejections,
   reason: string,
   count = 1,
 ): void {

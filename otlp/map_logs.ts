@@ -7,7 +7,15 @@
  * @module
  */
 import { isErrorLog, logErrorInput } from "./error_fingerprint.ts";
-import { type Mapped, reject, serviceName, withFingerprint } from "./map_common.ts";
+import type { MapColumn, NativeBlockBuilder, ScalarColumn } from "../sql/native.ts";
+import { encodeMapEntries } from "../sql/native.ts";
+import {
+  type Mapped,
+  reject,
+  type Rejections,
+  serviceName,
+  withFingerprint,
+} from "./map_common.ts";
 import type { KeyValue, LogRecord, LogsRequest } from "./model.ts";
 import { asString, attributeMap, attributeRecord, idOrEmpty, validId } from "./values.ts";
 
@@ -66,4 +74,78 @@ export function mapLogs(request: LogsRequest): Mapped {
     }
   }
   return out;
+}
+
+/**
+ * {@linkcode mapLogs} straight into the columns of an `otel_logs` block (built with
+ * `LOGS_COLUMNS`): the same values, without a row object per record. Returns the records
+ * appended; rejected ones are counted in `out`. On an exception the caller rolls the builder
+ * back.
+ *
+ * @example
+ * ```ts
+ * import { NativeBlockBuilder } from "../sql/native.ts";
+ * import { LOGS_COLUMNS } from "../sql/schema.ts";
+ * import { mapLogsInto } from "./map_logs.ts";
+ * const builder = new NativeBlockBuilder(LOGS_COLUMNS);
+ * console.assert(mapLogsInto([], builder, { rejected: 0, errors: [] }) === 0);
+ * ```
+ */
+export function mapLogsInto(
+  request: LogsRequest,
+  builder: NativeBlockBuilder,
+  out: Rejections,
+): number {
+  const scalar = (name: string) => (builder.column(name) as ScalarColumn).out;
+  const map = (name: string) => builder.column(name) as MapColumn;
+  const timestamp = scalar("Timestamp");
+  const traceId = scalar("TraceId");
+  const spanId = scalar("SpanId");
+  const traceFlags = scalar("TraceFlags");
+  const severityText = scalar("SeverityText");
+  const severityNumber = scalar("SeverityNumber");
+  const serviceColumn = scalar("ServiceName");
+  const body = scalar("Body");
+  const resourceSchemaUrl = scalar("ResourceSchemaUrl");
+  const resourceAttributes = map("ResourceAttributes");
+  const scopeSchemaUrl = scalar("ScopeSchemaUrl");
+  const scopeName = scalar("ScopeName");
+  const scopeVersion = scalar("ScopeVersion");
+  const scopeAttributesColumn = map("ScopeAttributes");
+  const logAttributesColumn = map("LogAttributes");
+  const eventName = scalar("EventName");
+  let appended = 0;
+  for (const group of request) {
+    const service = serviceName(group.resource.attributes);
+    const resource = encodeMapEntries(attributeMap(group.resource.attributes));
+    const resourceUrl = group.resource.schemaUrl;
+    for (const { scope, schemaUrl, items } of group.scopes) {
+      const scopeAttributes = encodeMapEntries(attributeMap(scope.attributes));
+      for (const log of items) {
+        if (!validId(log.traceId, 16) || !validId(log.spanId, 8)) {
+          reject(out, "log record: trace_id/span_id must be 16/8 bytes");
+          continue;
+        }
+        timestamp.i64(log.time === 0n ? log.observedTime : log.time);
+        traceId.string(idOrEmpty(log.traceId));
+        spanId.string(idOrEmpty(log.spanId));
+        traceFlags.u8(log.flags & 0xff);
+        severityText.string(log.severityText);
+        severityNumber.u8(log.severityNumber & 0xff);
+        serviceColumn.string(service);
+        body.string(asString(log.body));
+        resourceSchemaUrl.string(resourceUrl);
+        resourceAttributes.encoded(resource);
+        scopeSchemaUrl.string(schemaUrl);
+        scopeName.string(scope.name);
+        scopeVersion.string(scope.version);
+        scopeAttributesColumn.encoded(scopeAttributes);
+        logAttributesColumn.strings(attributeMap(logAttributes(log)));
+        eventName.string(log.eventName);
+        builder.endRow();
+        appended++;
+      }
+    }
+  }
+  return appended;
 }

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { encodeLogs } from "./encode.ts";
 import { decodeLogsJson } from "./json.ts";
 import { LOGS_COLUMNS } from "../sql/schema.ts";
-import { mapLogs } from "./map_logs.ts";
+import { mapLogs, mapLogsInto } from "./map_logs.ts";
+import { encodeNative, NativeBlockBuilder } from "../sql/native.ts";
 import { decodeLogsProto } from "./protobuf.ts";
 
 const request = {
@@ -72,4 +73,15 @@ Deno.test("log records map to otel_logs rows as the exporter writes them", () =>
   assert.match(attrs.get("error.fingerprint")!, /^[0-9a-f]{16}$/);
   assert.deepEqual(second.LogAttributes, [], "info record not fingerprinted");
   assert.equal(row.EventName, "payment.failed");
+});
+
+Deno.test("mapLogsInto writes the block that mapLogs' rows encode to", () => {
+  const decoded = decodeLogsJson(JSON.stringify(request));
+  const twice = [...decoded, ...decoded];
+  const builder = new NativeBlockBuilder(LOGS_COLUMNS);
+  const out = { rejected: 0, errors: [] as string[] };
+  assert.equal(mapLogsInto(twice, builder, out), 4);
+  const expected = mapLogs(twice);
+  assert.deepEqual(out, { rejected: expected.rejected, errors: expected.errors });
+  assert.deepEqual(builder.finish(), encodeNative(expected.rows, LOGS_COLUMNS));
 });

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { encodeTraces } from "./encode.ts";
 import { decodeTracesJson } from "./json.ts";
 import { TRACES_COLUMNS } from "../sql/schema.ts";
-import { mapTraces } from "./map_traces.ts";
+import { mapTraces, mapTracesInto } from "./map_traces.ts";
+import { encodeNative, NativeBlockBuilder } from "../sql/native.ts";
 import { decodeTracesProto } from "./protobuf.ts";
 
 const TRACE = "5B8EFFF798038103D269B633813FC60C";
@@ -171,4 +172,15 @@ Deno.test("unknown span kind and status print as empty strings; fingerprint kept
   assert.deepEqual(rows[0].SpanAttributes, [["error.fingerprint", "mine"]]);
   assert.equal(rows[1].StatusCode, "");
   assert.equal(rows[1].SpanKind, "Internal");
+});
+
+Deno.test("mapTracesInto writes the block that mapTraces' rows encode to", () => {
+  const decoded = decodeTracesJson(JSON.stringify(request));
+  const twice = [...decoded, ...decoded];
+  const builder = new NativeBlockBuilder(TRACES_COLUMNS);
+  const out = { rejected: 0, errors: [] as string[] };
+  assert.equal(mapTracesInto(twice, builder, out), 4);
+  const expected = mapTraces(twice);
+  assert.deepEqual(out, { rejected: expected.rejected, errors: expected.errors });
+  assert.deepEqual(builder.finish(), encodeNative(expected.rows, TRACES_COLUMNS));
 });

@@ -4,7 +4,14 @@
  *
  * @module
  */
-import type { InsertOptions, QueryResult, Store } from "../sql/store.ts";
+import { decodeNative } from "../sql/native.ts";
+import {
+  type InsertOptions,
+  isNativeBlock,
+  type NativeBlock,
+  type QueryResult,
+  type Store,
+} from "../sql/store.ts";
 
 /**
  * A store that only records what was inserted.
@@ -20,7 +27,7 @@ import type { InsertOptions, QueryResult, Store } from "../sql/store.ts";
 export class RecordingStore implements Store {
   readonly kind = "embedded" as const;
   readonly database = "default";
-  /** Every committed insert, in order. */
+  /** Every committed insert, in order; Native blocks are decoded back into rows. */
   inserts: { table: string; rows: readonly Record<string, unknown>[] }[] = [];
   /** When set, inserts wait for it. */
   gate?: Promise<void>;
@@ -38,12 +45,12 @@ export class RecordingStore implements Store {
   }
   async insert(
     table: string,
-    rows: readonly Record<string, unknown>[],
+    rows: readonly Record<string, unknown>[] | NativeBlock,
     _options: InsertOptions,
   ): Promise<void> {
     await (this.gate ?? new Promise((resolve) => setTimeout(resolve, 1)));
     if (this.failWith) throw this.failWith;
-    this.inserts.push({ table, rows });
+    this.inserts.push({ table, rows: isNativeBlock(rows) ? decodeNative(rows.native).rows : rows });
   }
   close(): Promise<void> {
     return Promise.resolve();

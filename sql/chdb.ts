@@ -21,6 +21,8 @@ import {
   type CallOptions,
   ClickHouseError,
   type InsertOptions,
+  isNativeBlock,
+  type NativeBlock,
   type QueryResult,
   type QueryStats,
   type Settings,
@@ -302,14 +304,17 @@ export class ChdbStore implements Store {
 
   async insert(
     table: string,
-    rows: readonly Record<string, unknown>[],
+    rows: readonly Record<string, unknown>[] | NativeBlock,
     options: InsertOptions & { format?: "Native" | "JSONEachRow" },
   ): Promise<void> {
-    if (rows.length === 0) return;
+    const block = isNativeBlock(rows);
+    if ((block ? rows.rows : rows.length) === 0) return;
     const target = quoteTableName(table);
-    const format = options.format ?? "Native";
+    const format = block ? "Native" : options.format ?? "Native";
     const columnList = options.columns.map((c) => `\`${c.name.replace(/`/g, "\\`")}\``).join(", ");
-    const body = format === "Native"
+    const body = block
+      ? rows.native
+      : format === "Native"
       ? encodeNative(rows, options.columns)
       : encoder.encode(rows.map((row) => JSON.stringify(row, jsonReplacer)).join("\n"));
     // The file name comes from a counter, never from input: file() reads what we wrote.

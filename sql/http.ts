@@ -22,6 +22,8 @@ import {
   type CallOptions,
   ClickHouseError,
   type InsertOptions,
+  isNativeBlock,
+  type NativeBlock,
   type QueryResult,
   type Settings,
   type Store,
@@ -43,7 +45,10 @@ export interface HttpStoreOptions {
 
 /** Options of {@linkcode HttpStore.insert}. */
 export interface HttpInsertOptions extends InsertOptions {
-  /** Wire format of the rows. `Native` (default) is the fastest to encode and parse. */
+  /**
+   * Wire format of row objects. `Native` (default) is the fastest to encode and parse; a
+   * {@linkcode NativeBlock} always goes as `Native`.
+   */
   format?: "Native" | "JSONEachRow";
 }
 
@@ -170,14 +175,15 @@ export class HttpStore implements Store {
    */
   async insert(
     table: string,
-    rows: readonly Record<string, unknown>[],
+    rows: readonly Record<string, unknown>[] | NativeBlock,
     options: HttpInsertOptions,
   ): Promise<void> {
     const target = quoteTableName(table);
     const settings = requestSettings({ settings: options.settings });
-    if (rows.length === 0) return;
+    const block = isNativeBlock(rows);
+    if ((block ? rows.rows : rows.length) === 0) return;
     const columns = options.columns.map((c) => `\`${c.name.replace(/[`\\]/g, "\\$&")}\``);
-    if (options.format === "JSONEachRow") {
+    if (!block && options.format === "JSONEachRow") {
       await this.#client.command({
         query: `INSERT INTO ${target} (${columns.join(", ")}) FORMAT JSONEachRow\n${
           rows.map((row) => JSON.stringify(row, jsonReplacer)).join("\n")
@@ -186,7 +192,7 @@ export class HttpStore implements Store {
       }).catch(rethrow);
       return;
     }
-    const body = encodeNative(rows, options.columns);
+    const body = block ? rows.native : encodeNative(rows, options.columns);
     await this.#post(`INSERT INTO ${target} (${columns.join(", ")}) FORMAT Native`, body, settings);
   }
 

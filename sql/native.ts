@@ -11,11 +11,19 @@ import type { ColumnSpec } from "./store.ts";
 
 const encoder = new TextEncoder();
 
-/** A growable little-endian byte buffer. */
-class ByteWriter {
-  #bytes = new Uint8Array(1 << 16);
-  #view = new DataView(this.#bytes.buffer);
+/**
+ * A growable little-endian byte buffer: one stream of a Native column (values, offsets, …).
+ * `length` may be set back to truncate (what {@linkcode NativeBlockBuilder.rollback} does).
+ */
+export class ByteWriter {
+  #bytes: Uint8Array;
+  #view: DataView;
   length = 0;
+
+  constructor(initialSize = 1 << 16) {
+    this.#bytes = new Uint8Array(initialSize);
+    this.#view = new DataView(this.#bytes.buffer);
+  }
 
   #reserve(extra: number): void {
     if (this.length + extra <= this.#bytes.length) return;
@@ -359,4 +367,486 @@ export function encodeNative(
     codec.write(out, rows.map((row) => row[column.name]));
   }
   return out.result();
+}
+
+// ---- building a block column by column ----
+
+/**
+ * A map value encoded once and appended to many rows (a resource's attributes repeat on every
+ * span of the resource): its entry count and the bytes of its keys and of its values.
+ */
+export interface EncodedMap {
+  readonly count: number;
+  readonly keys: Uint8Array;
+  readonly values: Uint8Array;
+}
+
+/** `[key, value]` string pairs, in the order they are written. */
+export type StringEntries = readonly (readonly [string, string])[];
+
+/**
+ * Encodes string entries once as an {@linkcode EncodedMap}.
+ *
+ * @example
+ * ```ts
+ * import { encodeMapEntries } from "./native.ts";
+ * console.assert(encodeMapEntries([["a", "b"]]).keys.length === 2);
+ * ```
+ */
+export function encodeMapEntries(entries: StringEntries): EncodedMap {
+  const keys = new ByteWriter(256);
+  const values = new ByteWriter(256);
+  for (const [k, v] of entries) {
+    keys.string(k);
+    values.string(v);
+  }
+  return { count: entries.length, keys: keys.result().slice(), values: values.result().slice() };
+}
+
+/** A column (or nested column) being built: a scalar, an array, a map or a nullable. */
+export type NativeColumn = ScalarColumn | ArrayColumn | MapColumn | NullableColumn;
+
+/**
+ * Values of a scalar type (`String`, `UInt64`, `DateTime64(9)`, …), appended with the
+ * {@linkcode ByteWriter} method that matches the type: `string` for `String`, `u8`/`int` for
+ * small integers, `u64`/`u64n`/`i64` for 64-bit ones and `DateTime64`, `float` for floats.
+ */
+export class ScalarColumn {
+  readonly kind = "scalar" as const;
+  readonly out: ByteWriter = new ByteWriter(4096);
+  /** The type as written in the block header (`LowCardinality` dropped). */
+  readonly headerType: string;
+  /** Appends one value of any JavaScript type, converted as `encodeNative` converts it. */
+  readonly append: (value: unknown) => void;
+
+  constructor(type: string, column: string) {
+    this.headerType = type;
+    const out = this.out;
+    if (type === "String") this.append = (v) => writeString(out, v);
+    else if (type === "Float64" || type === "Float32") {
+      const width = type === "Float64" ? 8 : 4;
+      this.append = (v) => out.float(width, toNumber(v, column));
+    } else if (type.startsWith("DateTime64(")) {
+      const ticksPerMs = 10n ** BigInt(Number(type.slice(11, -1))) / 1000n;
+      this.append = (v) =>
+        out.i64(v instanceof Date ? BigInt(v.getTime()) * (ticksPerMs || 1n) : toBigInt(v, column));
+    } else {
+      const base = type === "Bool"
+        ? "UInt8"
+        : type === "DateTime"
+        ? "UInt32"
+        : type === "Date"
+        ? "UInt16"
+        : type;
+      if (!(base in INT_WIDTHS)) {
+        throw new TypeError(`Unsupported column type for Native insert: ${type} ("${column}")`);
+      }
+      const [width, signed] = INT_WIDTHS[base];
+      if (width === 8) {
+        this.append = signed
+          ? (v) => out.i64(toBigInt(v, column))
+          : (v) => out.u64(toBigInt(v, column));
+      } else this.append = (v) => out.int(width as 1 | 2 | 4, toNumber(v, column));
+    }
+  }
+}
+
+/** An `Array(T)`: append the items to `inner`, then call {@linkcode ArrayColumn.close}. */
+export class ArrayColumn {
+  readonly kind = "array" as const;
+  readonly offsets: ByteWriter = new ByteWriter(4096);
+  /** Items in the whole column so far (the last offset). */
+  count = 0;
+  constructor(readonly inner: NativeColumn) {}
+
+  get headerType(): string {
+    return `Array(${this.inner.headerType})`;
+  }
+
+  /** Ends one array value of `n` items (already appended to `inner`). */
+  close(n: number): void {
+    this.count += n;
+    this.offsets.u64n(this.count);
+  }
+
+  /** Appends an empty array. */
+  empty(): void {
+    this.offsets.u64n(this.count);
+  }
+
+  append(value: unknown): void {
+    let n = 0;
+    if (value !== undefined && value !== null) {
+      for (const item of value as unknown[]) {
+        appendValue(this.inner, item);
+        n++;
+      }
+    }
+    this.close(n);
+  }
+}
+
+/** A `Map(K, V)`; {@linkcode MapColumn.strings} and {@linkcode MapColumn.encoded} for `Map(String, String)`. */
+export class MapColumn {
+  readonly kind = "map" as const;
+  readonly offsets: ByteWriter = new ByteWriter(4096);
+  /** Entries in the whole column so far (the last offset). */
+  count = 0;
+  constructor(readonly key: NativeColumn, readonly value: NativeColumn) {}
+
+  get headerType(): string {
+    return `Map(${this.key.headerType}, ${this.value.headerType})`;
+  }
+
+  /** Appends one map of string entries, in the order given (a `Map(String, String)` column). */
+  strings(entries: StringEntries): void {
+    const keys = (this.key as ScalarColumn).out;
+    const values = (this.value as ScalarColumn).out;
+    for (let i = 0; i < entries.length; i++) {
+      keys.string(entries[i][0]);
+      values.string(entries[i][1]);
+    }
+    this.count += entries.length;
+    this.offsets.u64n(this.count);
+  }
+
+  /** Appends one map encoded beforehand (a `Map(String, String)` column). */
+  encoded(map: EncodedMap): void {
+    (this.key as ScalarColumn).out.bytes(map.keys);
+    (this.value as ScalarColumn).out.bytes(map.values);
+    this.count += map.count;
+    this.offsets.u64n(this.count);
+  }
+
+  append(value: unknown): void {
+    let n = 0;
+    for (const [k, v] of entriesOf(value)) {
+      appendValue(this.key, k);
+      appendValue(this.value, v);
+      n++;
+    }
+    this.count += n;
+    this.offsets.u64n(this.count);
+  }
+}
+
+/** A `Nullable(T)`: a null flag per value, and `T`'s default where null. */
+export class NullableColumn {
+  readonly kind = "nullable" as const;
+  readonly nulls: ByteWriter = new ByteWriter(1024);
+  constructor(readonly inner: NativeColumn) {}
+
+  get headerType(): string {
+    return `Nullable(${this.inner.headerType})`;
+  }
+
+  append(value: unknown): void {
+    const isNull = value === null || value === undefined;
+    this.nulls.u8(isNull ? 1 : 0);
+    appendValue(this.inner, value);
+  }
+}
+
+function appendValue(column: NativeColumn, value: unknown): void {
+  column.append(value);
+}
+
+function columnFor(type: string, name: string): NativeColumn {
+  const t = type.trim();
+  const call = /^(\w+)\((.*)\)$/s.exec(t);
+  if (!call) return new ScalarColumn(t, name);
+  const [, kind, rawArgs] = call;
+  const args = splitTypeArgs(rawArgs);
+  switch (kind) {
+    case "LowCardinality":
+      return columnFor(args[0], name);
+    case "Nullable":
+      return new NullableColumn(columnFor(args[0], name));
+    case "Array":
+      return new ArrayColumn(columnFor(args[0], name));
+    case "Map":
+      return new MapColumn(columnFor(args[0], name), columnFor(args[1], name));
+    case "DateTime64":
+      return new ScalarColumn(t, name);
+    default:
+      throw new TypeError(`Unsupported column type for Native insert: ${t} ("${name}")`);
+  }
+}
+
+/** Streams of a column in the order the block lays them out. */
+function streamsOf(column: NativeColumn, into: ByteWriter[]): ByteWriter[] {
+  switch (column.kind) {
+    case "scalar":
+      into.push(column.out);
+      break;
+    case "array":
+      into.push(column.offsets);
+      streamsOf(column.inner, into);
+      break;
+    case "map":
+      into.push(column.offsets);
+      streamsOf(column.key, into);
+      streamsOf(column.value, into);
+      break;
+    case "nullable":
+      into.push(column.nulls);
+      streamsOf(column.inner, into);
+      break;
+  }
+  return into;
+}
+
+/** Arrays and maps, whose running counts a rollback restores. */
+function countersOf(column: NativeColumn, into: (ArrayColumn | MapColumn)[]): void {
+  if (column.kind === "array") {
+    into.push(column);
+    countersOf(column.inner, into);
+  } else if (column.kind === "map") {
+    into.push(column);
+    countersOf(column.key, into);
+    countersOf(column.value, into);
+  } else if (column.kind === "nullable") countersOf(column.inner, into);
+}
+
+/** A position in a {@linkcode NativeBlockBuilder} to roll back to. */
+export interface BuilderMark {
+  readonly rows: number;
+  readonly lengths: readonly number[];
+  readonly counts: readonly number[];
+}
+
+/**
+ * Builds one Native block column by column, without a JavaScript object per row: callers
+ * append each row's values to every column (through the typed columns of
+ * {@linkcode NativeBlockBuilder.column}), then count the row with
+ * {@linkcode NativeBlockBuilder.endRow}. {@linkcode NativeBlockBuilder.appendRow} does the same
+ * for a row object, converting values as {@linkcode encodeNative} does: for the same rows both
+ * produce the same bytes.
+ *
+ * @example
+ * ```ts
+ * import { NativeBlockBuilder, type ScalarColumn, type MapColumn } from "./native.ts";
+ * const block = new NativeBlockBuilder([
+ *   { name: "Name", type: "LowCardinality(String)" },
+ *   { name: "Attributes", type: "Map(LowCardinality(String), String)" },
+ * ]);
+ * (block.column("Name") as ScalarColumn).out.string("GET /");
+ * (block.column("Attributes") as MapColumn).strings([["http.route", "/"]]);
+ * block.endRow();
+ * block.appendRow({ Name: "POST /", Attributes: { "http.route": "/x" } });
+ * console.assert(block.rows === 2 && block.finish().length > 0);
+ * ```
+ */
+export class NativeBlockBuilder {
+  readonly columns: readonly ColumnSpec[];
+  /** Rows appended so far. */
+  rows = 0;
+  #built: NativeColumn[];
+  #byName = new Map<string, NativeColumn>();
+  #streams: ByteWriter[];
+  #counters: (ArrayColumn | MapColumn)[] = [];
+
+  constructor(columns: readonly ColumnSpec[]) {
+    this.columns = columns;
+    this.#built = columns.map((c) => columnFor(c.type, c.name));
+    this.#streams = [];
+    this.#built.forEach((column, i) => {
+      this.#byName.set(columns[i].name, column);
+      streamsOf(column, this.#streams);
+      countersOf(column, this.#counters);
+    });
+  }
+
+  /** The column named `name`; throws when the block has none. */
+  column(name: string): NativeColumn {
+    const column = this.#byName.get(name);
+    if (!column) throw new TypeError(`The block has no column "${name}"`);
+    return column;
+  }
+
+  /** Counts one row whose values were appended to every column. */
+  endRow(): void {
+    this.rows++;
+  }
+
+  /** Appends a row object (keys are column names; a missing key is the type's default). */
+  appendRow(row: Readonly<Record<string, unknown>>): void {
+    for (let i = 0; i < this.columns.length; i++) {
+      this.#built[i].append(row[this.columns[i].name]);
+    }
+    this.rows++;
+  }
+
+  /** The current position, for {@linkcode NativeBlockBuilder.rollback}. */
+  mark(): BuilderMark {
+    return {
+      rows: this.rows,
+      lengths: this.#streams.map((s) => s.length),
+      counts: this.#counters.map((c) => c.count),
+    };
+  }
+
+  /** Drops everything appended after `mark` (rows half-written by a failed mapping included). */
+  rollback(mark: BuilderMark): void {
+    this.rows = mark.rows;
+    this.#streams.forEach((s, i) => s.length = mark.lengths[i]);
+    this.#counters.forEach((c, i) => c.count = mark.counts[i]);
+  }
+
+  /** Bytes appended so far (values, without the header). */
+  get byteLength(): number {
+    let n = 0;
+    for (const s of this.#streams) n += s.length;
+    return n;
+  }
+
+  /** The block: header, then every column's name, type and streams. */
+  finish(): Uint8Array {
+    const header = new ByteWriter(1024);
+    header.varUInt(this.columns.length);
+    header.varUInt(this.rows);
+    const heads: Uint8Array[] = [];
+    let total = header.length;
+    for (let i = 0; i < this.columns.length; i++) {
+      const w = new ByteWriter(128);
+      w.string(this.columns[i].name);
+      w.string(this.#built[i].headerType);
+      heads.push(w.result());
+      total += w.length;
+      for (const s of streamsOf(this.#built[i], [])) total += s.length;
+    }
+    const out = new Uint8Array(total);
+    out.set(header.result(), 0);
+    let at = header.length;
+    for (let i = 0; i < this.columns.length; i++) {
+      out.set(heads[i], at);
+      at += heads[i].length;
+      for (const s of streamsOf(this.#built[i], [])) {
+        out.set(s.result(), at);
+        at += s.length;
+      }
+    }
+    return out;
+  }
+}
+
+// ---- reading a block back (tests, debugging) ----
+
+class ByteReader {
+  pos = 0;
+  readonly view: DataView;
+  constructor(readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  varUInt(): number {
+    let value = 0, scale = 1, b: number;
+    do {
+      if (this.pos >= this.bytes.length) throw new RangeError("Native block truncated");
+      b = this.bytes[this.pos++];
+      value += (b & 0x7f) * scale;
+      scale *= 128;
+    } while (b >= 0x80);
+    return value;
+  }
+  take(n: number): Uint8Array {
+    if (this.pos + n > this.bytes.length) throw new RangeError("Native block truncated");
+    const v = this.bytes.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+  string(): string {
+    return new TextDecoder().decode(this.take(this.varUInt()));
+  }
+}
+
+function readColumn(r: ByteReader, type: string, rows: number): unknown[] {
+  const call = /^(\w+)\((.*)\)$/s.exec(type);
+  const name = call ? call[1] : type;
+  const args = call ? splitTypeArgs(call[2]) : [];
+  const offsets = () => {
+    const out: number[] = [];
+    for (let i = 0; i < rows; i++) {
+      out.push(Number(r.view.getBigUint64(r.take(8).byteOffset - r.bytes.byteOffset, true)));
+    }
+    return out;
+  };
+  const split = (ends: number[], flat: unknown[]) =>
+    ends.map((end, i) => flat.slice(i ? ends[i - 1] : 0, end));
+  const fixed = (width: number, get: (at: number) => unknown) =>
+    Array.from({ length: rows }, () => get(r.take(width).byteOffset - r.bytes.byteOffset));
+  switch (name) {
+    case "String":
+      return Array.from({ length: rows }, () => r.string());
+    case "Array": {
+      const ends = offsets();
+      return split(ends, readColumn(r, args[0], ends.at(-1) ?? 0));
+    }
+    case "Map": {
+      const ends = offsets();
+      const n = ends.at(-1) ?? 0;
+      const keys = readColumn(r, args[0], n);
+      const values = readColumn(r, args[1], n);
+      return split(ends, keys.map((k, i) => [k, values[i]]));
+    }
+    case "Nullable": {
+      const nulls = [...r.take(rows)];
+      return readColumn(r, args[0], rows).map((v, i) => nulls[i] ? null : v);
+    }
+    case "UInt8":
+    case "Bool":
+      return fixed(1, (at) => name === "Bool" ? r.view.getUint8(at) === 1 : r.view.getUint8(at));
+    case "Int8":
+      return fixed(1, (at) => r.view.getInt8(at));
+    case "UInt16":
+    case "Date":
+      return fixed(2, (at) => r.view.getUint16(at, true));
+    case "Int16":
+      return fixed(2, (at) => r.view.getInt16(at, true));
+    case "UInt32":
+    case "DateTime":
+      return fixed(4, (at) => r.view.getUint32(at, true));
+    case "Int32":
+      return fixed(4, (at) => r.view.getInt32(at, true));
+    case "UInt64":
+      return fixed(8, (at) => r.view.getBigUint64(at, true));
+    case "Int64":
+    case "DateTime64":
+      return fixed(8, (at) => r.view.getBigInt64(at, true));
+    case "Float32":
+      return fixed(4, (at) => r.view.getFloat32(at, true));
+    case "Float64":
+      return fixed(8, (at) => r.view.getFloat64(at, true));
+    default:
+      throw new TypeError(`Cannot read Native column type ${type}`);
+  }
+}
+
+/**
+ * Reads a Native block back into rows, for tests and debugging: strings, numbers for integers
+ * up to 32 bits and floats, `bigint` for 64-bit integers and `DateTime64`, arrays, maps as
+ * `[key, value]` entry arrays, `null` for nulls.
+ *
+ * @example
+ * ```ts
+ * import { decodeNative, encodeNative } from "./native.ts";
+ * const columns = [{ name: "s", type: "String" }];
+ * console.assert(decodeNative(encodeNative([{ s: "x" }], columns)).rows[0].s === "x");
+ * ```
+ */
+export function decodeNative(
+  block: Uint8Array,
+): { columns: ColumnSpec[]; rows: Record<string, unknown>[] } {
+  const r = new ByteReader(block);
+  const count = r.varUInt();
+  const rowCount = r.varUInt();
+  const columns: ColumnSpec[] = [];
+  const rows: Record<string, unknown>[] = Array.from({ length: rowCount }, () => ({}));
+  for (let c = 0; c < count; c++) {
+    const name = r.string();
+    const type = r.string();
+    columns.push({ name, type });
+    readColumn(r, type, rowCount).forEach((v, i) => rows[i][name] = v);
+  }
+  if (r.pos !== block.length) throw new RangeError("Native block has trailing bytes");
+  return { columns, rows };
 }

@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { codecFor, encodeNative } from "./native.ts";
+import {
+  type ArrayColumn,
+  codecFor,
+  decodeNative,
+  encodeMapEntries,
+  encodeNative,
+  type MapColumn,
+  NativeBlockBuilder,
+  type ScalarColumn,
+} from "./native.ts";
 
 Deno.test("native: header types drop LowCardinality and keep the rest", () => {
   assert.equal(codecFor("LowCardinality(String)", "c").headerType, "String");
@@ -69,4 +78,101 @@ Deno.test("native: long and non-ASCII strings carry a multi-byte length", () => 
   const tail = block.subarray(block.length - 202);
   assert.deepEqual([tail[0], tail[1]], [200 & 0x7f | 0x80, 1]);
   assert.equal(new TextDecoder().decode(tail.subarray(2)), text);
+});
+
+const ALL_TYPES = [
+  { name: "s", type: "LowCardinality(String)" },
+  { name: "u8", type: "UInt8" },
+  { name: "i32", type: "Int32" },
+  { name: "u64", type: "UInt64" },
+  { name: "i64", type: "Int64" },
+  { name: "f", type: "Float64" },
+  { name: "b", type: "Bool" },
+  { name: "dt", type: "DateTime" },
+  { name: "ts", type: "DateTime64(9)" },
+  { name: "n", type: "Nullable(String)" },
+  { name: "a", type: "Array(DateTime64(9))" },
+  { name: "m", type: "Map(LowCardinality(String), String)" },
+  { name: "am", type: "Array(Map(LowCardinality(String), String))" },
+];
+
+function mixedRow(i: number): Record<string, unknown> {
+  return {
+    s: i % 2 ? `ü${i}` : "x".repeat(i * 40),
+    u8: i,
+    i32: -i,
+    u64: 2n ** 64n - BigInt(i + 1),
+    i64: i % 2 ? -5 : `${i}`,
+    f: i / 3,
+    b: i % 2 === 0,
+    dt: 1_700_000_000 + i,
+    ts: i % 2 ? new Date(1_700_000_000_000) : 1_700_000_000_000_000_000n + BigInt(i),
+    n: i % 2 ? null : "v",
+    a: [BigInt(i), 2n],
+    m: i % 2 ? { k: "v", [`k${i}`]: "w" } : [["z", "1"], ["a", "2"]],
+    am: i % 3 ? [] : [{ x: "y" }, new Map([["p", "q"]])],
+  };
+}
+
+Deno.test("native: NativeBlockBuilder.appendRow writes the bytes encodeNative writes", () => {
+  const rows = Array.from({ length: 7 }, (_, i) => mixedRow(i));
+  const builder = new NativeBlockBuilder(ALL_TYPES);
+  for (const row of rows) builder.appendRow(row);
+  assert.deepEqual(builder.finish(), encodeNative(rows, ALL_TYPES));
+  assert.equal(builder.rows, 7);
+});
+
+Deno.test("native: typed appends, rollback and decodeNative", () => {
+  const columns = [
+    { name: "s", type: "String" },
+    { name: "m", type: "Map(LowCardinality(String), String)" },
+    { name: "e", type: "Array(Map(LowCardinality(String), String))" },
+  ];
+  const builder = new NativeBlockBuilder(columns);
+  const s = builder.column("s") as ScalarColumn;
+  const m = builder.column("m") as MapColumn;
+  const e = builder.column("e") as ArrayColumn;
+  const shared = encodeMapEntries([["a", "1"], ["b", "ü"]]);
+  s.out.string("one");
+  m.encoded(shared);
+  (e.inner as MapColumn).strings([["k", "v"]]);
+  (e.inner as MapColumn).strings([]);
+  e.close(2);
+  builder.endRow();
+  const mark = builder.mark();
+  s.out.string("half-written");
+  m.strings([["x", "y"]]);
+  builder.rollback(mark);
+  s.out.string("two");
+  m.strings([["c", "3"]]);
+  e.empty();
+  builder.endRow();
+  const block = builder.finish();
+  assert.deepEqual(
+    block,
+    encodeNative([
+      { s: "one", m: [["a", "1"], ["b", "ü"]], e: [[["k", "v"]], []] },
+      { s: "two", m: [["c", "3"]], e: [] },
+    ], columns),
+  );
+  assert.deepEqual(decodeNative(block).rows, [
+    { s: "one", m: [["a", "1"], ["b", "ü"]], e: [[["k", "v"]], []] },
+    { s: "two", m: [["c", "3"]], e: [] },
+  ]);
+  assert.deepEqual(decodeNative(block).columns.map((c) => c.type), [
+    "String",
+    "Map(String, String)",
+    "Array(Map(String, String))",
+  ]);
+  assert.throws(() => builder.column("nope"), /no column "nope"/);
+});
+
+Deno.test("native: decodeNative reads every type back", () => {
+  const { rows } = decodeNative(encodeNative([mixedRow(1)], ALL_TYPES));
+  assert.equal(rows[0].u64, 2n ** 64n - 2n);
+  assert.equal(rows[0].i64, -5n);
+  assert.equal(rows[0].b, false);
+  assert.equal(rows[0].n, null);
+  assert.equal(rows[0].ts, 1_700_000_000_000_000_000n);
+  assert.deepEqual(rows[0].m, [["k", "v"], ["k1", "w"]]);
 });

@@ -45,11 +45,31 @@ export interface ColumnSpec {
 export interface InsertOptions {
   /**
    * Column names and types, in order. Engines that write ClickHouse's
-   * `Native` format need them; rows are objects keyed by column name.
+   * `Native` format need them; rows are objects keyed by column name. For a
+   * {@linkcode NativeBlock} they name the table's columns the block fills.
    */
   columns: readonly ColumnSpec[];
   /** Per-call ClickHouse settings. */
   settings?: Settings;
+}
+
+/**
+ * Rows already encoded as one ClickHouse `Native` block (built with `NativeBlockBuilder` of
+ * `native.ts`), for {@linkcode Store.insert}. The block names and types its columns itself; they
+ * must be those of `InsertOptions.columns`, in that order.
+ */
+export interface NativeBlock {
+  /** The block: column and row counts, then every column's name, type and values. */
+  readonly native: Uint8Array;
+  /** Rows in the block (0: nothing is inserted). */
+  readonly rows: number;
+}
+
+/** Whether `rows` of {@linkcode Store.insert} is a ready {@linkcode NativeBlock}. */
+export function isNativeBlock(
+  rows: readonly Record<string, unknown>[] | NativeBlock,
+): rows is NativeBlock {
+  return !Array.isArray(rows);
 }
 
 /** Counters that ClickHouse reports for one query. */
@@ -80,10 +100,24 @@ export interface Store {
   ): Promise<QueryResult<Row>>;
   /** Runs a statement that returns no rows (DDL, `INSERT … SELECT`, …). */
   command(sql: string, options?: CallOptions): Promise<void>;
-  /** Inserts many rows into `table` in one batch; resolves once committed. */
+  /**
+   * Inserts many rows into `table` in one batch; resolves once committed. `rows` are objects
+   * keyed by column name, or a {@linkcode NativeBlock} already encoded with the columns of
+   * `options.columns` (the cheapest path: the engine takes the bytes as they are).
+   *
+   * @example
+   * ```ts ignore
+   * import { NativeBlockBuilder } from "./native.ts";
+   * const columns = [{ name: "n", type: "UInt32" }];
+   * await store.insert("t", [{ n: 1 }], { columns }); // row objects
+   * const builder = new NativeBlockBuilder(columns);
+   * builder.appendRow({ n: 2 });
+   * await store.insert("t", { native: builder.finish(), rows: builder.rows }, { columns });
+   * ```
+   */
   insert(
     table: string,
-    rows: readonly Record<string, unknown>[],
+    rows: readonly Record<string, unknown>[] | NativeBlock,
     options: InsertOptions,
   ): Promise<void>;
   /** Releases the engine. Safe to call more than once. */

@@ -5,6 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { type MapColumn, NativeBlockBuilder, type ScalarColumn } from "./native.ts";
 import { ClickHouseError, type ColumnSpec, type Store } from "./store.ts";
 
 /** Opens a fresh store for one test; the suite closes it. */
@@ -157,6 +158,49 @@ export function defineStoreTests(name: string, open: StoreFactory): void {
     assert.deepEqual(rows[1].Score, 2.5);
     assert.deepEqual(rows[1].Flags, 10);
     assert.deepEqual(rows[1].Duration, "100");
+  });
+
+  test("inserts a ready Native block, the same rows as row objects", async (store) => {
+    await store.command("DROP TABLE IF EXISTS suite_spans");
+    await store.command(SPAN_TABLE);
+    const builder = new NativeBlockBuilder(SPAN_COLUMNS);
+    // Typed appends for the first row, row objects for the rest: one block either way.
+    const first = spanRow(1);
+    (builder.column("Timestamp") as ScalarColumn).out.i64(first.Timestamp as bigint);
+    (builder.column("TraceId") as ScalarColumn).out.string(first.TraceId as string);
+    (builder.column("ServiceName") as ScalarColumn).out.string(first.ServiceName as string);
+    (builder.column("Duration") as ScalarColumn).out.u64n(10);
+    (builder.column("StatusCode") as ScalarColumn).out.string("Ok");
+    (builder.column("Attributes") as MapColumn).strings(
+      Object.entries(first.Attributes as Record<string, string>),
+    );
+    for (const name of ["Events.Timestamp", "Events.Attributes"]) {
+      builder.column(name).append(first[name]);
+    }
+    (builder.column("Score") as ScalarColumn).out.float(8, 0.25);
+    (builder.column("Flags") as ScalarColumn).out.int(4, 1);
+    builder.endRow();
+    for (let i = 2; i <= 1000; i++) builder.appendRow(spanRow(i));
+    // A failed mapping is rolled back and leaves no trace in the block.
+    const mark = builder.mark();
+    builder.appendRow(spanRow(5000));
+    builder.rollback(mark);
+    await store.insert("suite_spans", { native: builder.finish(), rows: builder.rows }, {
+      columns: SPAN_COLUMNS,
+    });
+    await store.insert("suite_spans", { native: new Uint8Array(0), rows: 0 }, {
+      columns: SPAN_COLUMNS,
+    });
+    await store.insert("suite_spans", Array.from({ length: 1000 }, (_, i) => spanRow(i + 1)), {
+      columns: SPAN_COLUMNS,
+    });
+    const [check] = await store.query<{ n: string; pairs: string; lonely: string }>(
+      `SELECT count() AS n, uniqExact(cityHash64(*)) AS pairs,
+        (SELECT count() FROM (SELECT cityHash64(*) AS h, count() AS c FROM suite_spans
+          GROUP BY h HAVING c != 2)) AS lonely
+       FROM suite_spans`,
+    );
+    assert.deepEqual(check, { n: "2000", pairs: "1000", lonely: "0" });
   });
 
   test("200,000 rows insert with none lost", async (store) => {
