@@ -10,14 +10,18 @@ const range = { fromNs: 1_795_600_000_000_000_000n, toNs: 1_795_603_600_000_000_
 
 Deno.test("generated SQL: logs: every filter in PREWHERE, attributes in WHERE, newest window", () => {
   const { query, params } = render(
-    logsQuery({
-      range,
-      services: ["api"],
-      minSeverity: 13,
-      text: "50%_off",
-      traceId: "A".repeat(32),
-      attributes: { "http.route": "/x" },
-    }, { limit: 50 }, LOG_WINDOW_NS),
+    logsQuery(
+      {
+        range,
+        services: ["api"],
+        minSeverity: 13,
+        text: "50%_off",
+        traceId: "A".repeat(32),
+        attributes: { "http.route": "/x" },
+      },
+      { limit: 50 },
+      LOG_WINDOW_NS,
+    ),
   );
   assert.equal(
     query,
@@ -60,10 +64,14 @@ Deno.test("generated SQL: traces: candidates from the newest window, then their 
   PREWHERE toDateTime(Timestamp) >= toDateTime({p${p}:DateTime64(9)}) AND toDateTime(Timestamp) <= toDateTime({p${
       p + 1
     }:DateTime64(9)})
-    AND Timestamp >= {p${p + 2}:DateTime64(9)} AND Timestamp <= {p${p + 3}:DateTime64(9)} AND TraceId != ''
+    AND Timestamp >= {p${p + 2}:DateTime64(9)} AND Timestamp <= {p${
+      p + 3
+    }:DateTime64(9)} AND TraceId != ''
   WHERE StatusCode = {p${p + 4}:String} AND Duration >= {p${p + 5}:UInt64} AND (SpanAttributes[{p${
       p + 6
-    }:String}] = {p${p + 7}:String} OR ResourceAttributes[{p${p + 8}:String}] = {p${p + 9}:String})`;
+    }:String}] = {p${p + 7}:String} OR ResourceAttributes[{p${p + 8}:String}] = {p${
+      p + 9
+    }:String})`;
   assert.equal(
     query,
     `WITH (SELECT (min(Start), max(End)) FROM otel_traces_trace_id_ts
