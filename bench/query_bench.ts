@@ -6,11 +6,13 @@
  *
  *   deno run -A bench/query_bench.ts [--spans 2000000] [--logs 2000000]
  *     [--series 160] [--iterations 30] [--explain] [--json]
- *     [--path DIR [--reuse]] [--only SUBSTRING]
+ *     [--path DIR [--reuse]] [--only SUBSTRING] [--no-projection]
  *
  * `--path` keeps the data in DIR; `--reuse` runs the queries over data a
  * previous run kept there (no generation; the 24 h window is taken from the
- * data). `--only` runs the figures whose name contains SUBSTRING.
+ * data). `--only` runs the figures whose name contains SUBSTRING. Unless
+ * `--no-projection`, the run ends by adding the opt-in trace-id projection
+ * (sql/trace_projection.ts), timing trace lookups with it and dropping it.
  *
  * Sizes also come from QUERY_BENCH_SPANS, QUERY_BENCH_LOGS, QUERY_BENCH_SERIES.
  * The issue's target is 10M spans and 10M logs; the default is 2M each so a
@@ -21,14 +23,22 @@
 import { parseArgs } from "node:util";
 import { createApiApp } from "../routes/api/mod.ts";
 import { ChdbStore } from "../sql/chdb.ts";
-import { listLogs, logsQuery } from "../sql/logs.ts";
+import { FIRST_WINDOW_NS as LOG_WINDOW_NS, listLogs, logsQuery } from "../sql/logs.ts";
 import { migrate } from "../sql/migrate.ts";
 import { queryMetric } from "../sql/metrics.ts";
 import { timeParam } from "../sql/query_common.ts";
 import { listServices, servicesQuery } from "../sql/services.ts";
 import { param, render, type Rendered, sql } from "../sql/sql_template.ts";
 import type { CallOptions, QueryResult, Store } from "../sql/store.ts";
-import { getTrace, listTraces, traceSliceQuery, traceSpansQuery } from "../sql/traces.ts";
+import {
+  FIRST_WINDOW_NS as TRACE_WINDOW_NS,
+  getTrace,
+  listTraces,
+  traceSliceQuery,
+  traceSpansQuery,
+  tracesQuery,
+} from "../sql/traces.ts";
+import { setTraceIdProjection } from "../sql/trace_projection.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
@@ -39,6 +49,7 @@ const { values: flags } = parseArgs({
     iterations: { type: "string", default: "30" },
     path: { type: "string" },
     reuse: { type: "boolean", default: false },
+    projection: { type: "boolean", default: true },
     only: { type: "string" },
     explain: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
@@ -242,8 +253,13 @@ async function measure(
   return figure;
 }
 
-async function explain(store: Store, title: string, query: Rendered): Promise<void> {
-  const rows = await store.query<{ explain: string }>(`EXPLAIN indexes = 1 ${query.query}`, {
+async function explain(
+  store: Store,
+  title: string,
+  query: Rendered,
+  kind = "indexes = 1",
+): Promise<void> {
+  const rows = await store.query<{ explain: string }>(`EXPLAIN ${kind} ${query.query}`, {
     params: query.params,
   });
   console.log(`\n#### ${title}\n\n\`\`\`\n${rows.map((r) => r.explain).join("\n")}\n\`\`\``);
@@ -434,6 +450,47 @@ async function main(): Promise<void> {
       }),
     );
 
+    // The opt-in trace-id projection (sql/trace_projection.ts): added, measured, dropped again.
+    let storage: Record<string, number> | undefined;
+    if (flags.projection && (!flags.only || "trace by id".includes(flags.only))) {
+      const traceBytes = async () =>
+        Number(
+          (await raw.query<{ b: string }>(
+            `SELECT toString(sum(bytes_on_disk)) AS b FROM system.parts
+             WHERE active AND database = currentDatabase() AND table = 'otel_traces'`,
+          ))[0].b,
+        );
+      const projectionBytes = async () =>
+        Number(
+          (await raw.query<{ b: string }>(
+            `SELECT toString(sum(bytes_on_disk)) AS b FROM system.projection_parts
+             WHERE active AND database = currentDatabase() AND table = 'otel_traces'`,
+          ))[0].b,
+        );
+      const without = await traceBytes();
+      const started = performance.now();
+      await setTraceIdProjection(store, { database: "bench", enabled: true });
+      const materializeMs = Math.round(performance.now() - started);
+      storage = {
+        tableBytes: without,
+        projectionBytes: await projectionBytes(),
+        materializeMs,
+      };
+      log(
+        `  trace-id projection: materialized in ${materializeMs} ms, ${
+          (storage.projectionBytes / 2 ** 20).toFixed(1)
+        } MiB on top of ${(without / 2 ** 20).toFixed(1)} MiB`,
+      );
+      figures.push(
+        await measure(
+          "trace by id, with the opt-in trace-id projection",
+          store,
+          (i) => getTrace(store, traceIds[i % traceIds.length]),
+        ),
+      );
+      await setTraceIdProjection(store, { database: "bench", enabled: false });
+    }
+
     if (flags.explain) {
       const id = traceIds[0];
       const [slice] = await raw.query<{ s: string; e: string }>(
@@ -443,7 +500,7 @@ async function main(): Promise<void> {
       await explain(
         raw,
         "trace by id: spans within the slice from otel_traces_trace_id_ts (as sql/traces.ts runs it)",
-        render(traceSpansQuery(id, BigInt(slice.s), BigInt(slice.e), 10_000)),
+        render(traceSpansQuery(id, { fromS: BigInt(slice.s), toS: BigInt(slice.e) }, 10_000)),
       );
       await explain(
         raw,
@@ -452,8 +509,19 @@ async function main(): Promise<void> {
       );
       await explain(
         raw,
-        "logs page as sql/logs.ts runs it (bounds on toStartOfFiveMinutes(Timestamp) too)",
-        render(logsQuery(logFilter, { limit: 100 })),
+        "logs page as sql/logs.ts runs it: first window, bounds on toStartOfFiveMinutes(Timestamp) too",
+        render(logsQuery(logFilter, { limit: 100 }, LOG_WINDOW_NS)),
+      );
+      await explain(
+        raw,
+        "unfiltered logs page over 24 h in one pass (no window), read in key order",
+        render(logsQuery({ range }, { limit: 100 })),
+        "actions = 1",
+      );
+      await explain(
+        raw,
+        "trace list, first pass (newest minute) as sql/traces.ts runs it",
+        render(tracesQuery({ range }, { limit: 50 }, range.toNs - TRACE_WINDOW_NS)),
       );
       await explain(
         raw,
@@ -470,7 +538,9 @@ ORDER BY Timestamp DESC LIMIT 101`),
       );
     }
     if (flags.json) {
-      console.log(JSON.stringify({ spans: SPANS, logs: LOGS, series: SERIES, figures }, null, 2));
+      console.log(
+        JSON.stringify({ spans: SPANS, logs: LOGS, series: SERIES, figures, storage }, null, 2),
+      );
     }
   } finally {
     await raw.close();

@@ -84,6 +84,28 @@ WHERE database = {db:String} AND table = {t:String} AND name = {p:String}`,
   return Number(rows[0]?.n ?? 0) > 0;
 }
 
+/** How long {@linkcode traceIdProjectionPresent} trusts its last answer, ms. */
+const PRESENCE_TTL_MS = 60_000;
+const presence = new WeakMap<Store, { at: number; present: Promise<boolean> }>();
+
+/**
+ * Whether the store's `otel_traces` (or `otel_traces_local`) has the
+ * projection, remembered per store for a minute. A wrong answer only costs
+ * speed: `getTrace` (sql/traces.ts) skips the lookup of the trace's time slice when
+ * the projection is there, and the answer is the same either way.
+ */
+export function traceIdProjectionPresent(store: Store): Promise<boolean> {
+  const known = presence.get(store);
+  if (known && performance.now() - known.at < PRESENCE_TTL_MS) return known.present;
+  const present = store.query<{ n: string }>(
+    `SELECT toString(count()) AS n FROM system.projections
+WHERE database = {db:String} AND table IN ('otel_traces', 'otel_traces_local') AND name = {p:String}`,
+    { params: { db: store.database, p: TRACE_ID_PROJECTION } },
+  ).then((rows) => Number(rows[0]?.n ?? 0) > 0, () => false);
+  presence.set(store, { at: performance.now(), present });
+  return present;
+}
+
 /**
  * Adds or drops the trace-id projection; does nothing when it is already in
  * the wanted state. Returns what it did.
@@ -100,6 +122,7 @@ export async function setTraceIdProjection(
 ): Promise<"added" | "dropped" | "unchanged"> {
   const present = await hasTraceIdProjection(store, options);
   if (present === options.enabled) return "unchanged";
+  presence.delete(store);
   const settings = { mutations_sync: options.wait === false ? 0 : 2 };
   for (const statement of traceIdProjectionStatements(options)) {
     await store.command(statement, { settings });

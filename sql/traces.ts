@@ -23,6 +23,7 @@ import {
 import { and, param, render, type Sql, sql } from "./sql_template.ts";
 import type { Store } from "./store.ts";
 import { type TimeRange, toRfc3339 } from "./time_range.ts";
+import { traceIdProjectionPresent } from "./trace_projection.ts";
 
 /** `status` filter values and the `StatusCode` strings the exporter writes. */
 export const STATUS_CODES: Readonly<Record<string, string>> = {
@@ -301,17 +302,28 @@ FROM otel_traces_trace_id_ts
 WHERE TraceId = ${param("String", traceId)}`;
 }
 
-/** The spans of a trace inside its time slice (seconds, inclusive). */
-export function traceSpansQuery(traceId: string, fromS: bigint, toS: bigint, limit: number): Sql {
+/**
+ * The spans of a trace inside its time slice (seconds, inclusive), or in the
+ * whole table when `slice` is `null` (with the trace-id projection, which
+ * finds them by itself).
+ */
+export function traceSpansQuery(
+  traceId: string,
+  slice: { fromS: bigint; toS: bigint } | null,
+  limit: number,
+): Sql {
+  const within = slice
+    ? sql`
+WHERE toDateTime(Timestamp) >= ${param("UInt32", Number(slice.fromS))}
+  AND toDateTime(Timestamp) <= ${param("UInt32", Number(slice.toS))}`
+    : sql``;
   return sql`SELECT toString(toUnixTimestamp64Nano(Timestamp)) AS t, SpanId, ParentSpanId, TraceState,
   SpanName, SpanKind, ServiceName, Duration, StatusCode, StatusMessage, ScopeName, ScopeVersion,
   ResourceAttributes, SpanAttributes,
   arrayMap(x -> toString(toUnixTimestamp64Nano(x)), Events.Timestamp) AS eventTimes,
   Events.Name, Events.Attributes, Links.TraceId, Links.SpanId, Links.TraceState, Links.Attributes
 FROM otel_traces
-PREWHERE TraceId = ${param("String", traceId)}
-WHERE toDateTime(Timestamp) >= ${param("UInt32", Number(fromS))}
-  AND toDateTime(Timestamp) <= ${param("UInt32", Number(toS))}
+PREWHERE TraceId = ${param("String", traceId)}${within}
 ORDER BY Timestamp, SpanId
 LIMIT ${param("UInt32", limit + 1)}`;
 }
@@ -341,10 +353,14 @@ export async function getTrace(
   const id = checkTraceId(traceId);
   const maxSpans = options.maxSpans ?? 10_000;
   const call = callOptions(options);
-  const slice = render(traceSliceQuery(id));
-  const [found] = await store.query<SliceRow>(slice.query, { params: slice.params, ...call });
-  if (!found || Number(found.n) === 0) return null;
-  const spansSql = render(traceSpansQuery(id, BigInt(found.s), BigInt(found.e), maxSpans));
+  let slice: { fromS: bigint; toS: bigint } | null = null;
+  if (!await traceIdProjectionPresent(store)) {
+    const q = render(traceSliceQuery(id));
+    const [found] = await store.query<SliceRow>(q.query, { params: q.params, ...call });
+    if (!found || Number(found.n) === 0) return null;
+    slice = { fromS: BigInt(found.s), toS: BigInt(found.e) };
+  }
+  const spansSql = render(traceSpansQuery(id, slice, maxSpans));
   const rows = await store.query<SpanRow>(spansSql.query, { params: spansSql.params, ...call });
   if (rows.length === 0) return null;
   const truncated = rows.length > maxSpans;
