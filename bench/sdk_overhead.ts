@@ -4,9 +4,10 @@
  * same run, all exporting to a local OTLP sink. Goal: SDK >= 0.6x uninstrumented, and ahead of
  * sdk-node.
  *
- * Run: `deno run -A bench/sdk_overhead.ts [--seconds=3] [--rounds=3] [--connections=8]`
- * (`MODES=none,sdk` runs a subset)
- * (builds `sdk/npm/dist` first if it is missing).
+ * Run: `deno run -A bench/sdk_overhead.ts [--seconds=3] [--rounds=5] [--connections=8]`
+ * (`MODES=none,sdk` runs a subset). Rebuilds `sdk/npm/dist` first when `sdk/` changed, so the
+ * SDK measured is the one in the tree. The order of the modes rotates from round to round, so
+ * none of them always runs first (or right after another one) on a noisy machine.
  *
  * @module
  */
@@ -109,6 +110,7 @@ async function load(url: string, seconds: number, connections: number): Promise<
   const worker = async (n: number) => {
     const conn = await Deno.connect({ hostname, port: Number(port) });
     const buf = new Uint8Array(64 * 1024);
+    const decoder = new TextDecoder();
     let i = n;
     try {
       while (performance.now() < deadline) {
@@ -117,7 +119,7 @@ async function load(url: string, seconds: number, connections: number): Promise<
         for (;;) {
           const read = await conn.read(buf);
           if (read === null) throw new Error("connection closed");
-          text += new TextDecoder().decode(buf.subarray(0, read));
+          text += decoder.decode(buf.subarray(0, read));
           const head = text.indexOf("\r\n\r\n");
           if (head < 0) continue;
           const length = /content-length: *(\d+)/i.exec(text.slice(0, head));
@@ -139,13 +141,10 @@ async function load(url: string, seconds: number, connections: number): Promise<
 
 async function main(): Promise<void> {
   const seconds = flag("seconds", 3);
-  const rounds = flag("rounds", 3);
+  const rounds = flag("rounds", 5);
   const connections = flag("connections", 8);
-  try {
-    await Deno.stat(new URL("dist/mod.js", npmDir));
-  } catch {
-    await buildNpm();
-  }
+  // Always: a no-op when sdk/npm/dist matches the sources (content hash), a rebuild otherwise.
+  await buildNpm();
   let received = 0;
   const sink = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (req) => {
     await req.arrayBuffer();
@@ -165,8 +164,11 @@ async function main(): Promise<void> {
     `node ${nodeVersion}, ${connections} connections, ${seconds}s per mode, ${rounds} rounds, ` +
       (pinned ? "app pinned to CPU 0, load generator + sink to CPU 1" : "no CPU pinning"),
   );
+  const loadAverage = () => Deno.loadavg().map((l) => l.toFixed(2)).join(" ");
+  console.log(`load average before: ${loadAverage()}`);
   for (let round = 1; round <= rounds; round++) {
-    for (const mode of modes) {
+    const shift = (round - 1) % modes.length;
+    for (const mode of [...modes.slice(shift), ...modes.slice(0, shift)]) {
       const app = await startApp(mode, sinkUrl);
       await load(app.url, 1, connections); // warm-up
       app.mark();
@@ -181,6 +183,7 @@ async function main(): Promise<void> {
     }
   }
   await sink.shutdown();
+  console.log(`load average after: ${loadAverage()}`);
   const median = (xs: number[]) => {
     const sorted = [...xs].sort((a, b) => a - b);
     const mid = Math.floor(sorted.length / 2);
@@ -198,10 +201,14 @@ async function main(): Promise<void> {
       }x`,
     );
   }
+  // Ratios within a round compare runs seconds apart; on a shared machine that is steadier than
+  // comparing medians taken across rounds.
+  const perRound = (mode: string, base: string) =>
+    median((results[mode] ?? []).map((r, i) => r / (results[base]?.[i] ?? NaN)));
   console.log(
     `\n@tracehouse/sdk / uninstrumented: ${
       (rps("sdk") / rps("none")).toFixed(2)
-    }x req/s (goal >= 0.60)`,
+    }x req/s (goal >= 0.60); median of per-round ratios ${perRound("sdk", "none").toFixed(2)}x`,
   );
   console.log(
     `@tracehouse/sdk / sdk-node:       ${(rps("sdk") / rps("sdk-node")).toFixed(2)}x req/s, ` +
