@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { trace } from "@opentelemetry/api";
+import { context, createContextKey, trace } from "@opentelemetry/api";
+import { activeServerRequest, startServerRequest } from "./http_server.ts";
 import { counter, gauge, histogram, init, log, shutdown, withSpan } from "./mod.ts";
 import { startHarness } from "./test_support.ts";
 
@@ -177,6 +178,58 @@ Deno.test("protocol http/protobuf sends protobuf bodies", async () => {
     await shutdown();
     await h.receiver.waitFor(() => h.receiver.requests.length >= 1);
     assert.deepEqual(h.receiver.requests[0], ["/v1/traces", "application/x-protobuf"]);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("the server request context carries the handle into child contexts", async () => {
+  const h = await startHarness();
+  try {
+    init(h.options);
+    const key = createContextKey("test key");
+    const handle = startServerRequest({
+      method: "GET",
+      url: "http://localhost/users/1",
+      header: () => undefined,
+      headerNames: () => [],
+    });
+    const ctx = handle.context;
+    assert.equal(activeServerRequest(ctx), handle);
+    assert.equal(trace.getSpan(ctx), handle.span);
+    const child = ctx.setValue(key, 1);
+    assert.equal(child.getValue(key), 1);
+    assert.equal(ctx.getValue(key), undefined);
+    assert.equal(activeServerRequest(child), handle);
+    assert.equal(activeServerRequest(child.deleteValue(key)), handle);
+    assert.equal(child.deleteValue(key).getValue(key), undefined);
+    context.with(ctx, () =>
+      withSpan("child", (span) => {
+        assert.equal(activeServerRequest(), handle);
+        assert.equal(trace.getActiveSpan(), span);
+      }));
+    const other = startServerRequest({
+      method: "GET",
+      url: "/x",
+      header: () => undefined,
+      headerNames: () => [],
+    });
+    assert.equal(
+      activeServerRequest(ctx.setValue(createContextKey("@tracehouse/sdk server request"), other)),
+      other,
+    );
+    assert.equal(
+      activeServerRequest(ctx.deleteValue(createContextKey("@tracehouse/sdk server request"))),
+      undefined,
+    );
+    other.end(200);
+    handle.end(200);
+    await shutdown();
+    await h.receiver.waitFor(() => h.receiver.spans.length >= 3);
+    assert.equal(
+      h.receiver.spans.find((s) => s.name === "child")?.parentSpanId,
+      handle.span.spanContext().spanId,
+    );
   } finally {
     await h.close();
   }

@@ -162,7 +162,12 @@ class ServerRequest implements ServerRequestHandle {
       kind: SpanKind.SERVER,
       attributes,
     }, parent);
-    this.context = trace.setSpan(parent, this.span).setValue(HANDLE_KEY, this);
+    const withSpan = trace.setSpan(parent, this.span);
+    // Under the SDK's own context manager, a small wrapper adds the handle without copying the
+    // context's map a second time.
+    this.context = state && !state.denoOtel
+      ? new RequestContext(withSpan, this)
+      : withSpan.setValue(HANDLE_KEY, this);
   }
 
   setRoute(route: string): void {
@@ -226,6 +231,31 @@ function metricAttributes(
   if (status !== undefined) a["http.response.status_code"] = status;
   if (errorType) a["error.type"] = errorType;
   return Object.freeze(a);
+}
+
+/** A context holding the request handle on top of `inner` (and of every context made from it). */
+class RequestContext implements Context {
+  readonly #inner: Context;
+  readonly #handle: ServerRequestHandle;
+
+  constructor(inner: Context, handle: ServerRequestHandle) {
+    this.#inner = inner;
+    this.#handle = handle;
+  }
+
+  getValue(key: symbol): unknown {
+    return key === HANDLE_KEY ? this.#handle : this.#inner.getValue(key);
+  }
+
+  setValue(key: symbol, value: unknown): Context {
+    const inner = this.#inner.setValue(key, value);
+    return key === HANDLE_KEY ? inner : new RequestContext(inner, this.#handle);
+  }
+
+  deleteValue(key: symbol): Context {
+    const inner = this.#inner.deleteValue(key);
+    return key === HANDLE_KEY ? inner : new RequestContext(inner, this.#handle);
+  }
 }
 
 let cachedTracer: { state: SdkState; tracer: Tracer } | undefined;
