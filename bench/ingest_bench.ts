@@ -3,9 +3,13 @@
  * in the embedded engine), then where the time goes: decode, map, Native encode, insert.
  *
  *   deno run -A bench/ingest_bench.ts [--spans 200000] [--logs 200000] [--per-request 1000]
- *                                     [--concurrency 16]
+ *                                     [--concurrency 16] [--client-cpu 1] [--no-split]
  *
- * The HTTP client runs in a separate process, so the CPU figure is the server's alone.
+ * The HTTP client runs in a separate process, so the CPU figure is the server's alone. For the
+ * one-core figure pin the server and put the client on the other core:
+ *
+ *   taskset -c 0 deno run -A bench/ingest_bench.ts --client-cpu 1
+ *
  * Payloads are realistic: 8 services, 15 span attributes of mixed types, 2 events on every
  * fourth span, 12 log attributes; one resource with 6 attributes per request.
  *
@@ -15,12 +19,13 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { ChdbStore } from "../sql/chdb.ts";
 import { migrate } from "../sql/migrate.ts";
-import { encodeNative } from "../sql/native.ts";
+import { encodeNative, NativeBlockBuilder } from "../sql/native.ts";
 import { LOGS_COLUMNS, TRACES_COLUMNS } from "../sql/schema.ts";
 import { createOtlpApp } from "../routes/otlp.ts";
 import { encodeLogs, encodeTraces } from "../otlp/encode.ts";
-import { mapLogs } from "../otlp/map_logs.ts";
+import { mapLogs, mapLogsInto } from "../otlp/map_logs.ts";
 import { mapTraces } from "../otlp/map_traces.ts";
+import { decodeTracesProtoInto } from "../otlp/protobuf_columns.ts";
 import type { KeyValue, LogRecord, ResourceGroup, Span } from "../otlp/model.ts";
 import { decodeLogsProto, decodeTracesProto } from "../otlp/protobuf.ts";
 import { random } from "./span_rows.ts";
@@ -168,7 +173,12 @@ export interface IngestBenchResult {
   endToEndPerSecond: number;
   /** Records per CPU-second of the server process (HTTP, decode, map, encode, engine threads). */
   perCpuSecond: number;
-  split: { decode: number; map: number; encode: number; insert: number };
+  /** CPU seconds of the server's JavaScript thread during the end-to-end run. */
+  mainThreadSeconds: number;
+  /** CPU ms of the serial in-process run, stage by stage. */
+  split: { decodeAndMap: number; finish: number; insert: number };
+  /** CPU ms of the same work through the former row path (row objects, `encodeNative`). */
+  rowPathMs: number;
 }
 
 /** Writes request bodies to a file: each as a 4-byte little-endian length, then the bytes. */
@@ -219,26 +229,33 @@ async function endToEnd(
   bodies: Uint8Array<ArrayBuffer>[],
   perRequest: number,
   concurrency: number,
-): Promise<{ rate: number; cpuSeconds: number }> {
+  clientCpu: string | undefined,
+): Promise<{ rate: number; cpuSeconds: number; mainThreadSeconds: number }> {
   const table = signal === "traces" ? "otel_traces" : "otel_logs";
   await store.command(`TRUNCATE TABLE ${table}`);
   const file = await writeBodies(bodies);
   const otlp = createOtlpApp(store, {});
   // The client's start-up is not timed: its first request starts the clock.
   let cpu = process.cpuUsage();
+  let main = mainThreadCpuSeconds();
   let started = performance.now();
   let first = true;
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
     if (first) {
       first = false;
       cpu = process.cpuUsage();
+      main = mainThreadCpuSeconds();
       started = performance.now();
     }
     return otlp.app.fetch(request);
   });
   const url = `http://127.0.0.1:${server.addr.port}/v1/${signal}`;
-  const child = new Deno.Command(Deno.execPath(), {
+  // With --client-cpu the client runs pinned to that CPU (taskset), away from the server's.
+  const pin = clientCpu === undefined ? [] : ["taskset", "-c", clientCpu];
+  const [command, ...prefix] = [...pin, Deno.execPath()];
+  const child = new Deno.Command(command, {
     args: [
+      ...prefix,
       "run",
       "-A",
       new URL(import.meta.url).pathname,
@@ -255,6 +272,7 @@ async function endToEnd(
   const status = await child.status;
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
+  const mainThreadSeconds = mainThreadCpuSeconds() - main;
   await server.shutdown();
   await otlp.close();
   await Deno.remove(file).catch(() => {});
@@ -266,9 +284,35 @@ async function endToEnd(
   return {
     rate: (bodies.length * perRequest) / seconds,
     cpuSeconds: (used.user + used.system) / 1e6,
+    mainThreadSeconds,
   };
 }
 
+/**
+ * CPU seconds of the JavaScript thread (the process's main thread on Linux: HTTP, decoding,
+ * mapping, encoding), from `/proc`; `NaN` where unavailable. The rest of the process's CPU time
+ * is the engine's threads (inserts, merges, materialized views).
+ */
+function mainThreadCpuSeconds(): number {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${Deno.pid}/task/${Deno.pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU time of the process so far (all threads), in ms: steadier than wall time on a busy machine. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/**
+ * The column path, stage by stage, serially in process: what the server does per batch, in CPU
+ * time of the process (the engine's insert threads included).
+ */
 async function split(
   store: ChdbStore,
   signal: "traces" | "logs",
@@ -278,44 +322,75 @@ async function split(
   const table = signal === "traces" ? "otel_traces" : "otel_logs";
   const columns = signal === "traces" ? TRACES_COLUMNS : LOGS_COLUMNS;
   await store.command(`TRUNCATE TABLE ${table}`);
-  const t = { decode: 0, map: 0, encode: 0, insert: 0 };
-  let rows: Record<string, unknown>[] = [];
+  const t = { decodeAndMap: 0, finish: 0, insert: 0 };
+  const builder = new NativeBlockBuilder(columns);
+  const out = { rejected: 0, errors: [] as string[] };
   const flush = async () => {
-    let s = performance.now();
-    encodeNative(rows, columns);
-    t.encode += performance.now() - s;
-    s = performance.now();
-    await store.insert(table, rows, { columns });
-    // store.insert encodes again: count only its remainder as insert time.
-    t.insert += performance.now() - s;
-    rows = [];
+    let s = cpuMs();
+    const native = builder.finish();
+    t.finish += cpuMs() - s;
+    s = cpuMs();
+    await store.insert(table, { native, rows: builder.rows }, { columns });
+    t.insert += cpuMs() - s;
+    builder.reset(); // as the batcher does: the grown buffers are reused
   };
   for (const body of bodies) {
-    let s = performance.now();
-    const decoded = signal === "traces" ? decodeTracesProto(body) : decodeLogsProto(body);
-    t.decode += performance.now() - s;
-    s = performance.now();
-    const mapped = signal === "traces"
-      ? mapTraces(decoded as ResourceGroup<Span>[])
-      : mapLogs(decoded as ResourceGroup<LogRecord>[]);
-    t.map += performance.now() - s;
-    for (const row of mapped.rows) rows.push(row);
-    if (rows.length >= batchRows) await flush();
+    const s = cpuMs();
+    // As the receiver does: traces straight from the protobuf bytes, logs through the model.
+    if (signal === "traces") decodeTracesProtoInto(body, builder, out);
+    else mapLogsInto(decodeLogsProto(body), builder, out);
+    t.decodeAndMap += cpuMs() - s;
+    if (builder.rows >= batchRows) await flush();
   }
-  if (rows.length) await flush();
-  t.insert -= t.encode;
+  if (builder.rows) await flush();
   return t;
+}
+
+/** The former row path (row objects, then `encodeNative`), serially: the baseline, in CPU ms. */
+async function rowPath(
+  store: ChdbStore,
+  signal: "traces" | "logs",
+  bodies: Uint8Array[],
+  batchRows: number,
+): Promise<number> {
+  const table = signal === "traces" ? "otel_traces" : "otel_logs";
+  const columns = signal === "traces" ? TRACES_COLUMNS : LOGS_COLUMNS;
+  await store.command(`TRUNCATE TABLE ${table}`);
+  const started = cpuMs();
+  let rows: Record<string, unknown>[] = [];
+  for (const body of bodies) {
+    const mapped = signal === "traces"
+      ? mapTraces(decodeTracesProto(body))
+      : mapLogs(decodeLogsProto(body));
+    for (const row of mapped.rows) rows.push(row);
+    if (rows.length >= batchRows) {
+      await store.insert(table, encodeRows(rows, columns), { columns });
+      rows = [];
+    }
+  }
+  if (rows.length) await store.insert(table, encodeRows(rows, columns), { columns });
+  return cpuMs() - started;
+}
+
+function encodeRows(
+  rows: Record<string, unknown>[],
+  columns: typeof TRACES_COLUMNS,
+): { native: Uint8Array; rows: number } {
+  return { native: encodeNative(rows, columns), rows: rows.length };
 }
 
 /** Runs the benchmark and prints a report; returns the figures. */
 export async function main(args: string[] = Deno.args): Promise<IngestBenchResult[]> {
   const { values } = parseArgs({
     args,
+    allowNegative: true,
     options: {
       spans: { type: "string", default: "200000" },
       logs: { type: "string", default: "200000" },
       "per-request": { type: "string", default: "1000" },
       concurrency: { type: "string", default: "16" },
+      "client-cpu": { type: "string" },
+      split: { type: "boolean", default: true },
       "client-url": { type: "string" },
       "client-file": { type: "string" },
     },
@@ -349,34 +424,73 @@ export async function main(args: string[] = Deno.args): Promise<IngestBenchResul
       const records = bodies.length * perRequest;
       const mb = bodies.reduce((n, b) => n + b.length, 0) / 1e6;
       // The split runs first: it also warms up the JIT for the end-to-end run.
-      const t = await split(store, signal, bodies, 20_000);
-      const { rate, cpuSeconds } = await endToEnd(store, signal, bodies, perRequest, concurrency);
+      const t = values.split
+        ? await split(store, signal, bodies, 20_000)
+        : { decodeAndMap: 0, finish: 0, insert: 0 };
+      const rowPathMs = values.split ? await rowPath(store, signal, bodies, 20_000) : 0;
+      const { rate, cpuSeconds, mainThreadSeconds } = await endToEnd(
+        store,
+        signal,
+        bodies,
+        perRequest,
+        concurrency,
+        values["client-cpu"],
+      );
       const perCpuSecond = records / cpuSeconds;
-      const sum = t.decode + t.map + t.encode + t.insert;
+      const sum = t.decodeAndMap + t.finish + t.insert;
       const pct = (x: number) =>
         `${fmt(x / 1000 * 1e6 / records, 2)} µs/record (${fmt(x / sum * 100)}%)`;
       const unit = signal === "traces" ? "spans" : "logs";
       console.log(
         `ingest_bench ${signal}: ${fmt(records)} ${unit} in ${bodies.length} requests (${
           fmt(mb, 1)
-        } MB protobuf), concurrency ${concurrency}`,
+        } MB protobuf), concurrency ${concurrency}, load average ${
+          Deno.loadavg().map((x) => x.toFixed(2)).join(" ")
+        }`,
       );
       console.log(`  end to end (HTTP protobuf → committed): ${fmt(rate)} ${unit}/s wall clock`);
       console.log(
         `  CPU cost: ${
           fmt(perCpuSecond)
-        } ${unit} per CPU-second of the server process (all threads)`,
+        } ${unit} per CPU-second of the server process (all threads): ${
+          fmt(cpuSeconds * 1e6 / records, 1)
+        } µs/record, of which the JavaScript thread ${
+          fmt(mainThreadSeconds * 1e6 / records, 1)
+        } µs and the engine's threads ${
+          fmt((cpuSeconds - mainThreadSeconds) * 1e6 / records, 1)
+        } µs`,
       );
+      if (!values.split) {
+        results.push({
+          signal,
+          records,
+          endToEndPerSecond: rate,
+          perCpuSecond,
+          mainThreadSeconds,
+          split: t,
+          rowPathMs,
+        });
+        continue;
+      }
       console.log(
-        `  in-process split, batches of 20,000 rows (${
+        `  in process, serial, batches of 20,000 rows, per CPU-second: column path ${
           fmt(records / (sum / 1000))
-        } ${unit}/s serial):`,
+        } ${unit}, former row path ${fmt(records / (rowPathMs / 1000))} ${unit} (${
+          fmt(rowPathMs / sum, 2)
+        }x the time)`,
       );
-      console.log(`    decode ${pct(t.decode)}`);
-      console.log(`    map    ${pct(t.map)}`);
-      console.log(`    encode ${pct(t.encode)}`);
-      console.log(`    insert ${pct(t.insert)}`);
-      results.push({ signal, records, endToEndPerSecond: rate, perCpuSecond, split: t });
+      console.log(`    decode + map into columns ${pct(t.decodeAndMap)}`);
+      console.log(`    finish the block          ${pct(t.finish)}`);
+      console.log(`    engine insert             ${pct(t.insert)}`);
+      results.push({
+        signal,
+        records,
+        endToEndPerSecond: rate,
+        perCpuSecond,
+        mainThreadSeconds,
+        split: t,
+        rowPathMs,
+      });
     }
   } finally {
     await store.close();

@@ -66,9 +66,11 @@ interface TableQueue {
   /** Batches closed for new rows, taken in order by up to `maxConcurrentInserts` runners. */
   flushing: Batch[];
   running: number;
+  /** Builders of committed batches, emptied for reuse: their grown buffers are kept. */
+  spare: NativeBlockBuilder[];
 }
 
-function newBatch(columns: readonly ColumnSpec[]): Batch {
+function newBatch(builder: NativeBlockBuilder): Batch {
   let resolve!: () => void, reject!: (error: unknown) => void;
   const done = new Promise<void>((res, rej) => {
     resolve = res;
@@ -76,7 +78,7 @@ function newBatch(columns: readonly ColumnSpec[]): Batch {
   });
   // A batch nobody awaits must not become an unhandled rejection.
   done.catch(() => {});
-  return { builder: new NativeBlockBuilder(columns), resolve, reject, done };
+  return { builder, resolve, reject, done };
 }
 
 /**
@@ -202,24 +204,27 @@ export class IngestBatcher {
   ): Promise<void> {
     let queue = this.#queues.get(table);
     if (!queue) {
-      queue = { table, columns, flushing: [], running: 0 };
+      queue = { table, columns, flushing: [], running: 0, spare: [] };
       this.#queues.set(table, queue);
     }
     let batch = queue.pending;
     const fresh = !batch;
-    if (!batch) batch = newBatch(queue.columns);
+    if (!batch) batch = newBatch(queue.spare.pop() ?? new NativeBlockBuilder(queue.columns));
     const mark = batch.builder.mark();
     let added: number;
     try {
       added = fill(batch.builder);
+      if (added > 0 && !this.hasRoom(added)) {
+        throw new QueueFullError(this.#queued, this.options.maxQueuedRows);
+      }
     } catch (error) {
       batch.builder.rollback(mark);
+      if (fresh) queue.spare.push(batch.builder);
       throw error;
     }
-    if (added === 0) return Promise.resolve();
-    if (!this.hasRoom(added)) {
-      batch.builder.rollback(mark);
-      throw new QueueFullError(this.#queued, this.options.maxQueuedRows);
+    if (added === 0) {
+      if (fresh) queue.spare.push(batch.builder);
+      return Promise.resolve();
     }
     if (fresh) {
       queue.pending = batch;
@@ -257,6 +262,9 @@ export class IngestBatcher {
           error = e;
         }
         this.#queued -= rows;
+        if (queue.spare.length < this.options.maxConcurrentInserts) {
+          queue.spare.push(batch.builder.reset());
+        }
         const report: BatchReport = {
           table: queue.table,
           rows,

@@ -15,6 +15,7 @@ import { mapLogsInto } from "./map_logs.ts";
 import { mapMetrics, METRIC_KINDS } from "./map_metrics.ts";
 import { mapTracesInto } from "./map_traces.ts";
 import { decodeLogsProto, decodeMetricsProto, decodeTracesProto } from "./protobuf.ts";
+import { decodeTracesProtoInto } from "./protobuf_columns.ts";
 import { IngestTelemetry } from "./telemetry.ts";
 
 /** The three OTLP signals. */
@@ -92,6 +93,25 @@ interface Columnar {
 }
 
 function columnar(signal: "traces" | "logs", body: Uint8Array, encoding: Encoding): Columnar {
+  if (signal === "traces" && encoding === "protobuf") {
+    return {
+      table: "otel_traces",
+      mapInto(builder, out) {
+        // The fast path, straight from the bytes; on a malformed body (or a bug) the block is
+        // rolled back and the model path gives the answer, with its own error message.
+        const mark = builder.mark();
+        try {
+          return decodeTracesProtoInto(body, builder, out);
+        } catch {
+          builder.rollback(mark);
+          out.rejected = 0;
+          out.errors.length = 0;
+          const request = decodeWith(body, encoding, decodeTracesProto, decodeTracesJson);
+          return mapTracesInto(request, builder, out);
+        }
+      },
+    };
+  }
   if (signal === "traces") {
     const request = decodeWith(body, encoding, decodeTracesProto, decodeTracesJson);
     return {

@@ -6,7 +6,14 @@
  * @module
  */
 import { spanErrorInput } from "./error_fingerprint.ts";
-import type { ArrayColumn, MapColumn, NativeBlockBuilder, ScalarColumn } from "../sql/native.ts";
+import type {
+  ArrayColumn,
+  ByteWriter,
+  EncodedMap,
+  MapColumn,
+  NativeBlockBuilder,
+  ScalarColumn,
+} from "../sql/native.ts";
 import { encodeMapEntries } from "../sql/native.ts";
 import {
   type Mapped,
@@ -15,7 +22,7 @@ import {
   serviceName,
   withFingerprint,
 } from "./map_common.ts";
-import type { KeyValue, Span, TracesRequest } from "./model.ts";
+import type { KeyValue, Scope, Span, TracesRequest } from "./model.ts";
 import { attributeMap, attributeRecord, idOrEmpty, type MapEntries, validId } from "./values.ts";
 
 /** `ptrace.SpanKind.String()`. */
@@ -117,6 +124,134 @@ export function mapTraces(request: TracesRequest): Mapped {
   return out;
 }
 
+/** The columns of an `otel_traces` block, looked up once per request. */
+export class TraceColumns {
+  readonly timestamp: ByteWriter;
+  readonly traceId: ByteWriter;
+  readonly spanId: ByteWriter;
+  readonly parentSpanId: ByteWriter;
+  readonly traceState: ByteWriter;
+  readonly spanName: ByteWriter;
+  readonly spanKind: ByteWriter;
+  readonly serviceName: ByteWriter;
+  readonly resourceAttributes: MapColumn;
+  readonly scopeName: ByteWriter;
+  readonly scopeVersion: ByteWriter;
+  readonly spanAttributes: MapColumn;
+  readonly duration: ByteWriter;
+  readonly statusCode: ByteWriter;
+  readonly statusMessage: ByteWriter;
+  readonly eventTimes: ArrayColumn;
+  readonly eventNames: ArrayColumn;
+  readonly eventAttributes: ArrayColumn;
+  readonly linkTraces: ArrayColumn;
+  readonly linkSpans: ArrayColumn;
+  readonly linkStates: ArrayColumn;
+  readonly linkAttributes: ArrayColumn;
+  readonly eventTimeOut: ByteWriter;
+  readonly eventNameOut: ByteWriter;
+  readonly eventMaps: MapColumn;
+  readonly linkTraceOut: ByteWriter;
+  readonly linkSpanOut: ByteWriter;
+  readonly linkStateOut: ByteWriter;
+  readonly linkMaps: MapColumn;
+
+  constructor(readonly builder: NativeBlockBuilder) {
+    const scalar = (name: string) => (builder.column(name) as ScalarColumn).out;
+    const array = (name: string) => builder.column(name) as ArrayColumn;
+    this.timestamp = scalar("Timestamp");
+    this.traceId = scalar("TraceId");
+    this.spanId = scalar("SpanId");
+    this.parentSpanId = scalar("ParentSpanId");
+    this.traceState = scalar("TraceState");
+    this.spanName = scalar("SpanName");
+    this.spanKind = scalar("SpanKind");
+    this.serviceName = scalar("ServiceName");
+    this.resourceAttributes = builder.column("ResourceAttributes") as MapColumn;
+    this.scopeName = scalar("ScopeName");
+    this.scopeVersion = scalar("ScopeVersion");
+    this.spanAttributes = builder.column("SpanAttributes") as MapColumn;
+    this.duration = scalar("Duration");
+    this.statusCode = scalar("StatusCode");
+    this.statusMessage = scalar("StatusMessage");
+    this.eventTimes = array("Events.Timestamp");
+    this.eventNames = array("Events.Name");
+    this.eventAttributes = array("Events.Attributes");
+    this.linkTraces = array("Links.TraceId");
+    this.linkSpans = array("Links.SpanId");
+    this.linkStates = array("Links.TraceState");
+    this.linkAttributes = array("Links.Attributes");
+    this.eventTimeOut = (this.eventTimes.inner as ScalarColumn).out;
+    this.eventNameOut = (this.eventNames.inner as ScalarColumn).out;
+    this.eventMaps = this.eventAttributes.inner as MapColumn;
+    this.linkTraceOut = (this.linkTraces.inner as ScalarColumn).out;
+    this.linkSpanOut = (this.linkSpans.inner as ScalarColumn).out;
+    this.linkStateOut = (this.linkStates.inner as ScalarColumn).out;
+    this.linkMaps = this.linkAttributes.inner as MapColumn;
+  }
+}
+
+/** What the spans of one resource and scope share. */
+export interface SpanContext {
+  service: string;
+  resource: EncodedMap;
+  scope: Scope;
+}
+
+/**
+ * Appends one span's row (as {@linkcode mapTraces} maps it) to `c`, or counts it in `out` as
+ * rejected. Returns whether a row was appended.
+ */
+export function appendSpan(
+  c: TraceColumns,
+  ctx: SpanContext,
+  span: Span,
+  out: Rejections,
+): boolean {
+  const invalid = invalidIds(span);
+  if (invalid) {
+    reject(out, `span "${span.name}": ${invalid}`);
+    return false;
+  }
+  c.timestamp.i64(span.start);
+  c.traceId.string(idOrEmpty(span.traceId));
+  c.spanId.string(idOrEmpty(span.spanId));
+  c.parentSpanId.string(idOrEmpty(span.parentSpanId));
+  c.traceState.string(span.traceState);
+  c.spanName.string(span.name);
+  c.spanKind.string(SPAN_KINDS[span.kind] ?? "");
+  c.serviceName.string(ctx.service);
+  c.resourceAttributes.encoded(ctx.resource);
+  c.scopeName.string(ctx.scope.name);
+  c.scopeVersion.string(ctx.scope.version);
+  c.spanAttributes.strings(attributeMap(spanAttributes(span)));
+  c.duration.u64(BigInt.asUintN(64, span.end - span.start));
+  c.statusCode.string(STATUS_CODES[span.statusCode] ?? "");
+  c.statusMessage.string(span.statusMessage);
+  const events = span.events;
+  for (let i = 0; i < events.length; i++) {
+    c.eventTimeOut.i64(events[i].time);
+    c.eventNameOut.string(events[i].name);
+    c.eventMaps.strings(attributeMap(events[i].attributes));
+  }
+  c.eventTimes.close(events.length);
+  c.eventNames.close(events.length);
+  c.eventAttributes.close(events.length);
+  const links = span.links;
+  for (let i = 0; i < links.length; i++) {
+    c.linkTraceOut.string(idOrEmpty(links[i].traceId));
+    c.linkSpanOut.string(idOrEmpty(links[i].spanId));
+    c.linkStateOut.string(links[i].traceState);
+    c.linkMaps.strings(attributeMap(links[i].attributes));
+  }
+  c.linkTraces.close(links.length);
+  c.linkSpans.close(links.length);
+  c.linkStates.close(links.length);
+  c.linkAttributes.close(links.length);
+  c.builder.endRow();
+  return true;
+}
+
 /**
  * {@linkcode mapTraces} straight into the columns of an `otel_traces` block (built with
  * `TRACES_COLUMNS`): the same values, without a row object per span. Returns the spans appended;
@@ -137,85 +272,14 @@ export function mapTracesInto(
   builder: NativeBlockBuilder,
   out: Rejections,
 ): number {
-  const scalar = (name: string) => (builder.column(name) as ScalarColumn).out;
-  const timestamp = scalar("Timestamp");
-  const traceId = scalar("TraceId");
-  const spanId = scalar("SpanId");
-  const parentSpanId = scalar("ParentSpanId");
-  const traceState = scalar("TraceState");
-  const spanName = scalar("SpanName");
-  const spanKind = scalar("SpanKind");
-  const serviceColumn = scalar("ServiceName");
-  const resourceAttributes = builder.column("ResourceAttributes") as MapColumn;
-  const scopeName = scalar("ScopeName");
-  const scopeVersion = scalar("ScopeVersion");
-  const spanAttributesColumn = builder.column("SpanAttributes") as MapColumn;
-  const duration = scalar("Duration");
-  const statusCode = scalar("StatusCode");
-  const statusMessage = scalar("StatusMessage");
-  const eventTimes = builder.column("Events.Timestamp") as ArrayColumn;
-  const eventNames = builder.column("Events.Name") as ArrayColumn;
-  const eventAttributes = builder.column("Events.Attributes") as ArrayColumn;
-  const linkTraces = builder.column("Links.TraceId") as ArrayColumn;
-  const linkSpans = builder.column("Links.SpanId") as ArrayColumn;
-  const linkStates = builder.column("Links.TraceState") as ArrayColumn;
-  const linkAttributes = builder.column("Links.Attributes") as ArrayColumn;
-  const eventTimeOut = (eventTimes.inner as ScalarColumn).out;
-  const eventNameOut = (eventNames.inner as ScalarColumn).out;
-  const eventMaps = eventAttributes.inner as MapColumn;
-  const linkTraceOut = (linkTraces.inner as ScalarColumn).out;
-  const linkSpanOut = (linkSpans.inner as ScalarColumn).out;
-  const linkStateOut = (linkStates.inner as ScalarColumn).out;
-  const linkMaps = linkAttributes.inner as MapColumn;
+  const c = new TraceColumns(builder);
   let appended = 0;
   for (const group of request) {
     const service = serviceName(group.resource.attributes);
     const resource = encodeMapEntries(attributeMap(group.resource.attributes));
     for (const { scope, items } of group.scopes) {
-      for (const span of items) {
-        const invalid = invalidIds(span);
-        if (invalid) {
-          reject(out, `span "${span.name}": ${invalid}`);
-          continue;
-        }
-        timestamp.i64(span.start);
-        traceId.string(idOrEmpty(span.traceId));
-        spanId.string(idOrEmpty(span.spanId));
-        parentSpanId.string(idOrEmpty(span.parentSpanId));
-        traceState.string(span.traceState);
-        spanName.string(span.name);
-        spanKind.string(SPAN_KINDS[span.kind] ?? "");
-        serviceColumn.string(service);
-        resourceAttributes.encoded(resource);
-        scopeName.string(scope.name);
-        scopeVersion.string(scope.version);
-        spanAttributesColumn.strings(attributeMap(spanAttributes(span)));
-        duration.u64(BigInt.asUintN(64, span.end - span.start));
-        statusCode.string(STATUS_CODES[span.statusCode] ?? "");
-        statusMessage.string(span.statusMessage);
-        const events = span.events;
-        for (let i = 0; i < events.length; i++) {
-          eventTimeOut.i64(events[i].time);
-          eventNameOut.string(events[i].name);
-          eventMaps.strings(attributeMap(events[i].attributes));
-        }
-        eventTimes.close(events.length);
-        eventNames.close(events.length);
-        eventAttributes.close(events.length);
-        const links = span.links;
-        for (let i = 0; i < links.length; i++) {
-          linkTraceOut.string(idOrEmpty(links[i].traceId));
-          linkSpanOut.string(idOrEmpty(links[i].spanId));
-          linkStateOut.string(links[i].traceState);
-          linkMaps.strings(attributeMap(links[i].attributes));
-        }
-        linkTraces.close(links.length);
-        linkSpans.close(links.length);
-        linkStates.close(links.length);
-        linkAttributes.close(links.length);
-        builder.endRow();
-        appended++;
-      }
+      const ctx: SpanContext = { service, resource, scope };
+      for (const span of items) if (appendSpan(c, ctx, span, out)) appended++;
     }
   }
   return appended;

@@ -129,7 +129,7 @@ function attribute(r: PbReader, into: KeyValue[]): void {
 }
 
 /** Decodes a sub-message with `decode` and checks it ends where its length says. */
-function message<T>(r: PbReader, decode: Decode<T>): T {
+export function message<T>(r: PbReader, decode: Decode<T>): T {
   const end = r.end();
   const value = decode(r, end);
   if (r.pos !== end) {
@@ -138,7 +138,7 @@ function message<T>(r: PbReader, decode: Decode<T>): T {
   return value;
 }
 
-function scope(r: PbReader, end: number): Scope {
+export function scope(r: PbReader, end: number): Scope {
   const s: Scope = { name: "", version: "", attributes: [], droppedAttributesCount: 0 };
   while (r.pos < end) {
     const tag = r.tag();
@@ -151,7 +151,7 @@ function scope(r: PbReader, end: number): Scope {
   return s;
 }
 
-function resourceAttributes(r: PbReader, end: number): KeyValue[] {
+export function resourceAttributes(r: PbReader, end: number): KeyValue[] {
   const attributes: KeyValue[] = [];
   while (r.pos < end) {
     const tag = r.tag();
@@ -230,7 +230,7 @@ function spanLink(r: PbReader, end: number): SpanLink {
   return l;
 }
 
-function span(r: PbReader, end: number): Span {
+export function span(r: PbReader, end: number): Span {
   const s: Span = {
     traceId: "",
     spanId: "",

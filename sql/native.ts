@@ -10,6 +10,7 @@
 import type { ColumnSpec } from "./store.ts";
 
 const encoder = new TextEncoder();
+const HEX_DIGITS = new TextEncoder().encode("0123456789abcdef");
 
 /**
  * A growable little-endian byte buffer: one stream of a Native column (values, offsets, …).
@@ -113,6 +114,70 @@ export class ByteWriter {
     if (width === 8) this.#view.setFloat64(this.length, value, true);
     else this.#view.setFloat32(this.length, value, true);
     this.length += width;
+  }
+
+  /** Writes `src[start, end)` as a `String` value: its length, then the bytes as they are. */
+  stringBytes(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.#reserve(n + 10);
+    this.varUInt(n);
+    const bytes = this.#bytes;
+    if (n > 32) bytes.set(src.subarray(start, end), this.length);
+    else for (let i = 0, at = this.length; i < n; i++) bytes[at + i] = src[start + i];
+    this.length += n;
+  }
+
+  /** Writes a value encoded beforehand with {@linkcode encodeString} (length prefix included). */
+  encoded(value: Uint8Array): void {
+    const n = value.length;
+    this.#reserve(n);
+    const bytes = this.#bytes;
+    const at = this.length;
+    for (let i = 0; i < n; i++) bytes[at + i] = value[i];
+    this.length += n;
+  }
+
+  /** Writes the id `src[start, end)` as a lower-case hex `String`; empty when all zeros. */
+  hexString(src: Uint8Array, start: number, end: number): void {
+    let zero = true;
+    for (let i = start; i < end; i++) {
+      if (src[i] !== 0) {
+        zero = false;
+        break;
+      }
+    }
+    if (zero) {
+      this.u8(0);
+      return;
+    }
+    const n = (end - start) * 2;
+    this.#reserve(n + 10);
+    this.varUInt(n);
+    const bytes = this.#bytes;
+    let at = this.length;
+    for (let i = start; i < end; i++) {
+      const b = src[i];
+      bytes[at++] = HEX_DIGITS[b >>> 4];
+      bytes[at++] = HEX_DIGITS[b & 15];
+    }
+    this.length = at;
+  }
+
+  /** Copies 8 bytes of `src` from `pos` (a little-endian 64-bit value as it is). */
+  copy8(src: Uint8Array, pos: number): void {
+    this.#reserve(8);
+    const bytes = this.#bytes;
+    const at = this.length;
+    for (let i = 0; i < 8; i++) bytes[at + i] = src[pos + i];
+    this.length += 8;
+  }
+
+  /** Writes a 64-bit value given as its low and high unsigned 32-bit halves. */
+  u32pair(lo: number, hi: number): void {
+    this.#reserve(8);
+    this.#view.setUint32(this.length, lo, true);
+    this.#view.setUint32(this.length + 4, hi, true);
+    this.length += 8;
   }
 
   result(): Uint8Array {
@@ -403,6 +468,22 @@ export function encodeMapEntries(entries: StringEntries): EncodedMap {
   return { count: entries.length, keys: keys.result().slice(), values: values.result().slice() };
 }
 
+/**
+ * A `String` value encoded once (length prefix and UTF-8 bytes) for {@linkcode ByteWriter.encoded}:
+ * for values written on many rows.
+ *
+ * @example
+ * ```ts
+ * import { encodeString } from "./native.ts";
+ * console.assert(encodeString("ok").length === 3);
+ * ```
+ */
+export function encodeString(value: string): Uint8Array {
+  const w = new ByteWriter(value.length * 3 + 10);
+  w.string(value);
+  return w.result().slice();
+}
+
 /** A column (or nested column) being built: a scalar, an array, a map or a nullable. */
 export type NativeColumn = ScalarColumn | ArrayColumn | MapColumn | NullableColumn;
 
@@ -645,6 +726,7 @@ export class NativeBlockBuilder {
   #byName = new Map<string, NativeColumn>();
   #streams: ByteWriter[];
   #counters: (ArrayColumn | MapColumn)[] = [];
+  #out: Uint8Array = new Uint8Array(0);
 
   constructor(columns: readonly ColumnSpec[]) {
     this.columns = columns;
@@ -700,7 +782,10 @@ export class NativeBlockBuilder {
     return n;
   }
 
-  /** The block: header, then every column's name, type and streams. */
+  /**
+   * The block: header, then every column's name, type and streams. The bytes live in a buffer
+   * of the builder, reused after {@linkcode NativeBlockBuilder.reset}: use them before that.
+   */
   finish(): Uint8Array {
     const header = new ByteWriter(1024);
     header.varUInt(this.columns.length);
@@ -715,7 +800,8 @@ export class NativeBlockBuilder {
       total += w.length;
       for (const s of streamsOf(this.#built[i], [])) total += s.length;
     }
-    const out = new Uint8Array(total);
+    if (this.#out.length < total) this.#out = new Uint8Array(total + (total >> 3));
+    const out = this.#out.subarray(0, total);
     out.set(header.result(), 0);
     let at = header.length;
     for (let i = 0; i < this.columns.length; i++) {
@@ -727,6 +813,18 @@ export class NativeBlockBuilder {
       }
     }
     return out;
+  }
+
+  /**
+   * Empties the builder for a new block, keeping its grown buffers: building the next block
+   * allocates (and faults in) no new memory. The last {@linkcode NativeBlockBuilder.finish}
+   * result is overwritten.
+   */
+  reset(): this {
+    this.rows = 0;
+    for (const s of this.#streams) s.length = 0;
+    for (const c of this.#counters) c.count = 0;
+    return this;
   }
 }
 

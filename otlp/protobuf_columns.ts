@@ -1,0 +1,509 @@
+/**
+ * The fast path of OTLP/protobuf trace ingest: an `ExportTraceServiceRequest` decoded straight
+ * into the columns of an `otel_traces` Native block, with no model objects and no JavaScript
+ * strings for ids, names and string attributes — their UTF-8 bytes are copied from the request
+ * into the block, ids are hex-encoded byte by byte, attribute entries are sorted by key bytes.
+ *
+ * It covers the common span exactly as {@linkcode mapTracesInto} maps the decoded model
+ * (`protobuf.ts`), and leaves everything else to that path, so the rows are the same:
+ *
+ * - per span, when a string is not ASCII, an attribute value is an array, kvlist or bytes, the
+ *   span has links, is an error (status `Error` or an `exception` event: `error.fingerprint`), or
+ *   an id has a length the mapper rejects, the span is decoded into the model and mapped;
+ * - per request, any decoding error ends the fast path: the caller rolls the block back and runs
+ *   the model path, which accepts or rejects the body with its own message.
+ *
+ * @module
+ */
+import type { ByteWriter, NativeBlockBuilder, ScalarColumn } from "../sql/native.ts";
+import { encodeMapEntries, encodeString } from "../sql/native.ts";
+import type { Rejections } from "./map_common.ts";
+import { serviceName } from "./map_common.ts";
+import {
+  appendSpan,
+  SPAN_KINDS,
+  type SpanContext,
+  STATUS_CODES,
+  TraceColumns,
+} from "./map_traces.ts";
+import type { KeyValue, Scope } from "./model.ts";
+import { PbReader } from "./pb_reader.ts";
+import {
+  message,
+  resourceAttributes,
+  scope as decodeScope,
+  span as decodeSpan,
+} from "./protobuf.ts";
+import { asString, attributeMap } from "./values.ts";
+
+/** Value kinds of a scanned attribute. */
+const NONE = 0, STRING = 1, BOOL = 2, INT = 3, DOUBLE = 4;
+
+/** Scanned attributes of one span (its own and its events'), reused across spans. */
+class Scratch {
+  size = 0;
+  keyStart = new Int32Array(64);
+  keyEnd = new Int32Array(64);
+  keyPrefix = new Uint32Array(64);
+  kind = new Uint8Array(64);
+  valueStart = new Int32Array(64);
+  valueEnd = new Int32Array(64);
+  number = new Float64Array(64);
+  /** -1: the span's attribute; otherwise the index of its event. */
+  owner = new Int32Array(64);
+  order = new Int32Array(64);
+
+  grow(): void {
+    const n = this.keyStart.length * 2;
+    const g = <T extends Int32Array | Uint32Array | Uint8Array | Float64Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(n);
+      b.set(a);
+      return b;
+    };
+    this.keyStart = g(this.keyStart);
+    this.keyEnd = g(this.keyEnd);
+    this.keyPrefix = g(this.keyPrefix);
+    this.kind = g(this.kind);
+    this.valueStart = g(this.valueStart);
+    this.valueEnd = g(this.valueEnd);
+    this.number = g(this.number);
+    this.owner = g(this.owner);
+    this.order = g(this.order);
+  }
+}
+
+/** Strings written on every row of a scope, encoded once. */
+interface Encoded {
+  service: Uint8Array;
+  scopeName: Uint8Array;
+  scopeVersion: Uint8Array;
+}
+
+const EMPTY = encodeString("");
+const KIND_BYTES = SPAN_KINDS.map(encodeString);
+const STATUS_BYTES = STATUS_CODES.map(encodeString);
+const TRUE = encodeString("true");
+const FALSE = encodeString("false");
+
+/** Thrown inside a span scan: map this span through the model instead. */
+const SLOW = Symbol("slow span");
+
+const scratch = new Scratch();
+
+function ascii(buf: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i] >= 0x80) return false;
+  return true;
+}
+
+/** A string field's bounds, after its length prefix; the span goes slow unless ASCII. */
+function stringField(r: PbReader): number {
+  const end = r.end();
+  if (!ascii(r.buf, r.pos, end)) throw SLOW;
+  return end;
+}
+
+/** Scans one `KeyValue` (the reader is at its length prefix) into the scratch. */
+function scanAttribute(r: PbReader, owner: number): void {
+  const end = r.end();
+  const buf = r.buf;
+  if (scratch.size === scratch.keyStart.length) scratch.grow();
+  const i = scratch.size;
+  let keyStart = 0, keyEnd = 0, kind = NONE, valueStart = 0, valueEnd = 0, number = 0;
+  while (r.pos < end) {
+    const tag = r.tag();
+    if (tag === 10) {
+      const e = stringField(r);
+      keyStart = r.pos;
+      keyEnd = e;
+      r.pos = e;
+    } else if (tag === 18) {
+      const valueMessageEnd = r.end();
+      kind = NONE;
+      while (r.pos < valueMessageEnd) {
+        const t = r.tag();
+        if (t === 10) {
+          const e = stringField(r);
+          kind = STRING;
+          valueStart = r.pos;
+          valueEnd = e;
+          r.pos = e;
+        } else if (t === 16) {
+          kind = BOOL;
+          number = r.bool() ? 1 : 0;
+        } else if (t === 24) {
+          kind = INT;
+          valueStart = r.pos;
+          r.varint64(true);
+        } else if (t === 33) {
+          kind = DOUBLE;
+          number = r.double();
+        } else if (t === 42 || t === 50 || t === 58) throw SLOW;
+        else r.skip(t & 7);
+      }
+      if (r.pos !== valueMessageEnd) throw SLOW;
+    } else r.skip(tag & 7);
+  }
+  if (r.pos !== end) throw SLOW;
+  let prefix = 0;
+  for (let k = 0; k < 4; k++) {
+    prefix = prefix * 256 + (keyStart + k < keyEnd ? buf[keyStart + k] : 0);
+  }
+  scratch.keyStart[i] = keyStart;
+  scratch.keyEnd[i] = keyEnd;
+  scratch.keyPrefix[i] = prefix;
+  scratch.kind[i] = kind;
+  scratch.valueStart[i] = valueStart;
+  scratch.valueEnd[i] = valueEnd;
+  scratch.number[i] = number;
+  scratch.owner[i] = owner;
+  scratch.size++;
+}
+
+/** Key order of scanned attributes `a` and `b`: their UTF-8 bytes (all ASCII here). */
+function compareKeys(buf: Uint8Array, a: number, b: number): number {
+  const pa = scratch.keyPrefix[a], pb = scratch.keyPrefix[b];
+  if (pa !== pb) return pa < pb ? -1 : 1;
+  const as = scratch.keyStart[a], ae = scratch.keyEnd[a];
+  const bs = scratch.keyStart[b], be = scratch.keyEnd[b];
+  const n = Math.min(ae - as, be - bs);
+  for (let k = 4; k < n; k++) {
+    const d = buf[as + k] - buf[bs + k];
+    if (d !== 0) return d;
+  }
+  return (ae - as) - (be - bs);
+}
+
+/**
+ * Writes the attributes of `owner` as one map value: entries sorted by key bytes, stably (as
+ * `attributeMap` sorts), values stringified as `asString` does.
+ */
+function writeAttributes(
+  r: PbReader,
+  keys: ByteWriter,
+  values: ByteWriter,
+  owner: number,
+): number {
+  const buf = r.buf;
+  const order = scratch.order;
+  let n = 0;
+  for (let i = 0; i < scratch.size; i++) {
+    if (scratch.owner[i] !== owner) continue;
+    // Insertion sort: stable, and attributes are few.
+    let j = n++;
+    while (j > 0 && compareKeys(buf, order[j - 1], i) > 0) {
+      order[j] = order[j - 1];
+      j--;
+    }
+    order[j] = i;
+  }
+  for (let k = 0; k < n; k++) {
+    const i = order[k];
+    keys.stringBytes(buf, scratch.keyStart[i], scratch.keyEnd[i]);
+    switch (scratch.kind[i]) {
+      case STRING:
+        values.stringBytes(buf, scratch.valueStart[i], scratch.valueEnd[i]);
+        break;
+      case BOOL:
+        values.encoded(scratch.number[i] ? TRUE : FALSE);
+        break;
+      case INT: {
+        const at = r.pos;
+        r.pos = scratch.valueStart[i];
+        values.string(asString(r.varint64(true)));
+        r.pos = at;
+        break;
+      }
+      case DOUBLE:
+        values.string(asString(scratch.number[i]));
+        break;
+      default:
+        values.u8(0);
+    }
+  }
+  return n;
+}
+
+/** Per-event fields of the span being scanned. */
+const eventTime: number[] = [];
+const eventNameStart: number[] = [];
+const eventNameEnd: number[] = [];
+
+const EXCEPTION = [101, 120, 99, 101, 112, 116, 105, 111, 110]; // "exception"
+
+function isException(buf: Uint8Array, start: number, end: number): boolean {
+  if (end - start !== 9) return false;
+  for (let i = 0; i < 9; i++) if (buf[start + i] !== EXCEPTION[i]) return false;
+  return true;
+}
+
+/**
+ * Scans one span (`r` after its length prefix, `end` its end) and writes its row; throws
+ * {@linkcode SLOW} for spans the model path must map.
+ */
+function fastSpan(
+  r: PbReader,
+  end: number,
+  c: TraceColumns,
+  ctx: SpanContext,
+  encoded: Encoded,
+): void {
+  const buf = r.buf;
+  scratch.size = 0;
+  let events = 0;
+  let traceId = -1, traceIdEnd = -1, spanId = -1, spanIdEnd = -1, parent = -1, parentEnd = -1;
+  let state = -1, stateEnd = -1, name = -1, nameEnd = -1, kind = 0;
+  let start = -1, finish = -1, statusCode = 0, statusMessage = -1, statusMessageEnd = -1;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag) {
+      case 10:
+        traceIdEnd = r.end();
+        traceId = r.pos;
+        r.pos = traceIdEnd;
+        break;
+      case 18:
+        spanIdEnd = r.end();
+        spanId = r.pos;
+        r.pos = spanIdEnd;
+        break;
+      case 26:
+        stateEnd = stringField(r);
+        state = r.pos;
+        r.pos = stateEnd;
+        break;
+      case 34:
+        parentEnd = r.end();
+        parent = r.pos;
+        r.pos = parentEnd;
+        break;
+      case 42:
+        nameEnd = stringField(r);
+        name = r.pos;
+        r.pos = nameEnd;
+        break;
+      case 48:
+        kind = r.int32();
+        break;
+      case 57:
+        start = r.pos;
+        r.fixed64Small();
+        break;
+      case 65:
+        finish = r.pos;
+        r.fixed64Small();
+        break;
+      case 74:
+        scanAttribute(r, -1);
+        break;
+      case 90: {
+        const eventEnd = r.end();
+        let time = -1, nameStart = -1, nameStop = -1;
+        while (r.pos < eventEnd) {
+          const t = r.tag();
+          if (t === 9) {
+            time = r.pos;
+            r.fixed64Small();
+          } else if (t === 18) {
+            nameStop = stringField(r);
+            nameStart = r.pos;
+            r.pos = nameStop;
+          } else if (t === 26) scanAttribute(r, events);
+          else r.skip(t & 7);
+        }
+        if (r.pos !== eventEnd) throw SLOW;
+        if (nameStart >= 0 && isException(buf, nameStart, nameStop)) throw SLOW;
+        eventTime[events] = time;
+        eventNameStart[events] = nameStart;
+        eventNameEnd[events] = nameStop;
+        events++;
+        break;
+      }
+      case 106:
+        throw SLOW;
+      case 122: {
+        const statusEnd = r.end();
+        while (r.pos < statusEnd) {
+          const t = r.tag();
+          if (t === 18) {
+            statusMessageEnd = stringField(r);
+            statusMessage = r.pos;
+            r.pos = statusMessageEnd;
+          } else if (t === 24) statusCode = r.int32();
+          else r.skip(t & 7);
+        }
+        if (r.pos !== statusEnd) throw SLOW;
+        break;
+      }
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  if (r.pos !== end) throw SLOW;
+  if (statusCode === 2) throw SLOW;
+  const traceLength = traceId < 0 ? 0 : traceIdEnd - traceId;
+  const spanLength = spanId < 0 ? 0 : spanIdEnd - spanId;
+  const parentLength = parent < 0 ? 0 : parentEnd - parent;
+  if (traceLength !== 0 && traceLength !== 16) throw SLOW;
+  if (spanLength !== 0 && spanLength !== 8) throw SLOW;
+  if (parentLength !== 0 && parentLength !== 8) throw SLOW;
+
+  if (start < 0) c.timestamp.u32pair(0, 0);
+  else c.timestamp.copy8(buf, start);
+  id(c.traceId, buf, traceId, traceIdEnd);
+  id(c.spanId, buf, spanId, spanIdEnd);
+  id(c.parentSpanId, buf, parent, parentEnd);
+  text(c.traceState, buf, state, stateEnd);
+  text(c.spanName, buf, name, nameEnd);
+  c.spanKind.encoded(KIND_BYTES[kind] ?? EMPTY);
+  c.serviceName.encoded(encoded.service);
+  c.resourceAttributes.encoded(ctx.resource);
+  c.scopeName.encoded(encoded.scopeName);
+  c.scopeVersion.encoded(encoded.scopeVersion);
+  const spanMap = c.spanAttributes;
+  const spanKeys = (spanMap.key as ScalarColumn).out;
+  const spanValues = (spanMap.value as ScalarColumn).out;
+  spanMap.count += writeAttributes(r, spanKeys, spanValues, -1);
+  spanMap.offsets.u64n(spanMap.count);
+  // Duration: end - start, wrapped to 64 bits, from the two 32-bit halves.
+  const view = r.view;
+  const startLo = start < 0 ? 0 : view.getUint32(start, true);
+  const startHi = start < 0 ? 0 : view.getUint32(start + 4, true);
+  const endLo = finish < 0 ? 0 : view.getUint32(finish, true);
+  const endHi = finish < 0 ? 0 : view.getUint32(finish + 4, true);
+  const borrow = endLo < startLo ? 1 : 0;
+  c.duration.u32pair((endLo - startLo) >>> 0, (endHi - startHi - borrow) >>> 0);
+  c.statusCode.encoded(STATUS_BYTES[statusCode] ?? EMPTY);
+  text(c.statusMessage, buf, statusMessage, statusMessageEnd);
+  const eventMaps = c.eventMaps;
+  const eventKeys = (eventMaps.key as ScalarColumn).out;
+  const eventValues = (eventMaps.value as ScalarColumn).out;
+  for (let e = 0; e < events; e++) {
+    if (eventTime[e] < 0) c.eventTimeOut.u32pair(0, 0);
+    else c.eventTimeOut.copy8(buf, eventTime[e]);
+    text(c.eventNameOut, buf, eventNameStart[e], eventNameEnd[e]);
+    eventMaps.count += writeAttributes(r, eventKeys, eventValues, e);
+    eventMaps.offsets.u64n(eventMaps.count);
+  }
+  c.eventTimes.close(events);
+  c.eventNames.close(events);
+  c.eventAttributes.close(events);
+  c.linkTraces.empty();
+  c.linkSpans.empty();
+  c.linkStates.empty();
+  c.linkAttributes.empty();
+  c.builder.endRow();
+}
+
+function id(out: ByteWriter, buf: Uint8Array, start: number, end: number): void {
+  if (start < 0 || start === end) out.u8(0);
+  else out.hexString(buf, start, end);
+}
+
+function text(out: ByteWriter, buf: Uint8Array, start: number, end: number): void {
+  if (start < 0) out.u8(0);
+  else out.stringBytes(buf, start, end);
+}
+
+/** Spans of one `ScopeSpans` (the reader after its length prefix). */
+function scopeSpans(
+  r: PbReader,
+  end: number,
+  c: TraceColumns,
+  service: string,
+  resource: ReturnType<typeof encodeMapEntries>,
+  out: Rejections,
+): number {
+  const from = r.pos;
+  let scope: Scope = { name: "", version: "", attributes: [], droppedAttributesCount: 0 };
+  while (r.pos < end) {
+    const tag = r.tag();
+    if (tag === 10) scope = message(r, decodeScope);
+    else r.skip(tag & 7);
+  }
+  if (r.pos !== end) throw new SyntaxError("overrun");
+  const ctx: SpanContext = { service, resource, scope };
+  const encoded: Encoded = {
+    service: encodeString(service),
+    scopeName: encodeString(scope.name),
+    scopeVersion: encodeString(scope.version),
+  };
+  let appended = 0;
+  r.pos = from;
+  while (r.pos < end) {
+    const tag = r.tag();
+    if (tag !== 18) {
+      r.skip(tag & 7);
+      continue;
+    }
+    const spanEnd = r.end();
+    const spanStart = r.pos;
+    try {
+      fastSpan(r, spanEnd, c, ctx, encoded);
+      appended++;
+    } catch (error) {
+      // SLOW is thrown while scanning, before anything is written.
+      if (error !== SLOW) throw error;
+      r.pos = spanStart;
+      const span = decodeSpan(r, spanEnd);
+      if (r.pos !== spanEnd) throw new SyntaxError("overrun");
+      if (appendSpan(c, ctx, span, out)) appended++;
+    }
+  }
+  return appended;
+}
+
+/**
+ * Decodes an `ExportTraceServiceRequest` straight into `builder` (an `otel_traces` block):
+ * the rows {@linkcode mapTracesInto} would append for `decodeTracesProto(body)`. Returns the
+ * spans appended; rejected spans are counted in `out`. Throws on a malformed body, having
+ * possibly written part of it: the caller rolls the builder back (and runs the model path for
+ * its error message).
+ *
+ * @example
+ * ```ts
+ * import { NativeBlockBuilder } from "../sql/native.ts";
+ * import { TRACES_COLUMNS } from "../sql/schema.ts";
+ * import { decodeTracesProtoInto } from "./protobuf_columns.ts";
+ * const builder = new NativeBlockBuilder(TRACES_COLUMNS);
+ * console.assert(decodeTracesProtoInto(new Uint8Array(0), builder, { rejected: 0, errors: [] }) === 0);
+ * ```
+ */
+export function decodeTracesProtoInto(
+  body: Uint8Array,
+  builder: NativeBlockBuilder,
+  out: Rejections,
+): number {
+  const r = new PbReader(body);
+  const c = new TraceColumns(builder);
+  let appended = 0;
+  while (r.pos < body.length) {
+    const tag = r.tag();
+    if (tag !== 10) {
+      r.skip(tag & 7);
+      continue;
+    }
+    const end = r.end();
+    const from = r.pos;
+    let attributes: KeyValue[] = [];
+    while (r.pos < end) {
+      const t = r.tag();
+      if (t === 10) attributes = message(r, resourceAttributes);
+      else r.skip(t & 7);
+    }
+    if (r.pos !== end) throw new SyntaxError("overrun");
+    const service = serviceName(attributes);
+    const resource = encodeMapEntries(attributeMap(attributes));
+    r.pos = from;
+    while (r.pos < end) {
+      const t = r.tag();
+      if (t !== 18) {
+        r.skip(t & 7);
+        continue;
+      }
+      const scopeEnd = r.end();
+      appended += scopeSpans(r, scopeEnd, c, service, resource, out);
+      if (r.pos !== scopeEnd) throw new SyntaxError("overrun");
+    }
+  }
+  return appended;
+}
