@@ -75,7 +75,8 @@ Deno.test("generated SQL: traces: candidates from the newest window, then their 
   assert.equal(
     query,
     `WITH (SELECT (min(Start), max(End)) FROM otel_traces_trace_id_ts
-  WHERE TraceId IN (${candidates(0)})) AS slice
+  WHERE Start >= toDateTime({p0:DateTime64(9)}) - INTERVAL 1 DAY AND Start <= toDateTime({p1:DateTime64(9)})
+    AND TraceId IN (${candidates(2)})) AS slice
 SELECT TraceId AS traceId,
   toString(toUnixTimestamp64Nano(min(Timestamp))) AS t,
   max(toUnixTimestamp64Nano(Timestamp) + toInt64(Duration)) - min(toUnixTimestamp64Nano(Timestamp)) AS durationNs,
@@ -85,20 +86,21 @@ SELECT TraceId AS traceId,
   anyIf(ServiceName, ParentSpanId = '') AS rootService,
   anyIf(SpanName, ParentSpanId = '') AS rootSpan
 FROM otel_traces
-PREWHERE toDateTime(Timestamp) >= greatest(toDateTime({p10:DateTime64(9)}), slice.1)
-  AND toDateTime(Timestamp) <= least(toDateTime({p11:DateTime64(9)}), slice.2)
-  AND Timestamp >= {p12:DateTime64(9)} AND Timestamp <= {p13:DateTime64(9)}
-  AND TraceId IN (${candidates(14)})
+PREWHERE toDateTime(Timestamp) >= greatest(toDateTime({p12:DateTime64(9)}), slice.1)
+  AND toDateTime(Timestamp) <= least(toDateTime({p13:DateTime64(9)}), slice.2)
+  AND Timestamp >= {p14:DateTime64(9)} AND Timestamp <= {p15:DateTime64(9)}
+  AND TraceId IN (${candidates(16)})
 GROUP BY TraceId
-HAVING min(Timestamp) >= {p24:DateTime64(9)}
+HAVING min(Timestamp) >= {p26:DateTime64(9)}
 ORDER BY min(Timestamp) DESC, TraceId DESC
-LIMIT {p25:UInt32}`,
+LIMIT {p27:UInt32}`,
   );
   const window = ["2026-11-25 10:45:40.000000000", "2026-11-25 10:46:40.000000000"];
   const filters = ["Error", 5n, "k", "v", "k", "v"];
   assert.deepEqual(Object.values(params), [
-    window[0],
-    window[1],
+    "2026-11-25 09:46:40.000000000",
+    "2026-11-25 10:46:40.000000000",
+    ...window,
     ...window,
     ...filters,
     "2026-11-25 09:46:40.000000000",

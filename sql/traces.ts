@@ -153,7 +153,8 @@ const WINDOW_GROWTH = 8n;
  *    cursor, or to the range's end when there are span filters, since a
  *    matching span may follow its trace's start), matching the filters. Every
  *    trace that starts inside the window is among them.
- * 2. Their time slice from `otel_traces_trace_id_ts` (sorted by trace id).
+ * 2. Their time slice from `otel_traces_trace_id_ts` (sorted by trace id),
+ *    reading the partitions from a day before the range to its end.
  * 3. Summaries of the candidates only: spans `PREWHERE TraceId IN candidates`
  *    inside that slice and the range; traces starting before the window are
  *    dropped (`HAVING`), since traces that did not put a span in the window
@@ -186,8 +187,11 @@ export function tracesQuery(
   PREWHERE toDateTime(Timestamp) >= toDateTime(${wFrom}) AND toDateTime(Timestamp) <= toDateTime(${wTo})
     AND Timestamp >= ${wFrom} AND Timestamp <= ${wTo} AND TraceId != ''
   WHERE ${and(conditions)}`;
+  // Partitions by day of Start: rows that started a day before the range only matter for a
+  // trace with spans more than a day apart in one insert, so older partitions are not read.
   const slice = sql`SELECT (min(Start), max(End)) FROM otel_traces_trace_id_ts
-  WHERE TraceId IN (${candidates})`;
+  WHERE Start >= toDateTime(${from}) - INTERVAL 1 DAY AND Start <= toDateTime(${to})
+    AND TraceId IN (${candidates})`;
   if (windowFrom > filter.range.fromNs) {
     having.push(sql`min(Timestamp) >= ${timeParam(windowFrom)}`);
   }
