@@ -42,6 +42,7 @@ import { setTraceIdProjection } from "../sql/trace_projection.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
+  allowNegative: true,
   options: {
     spans: { type: "string", default: Deno.env.get("QUERY_BENCH_SPANS") ?? "2000000" },
     logs: { type: "string", default: Deno.env.get("QUERY_BENCH_LOGS") ?? "2000000" },
