@@ -229,6 +229,15 @@ Deno.test("generated SQL: hostile values only ever appear in params", () => {
     () => render(logsQuery({ range, attributes: { "a']": "b" } }, { limit: 1 })),
     /Invalid parameter "attr\.a'\]"/,
   );
+  const traces = render(
+    tracesQuery(
+      { range, services: [hostile], spanName: hostile, attributes: { "http.route": hostile } },
+      { limit: 10 },
+      range.toNs - FIRST_WINDOW_NS,
+    ),
+  );
+  assert.doesNotMatch(traces.query, /OR 1=1|UNION|system\.tables/);
+  assert.ok(Object.values(traces.params).includes(hostile));
   const plan = {
     type: "gauge" as const,
     source: "rollup" as const,
