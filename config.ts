@@ -29,6 +29,8 @@ export interface Config {
   clickhouseDatabase: string;
   /** Cluster name: migrations render `ON CLUSTER` and replicated engines. */
   clickhouseCluster: string | null;
+  /** Add (`true`) or drop (`false`) the trace-id projection; `null` leaves it as it is. */
+  traceIdProjection: boolean | null;
   retentionDays: { traces: number; logs: number; metrics: number };
   /** Bearer token required on OTLP requests, when set. */
   ingestToken: string | null;
@@ -84,6 +86,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   clickhousePassword: "",
   clickhouseDatabase: "default",
   clickhouseCluster: null,
+  traceIdProjection: null,
   retentionDays: { traces: 7, logs: 7, metrics: 30 },
   ingestToken: null,
   queryToken: null,
@@ -141,6 +144,12 @@ function port(raw: string, source: string): number {
 
 function optionalPort(raw: string, source: string): number | null {
   return raw === "off" ? null : port(raw, source);
+}
+
+function onOff(raw: string, source: string): boolean | null {
+  if (raw === "") return null;
+  if (raw === "on" || raw === "off") return raw === "on";
+  throw new ConfigError(`Invalid ${source} "${raw}": expected on or off`);
 }
 
 function days(raw: string, source: string): number {
@@ -268,6 +277,13 @@ export const OPTIONS: readonly Option[] = [
     "CLICKHOUSE_CLUSTER",
     "cluster name: replicated + Distributed tables ON CLUSTER",
     optionalIdentifier,
+  ),
+  setting(
+    "traceIdProjection",
+    "trace-id-projection",
+    "TRACEHOUSE_TRACE_ID_PROJECTION",
+    "on: a projection by trace id, ~6x faster trace lookups for ~2.2x span storage; off: drop it",
+    onOff,
   ),
   retention("traces"),
   retention("logs"),

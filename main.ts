@@ -7,6 +7,7 @@ import { ChdbStore } from "./sql/chdb.ts";
 import { HttpStore } from "./sql/http.ts";
 import { migrate, type MigrateResult } from "./sql/migrate.ts";
 import type { Store } from "./sql/store.ts";
+import { setTraceIdProjection } from "./sql/trace_projection.ts";
 import { type Config, ConfigError, optionsHelp, parseCommandLine } from "./config.ts";
 import { serve } from "./server.ts";
 import { VERSION } from "./version.ts";
@@ -42,11 +43,26 @@ export async function openStore(config: Config): Promise<Store> {
 
 /** Applies pending migrations with the configured database, cluster and retention. */
 export async function migrateStore(store: Store, config: Config): Promise<MigrateResult> {
-  return await migrate(store, {
+  const cluster = config.clickhouseCluster ?? undefined;
+  const result = await migrate(store, {
     database: config.clickhouseDatabase,
-    cluster: config.clickhouseCluster ?? undefined,
+    cluster,
     retentionDays: config.retentionDays,
   });
+  if (config.traceIdProjection !== null) {
+    const started = performance.now();
+    const done = await setTraceIdProjection(store, {
+      database: config.clickhouseDatabase,
+      cluster,
+      enabled: config.traceIdProjection,
+    });
+    if (done !== "unchanged") {
+      console.log(
+        `tracehouse: trace-id projection ${done} in ${Math.round(performance.now() - started)} ms`,
+      );
+    }
+  }
+  return result;
 }
 
 async function run(argv: string[]): Promise<number> {

@@ -11,17 +11,12 @@
  * fill the projection), and no query changes: ClickHouse reads the
  * projection for `TraceId = …` by itself. Turning it off drops it.
  *
- * ```sh
- * deno run -A sql/trace_projection.ts --on  [--data ./data | --url http://…] [--database default] [--cluster c]
- * deno run -A sql/trace_projection.ts --off …
- * ```
- *
- * With the embedded engine, run it while Tracehouse is stopped (one process
- * per data directory).
+ * It is turned on or off with `TRACEHOUSE_TRACE_ID_PROJECTION=on|off` (or
+ * `--trace-id-projection`), applied by `serve` and `migrate` after the
+ * migrations; unset leaves the table as it is.
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import type { Store } from "./store.ts";
 
 /** Name of the projection on `otel_traces`. */
@@ -129,48 +124,3 @@ export async function setTraceIdProjection(
   }
   return options.enabled ? "added" : "dropped";
 }
-
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      on: { type: "boolean", default: false },
-      off: { type: "boolean", default: false },
-      data: { type: "string", default: "./data" },
-      url: { type: "string" },
-      user: { type: "string", default: Deno.env.get("CLICKHOUSE_USER") ?? "default" },
-      database: { type: "string", default: "default" },
-      cluster: { type: "string" },
-    },
-  });
-  if (values.on === values.off) {
-    console.error("usage: trace_projection.ts --on|--off [--data DIR | --url URL] [--database D]");
-    Deno.exit(2);
-  }
-  let store: Store;
-  if (values.url) {
-    const { HttpStore } = await import("./http.ts");
-    store = await HttpStore.open({
-      url: values.url,
-      username: values.user,
-      password: Deno.env.get("CLICKHOUSE_PASSWORD") ?? "",
-      database: values.database,
-    });
-  } else {
-    const { ChdbStore } = await import("./chdb.ts");
-    store = await ChdbStore.open({ path: values.data, database: values.database });
-  }
-  try {
-    const started = performance.now();
-    const done = await setTraceIdProjection(store, {
-      database: values.database,
-      cluster: values.cluster,
-      enabled: values.on,
-    });
-    console.log(`${TRACE_ID_PROJECTION}: ${done} (${Math.round(performance.now() - started)} ms)`);
-  } finally {
-    await store.close();
-  }
-}
-
-if (import.meta.main) await main();

@@ -110,3 +110,23 @@ Deno.test("serve: probes answer, a second process on the same data is refused, S
     assert.equal(status.code, 0);
   }
 });
+
+Deno.test("cli: migrate adds and drops the opt-in trace-id projection", async () => {
+  const data = await Deno.makeTempDir({ prefix: "tracehouse-cli-" });
+  const on = await run(["migrate", "--trace-id-projection", "on"], { TRACEHOUSE_DATA: data });
+  assert.equal(on.code, 0, on.stderr);
+  assert.match(on.stdout, /trace-id projection added/);
+  const again = await run(["migrate"], {
+    TRACEHOUSE_DATA: data,
+    TRACEHOUSE_TRACE_ID_PROJECTION: "on",
+  });
+  assert.doesNotMatch(again.stdout, /projection/);
+  const off = await run(["migrate"], {
+    TRACEHOUSE_DATA: data,
+    TRACEHOUSE_TRACE_ID_PROJECTION: "off",
+  });
+  assert.match(off.stdout, /trace-id projection dropped/);
+  const bad = await run(["migrate", "--trace-id-projection", "yes"], { TRACEHOUSE_DATA: data });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /Invalid --trace-id-projection "yes": expected on or off/);
+});
