@@ -15,7 +15,7 @@ import { mapLogsInto } from "./map_logs.ts";
 import { mapMetrics, METRIC_KINDS } from "./map_metrics.ts";
 import { mapTracesInto } from "./map_traces.ts";
 import { decodeLogsProto, decodeMetricsProto, decodeTracesProto } from "./protobuf.ts";
-import { decodeTracesProtoInto } from "./protobuf_columns.ts";
+import { decodeLogsProtoInto, decodeTracesProtoInto } from "./protobuf_columns.ts";
 import { IngestTelemetry } from "./telemetry.ts";
 
 /** The three OTLP signals. */
@@ -117,6 +117,23 @@ function columnar(signal: "traces" | "logs", body: Uint8Array, encoding: Encodin
     return {
       table: "otel_traces",
       mapInto: (builder, out) => mapTracesInto(request, builder, out),
+    };
+  }
+  if (encoding === "protobuf") {
+    return {
+      table: "otel_logs",
+      mapInto(builder, out) {
+        const mark = builder.mark();
+        try {
+          return decodeLogsProtoInto(body, builder, out);
+        } catch {
+          builder.rollback(mark);
+          out.rejected = 0;
+          out.errors.length = 0;
+          const request = decodeWith(body, encoding, decodeLogsProto, decodeLogsJson);
+          return mapLogsInto(request, builder, out);
+        }
+      },
     };
   }
   const request = decodeWith(body, encoding, decodeLogsProto, decodeLogsJson);

@@ -7,7 +7,13 @@
  * @module
  */
 import { isErrorLog, logErrorInput } from "./error_fingerprint.ts";
-import type { MapColumn, NativeBlockBuilder, ScalarColumn } from "../sql/native.ts";
+import type {
+  ByteWriter,
+  EncodedMap,
+  MapColumn,
+  NativeBlockBuilder,
+  ScalarColumn,
+} from "../sql/native.ts";
 import { encodeMapEntries } from "../sql/native.ts";
 import {
   type Mapped,
@@ -16,7 +22,7 @@ import {
   serviceName,
   withFingerprint,
 } from "./map_common.ts";
-import type { KeyValue, LogRecord, LogsRequest } from "./model.ts";
+import type { KeyValue, LogRecord, LogsRequest, Scope } from "./model.ts";
 import { asString, attributeMap, attributeRecord, idOrEmpty, validId } from "./values.ts";
 
 /** Log attributes with `error.fingerprint` when the record is error-level. */
@@ -76,6 +82,91 @@ export function mapLogs(request: LogsRequest): Mapped {
   return out;
 }
 
+/** The columns of an `otel_logs` block, looked up once per request. */
+export class LogColumns {
+  readonly timestamp: ByteWriter;
+  readonly traceId: ByteWriter;
+  readonly spanId: ByteWriter;
+  readonly traceFlags: ByteWriter;
+  readonly severityText: ByteWriter;
+  readonly severityNumber: ByteWriter;
+  readonly serviceName: ByteWriter;
+  readonly body: ByteWriter;
+  readonly resourceSchemaUrl: ByteWriter;
+  readonly resourceAttributes: MapColumn;
+  readonly scopeSchemaUrl: ByteWriter;
+  readonly scopeName: ByteWriter;
+  readonly scopeVersion: ByteWriter;
+  readonly scopeAttributes: MapColumn;
+  readonly logAttributes: MapColumn;
+  readonly eventName: ByteWriter;
+
+  constructor(readonly builder: NativeBlockBuilder) {
+    const scalar = (name: string) => (builder.column(name) as ScalarColumn).out;
+    const map = (name: string) => builder.column(name) as MapColumn;
+    this.timestamp = scalar("Timestamp");
+    this.traceId = scalar("TraceId");
+    this.spanId = scalar("SpanId");
+    this.traceFlags = scalar("TraceFlags");
+    this.severityText = scalar("SeverityText");
+    this.severityNumber = scalar("SeverityNumber");
+    this.serviceName = scalar("ServiceName");
+    this.body = scalar("Body");
+    this.resourceSchemaUrl = scalar("ResourceSchemaUrl");
+    this.resourceAttributes = map("ResourceAttributes");
+    this.scopeSchemaUrl = scalar("ScopeSchemaUrl");
+    this.scopeName = scalar("ScopeName");
+    this.scopeVersion = scalar("ScopeVersion");
+    this.scopeAttributes = map("ScopeAttributes");
+    this.logAttributes = map("LogAttributes");
+    this.eventName = scalar("EventName");
+  }
+}
+
+/** What the records of one resource and scope share. */
+export interface LogContext {
+  service: string;
+  resource: EncodedMap;
+  resourceUrl: string;
+  scope: Scope;
+  scopeUrl: string;
+  scopeAttributes: EncodedMap;
+}
+
+/**
+ * Appends one log record's row (as {@linkcode mapLogs} maps it) to `c`, or counts it in `out`
+ * as rejected. Returns whether a row was appended.
+ */
+export function appendLog(
+  c: LogColumns,
+  ctx: LogContext,
+  log: LogRecord,
+  out: Rejections,
+): boolean {
+  if (!validId(log.traceId, 16) || !validId(log.spanId, 8)) {
+    reject(out, "log record: trace_id/span_id must be 16/8 bytes");
+    return false;
+  }
+  c.timestamp.i64(log.time === 0n ? log.observedTime : log.time);
+  c.traceId.string(idOrEmpty(log.traceId));
+  c.spanId.string(idOrEmpty(log.spanId));
+  c.traceFlags.u8(log.flags & 0xff);
+  c.severityText.string(log.severityText);
+  c.severityNumber.u8(log.severityNumber & 0xff);
+  c.serviceName.string(ctx.service);
+  c.body.string(asString(log.body));
+  c.resourceSchemaUrl.string(ctx.resourceUrl);
+  c.resourceAttributes.encoded(ctx.resource);
+  c.scopeSchemaUrl.string(ctx.scopeUrl);
+  c.scopeName.string(ctx.scope.name);
+  c.scopeVersion.string(ctx.scope.version);
+  c.scopeAttributes.encoded(ctx.scopeAttributes);
+  c.logAttributes.strings(attributeMap(logAttributes(log)));
+  c.eventName.string(log.eventName);
+  c.builder.endRow();
+  return true;
+}
+
 /**
  * {@linkcode mapLogs} straight into the columns of an `otel_logs` block (built with
  * `LOGS_COLUMNS`): the same values, without a row object per record. Returns the records
@@ -96,55 +187,21 @@ export function mapLogsInto(
   builder: NativeBlockBuilder,
   out: Rejections,
 ): number {
-  const scalar = (name: string) => (builder.column(name) as ScalarColumn).out;
-  const map = (name: string) => builder.column(name) as MapColumn;
-  const timestamp = scalar("Timestamp");
-  const traceId = scalar("TraceId");
-  const spanId = scalar("SpanId");
-  const traceFlags = scalar("TraceFlags");
-  const severityText = scalar("SeverityText");
-  const severityNumber = scalar("SeverityNumber");
-  const serviceColumn = scalar("ServiceName");
-  const body = scalar("Body");
-  const resourceSchemaUrl = scalar("ResourceSchemaUrl");
-  const resourceAttributes = map("ResourceAttributes");
-  const scopeSchemaUrl = scalar("ScopeSchemaUrl");
-  const scopeName = scalar("ScopeName");
-  const scopeVersion = scalar("ScopeVersion");
-  const scopeAttributesColumn = map("ScopeAttributes");
-  const logAttributesColumn = map("LogAttributes");
-  const eventName = scalar("EventName");
+  const c = new LogColumns(builder);
   let appended = 0;
   for (const group of request) {
     const service = serviceName(group.resource.attributes);
     const resource = encodeMapEntries(attributeMap(group.resource.attributes));
-    const resourceUrl = group.resource.schemaUrl;
     for (const { scope, schemaUrl, items } of group.scopes) {
-      const scopeAttributes = encodeMapEntries(attributeMap(scope.attributes));
-      for (const log of items) {
-        if (!validId(log.traceId, 16) || !validId(log.spanId, 8)) {
-          reject(out, "log record: trace_id/span_id must be 16/8 bytes");
-          continue;
-        }
-        timestamp.i64(log.time === 0n ? log.observedTime : log.time);
-        traceId.string(idOrEmpty(log.traceId));
-        spanId.string(idOrEmpty(log.spanId));
-        traceFlags.u8(log.flags & 0xff);
-        severityText.string(log.severityText);
-        severityNumber.u8(log.severityNumber & 0xff);
-        serviceColumn.string(service);
-        body.string(asString(log.body));
-        resourceSchemaUrl.string(resourceUrl);
-        resourceAttributes.encoded(resource);
-        scopeSchemaUrl.string(schemaUrl);
-        scopeName.string(scope.name);
-        scopeVersion.string(scope.version);
-        scopeAttributesColumn.encoded(scopeAttributes);
-        logAttributesColumn.strings(attributeMap(logAttributes(log)));
-        eventName.string(log.eventName);
-        builder.endRow();
-        appended++;
-      }
+      const ctx: LogContext = {
+        service,
+        resource,
+        resourceUrl: group.resource.schemaUrl,
+        scope,
+        scopeUrl: schemaUrl,
+        scopeAttributes: encodeMapEntries(attributeMap(scope.attributes)),
+      };
+      for (const log of items) if (appendLog(c, ctx, log, out)) appended++;
     }
   }
   return appended;

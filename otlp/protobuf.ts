@@ -317,7 +317,7 @@ export function decodeTracesProto(body: Uint8Array): TracesRequest {
 
 // ---- logs ----
 
-function logRecord(r: PbReader, end: number): LogRecord {
+export function logRecord(r: PbReader, end: number): LogRecord {
   const l: LogRecord = {
     time: 0n,
     observedTime: 0n,

@@ -1,6 +1,7 @@
 /**
- * The fast path of OTLP/protobuf trace ingest: an `ExportTraceServiceRequest` decoded straight
- * into the columns of an `otel_traces` Native block, with no model objects and no JavaScript
+ * The fast path of OTLP/protobuf trace and log ingest: an `ExportTraceServiceRequest` (or
+ * `ExportLogsServiceRequest`) decoded straight into the columns of an `otel_traces` (`otel_logs`)
+ * Native block, with no model objects and no JavaScript
  * strings for ids, names and string attributes — their UTF-8 bytes are copied from the request
  * into the block, ids are hex-encoded byte by byte, attribute entries are sorted by key bytes.
  *
@@ -15,7 +16,7 @@
  *
  * @module
  */
-import type { ByteWriter, NativeBlockBuilder, ScalarColumn } from "../sql/native.ts";
+import type { ByteWriter, EncodedMap, NativeBlockBuilder, ScalarColumn } from "../sql/native.ts";
 import { encodeMapEntries, encodeString } from "../sql/native.ts";
 import type { Rejections } from "./map_common.ts";
 import { serviceName } from "./map_common.ts";
@@ -28,7 +29,9 @@ import {
 } from "./map_traces.ts";
 import type { KeyValue, Scope } from "./model.ts";
 import { PbReader } from "./pb_reader.ts";
+import { appendLog, LogColumns, type LogContext } from "./map_logs.ts";
 import {
+  logRecord as decodeLogRecord,
   message,
   resourceAttributes,
   scope as decodeScope,
@@ -102,6 +105,71 @@ function stringField(r: PbReader): number {
   return end;
 }
 
+/** The last `AnyValue` scanned by {@linkcode scanValue}. */
+let valueKind = NONE, valueFrom = 0, valueTo = 0, valueNumber = 0;
+
+/**
+ * Scans an `AnyValue` (the reader at its length prefix) as the model decoder reads it (the last
+ * field wins); arrays, kvlists and bytes go slow.
+ */
+function scanValue(r: PbReader): void {
+  const end = r.end();
+  valueKind = NONE;
+  while (r.pos < end) {
+    const t = r.tag();
+    if (t === 10) {
+      const e = stringField(r);
+      valueKind = STRING;
+      valueFrom = r.pos;
+      valueTo = e;
+      r.pos = e;
+    } else if (t === 16) {
+      valueKind = BOOL;
+      valueNumber = r.bool() ? 1 : 0;
+    } else if (t === 24) {
+      valueKind = INT;
+      valueFrom = r.pos;
+      r.varint64(true);
+    } else if (t === 33) {
+      valueKind = DOUBLE;
+      valueNumber = r.double();
+    } else if (t === 42 || t === 50 || t === 58) throw SLOW;
+    else r.skip(t & 7);
+  }
+  if (r.pos !== end) throw SLOW;
+}
+
+/** Writes a scanned value as `asString` prints it. */
+function writeValue(
+  r: PbReader,
+  out: ByteWriter,
+  kind: number,
+  start: number,
+  end: number,
+  number: number,
+): void {
+  switch (kind) {
+    case STRING:
+      out.stringBytes(r.buf, start, end);
+      break;
+    case BOOL:
+      out.encoded(number ? TRUE : FALSE);
+      break;
+    case INT: {
+      const at = r.pos;
+      r.pos = start;
+      out.string(asString(r.varint64(true)));
+      r.pos = at;
+      break;
+    }
+    case DOUBLE:
+      out.string(asString(number));
+      break;
+    default:
+      out.u8(0);
+  }
+}
+
 /** Scans one `KeyValue` (the reader is at its length prefix) into the scratch. */
 function scanAttribute(r: PbReader, owner: number): void {
   const end = r.end();
@@ -117,30 +185,11 @@ function scanAttribute(r: PbReader, owner: number): void {
       keyEnd = e;
       r.pos = e;
     } else if (tag === 18) {
-      const valueMessageEnd = r.end();
-      kind = NONE;
-      while (r.pos < valueMessageEnd) {
-        const t = r.tag();
-        if (t === 10) {
-          const e = stringField(r);
-          kind = STRING;
-          valueStart = r.pos;
-          valueEnd = e;
-          r.pos = e;
-        } else if (t === 16) {
-          kind = BOOL;
-          number = r.bool() ? 1 : 0;
-        } else if (t === 24) {
-          kind = INT;
-          valueStart = r.pos;
-          r.varint64(true);
-        } else if (t === 33) {
-          kind = DOUBLE;
-          number = r.double();
-        } else if (t === 42 || t === 50 || t === 58) throw SLOW;
-        else r.skip(t & 7);
-      }
-      if (r.pos !== valueMessageEnd) throw SLOW;
+      scanValue(r);
+      kind = valueKind;
+      valueStart = valueFrom;
+      valueEnd = valueTo;
+      number = valueNumber;
     } else r.skip(tag & 7);
   }
   if (r.pos !== end) throw SLOW;
@@ -199,26 +248,14 @@ function writeAttributes(
   for (let k = 0; k < n; k++) {
     const i = order[k];
     keys.stringBytes(buf, scratch.keyStart[i], scratch.keyEnd[i]);
-    switch (scratch.kind[i]) {
-      case STRING:
-        values.stringBytes(buf, scratch.valueStart[i], scratch.valueEnd[i]);
-        break;
-      case BOOL:
-        values.encoded(scratch.number[i] ? TRUE : FALSE);
-        break;
-      case INT: {
-        const at = r.pos;
-        r.pos = scratch.valueStart[i];
-        values.string(asString(r.varint64(true)));
-        r.pos = at;
-        break;
-      }
-      case DOUBLE:
-        values.string(asString(scratch.number[i]));
-        break;
-      default:
-        values.u8(0);
-    }
+    writeValue(
+      r,
+      values,
+      scratch.kind[i],
+      scratch.valueStart[i],
+      scratch.valueEnd[i],
+      scratch.number[i],
+    );
   }
   return n;
 }
@@ -502,6 +539,241 @@ export function decodeTracesProtoInto(
       }
       const scopeEnd = r.end();
       appended += scopeSpans(r, scopeEnd, c, service, resource, out);
+      if (r.pos !== scopeEnd) throw new SyntaxError("overrun");
+    }
+  }
+  return appended;
+}
+
+// ---- logs ----
+
+/** Strings written on every log row of a scope, encoded once. */
+interface LogEncoded {
+  service: Uint8Array;
+  resourceUrl: Uint8Array;
+  scopeUrl: Uint8Array;
+  scopeName: Uint8Array;
+  scopeVersion: Uint8Array;
+}
+
+function allZero(buf: Uint8Array, at: number): boolean {
+  for (let i = 0; i < 8; i++) if (buf[at + i] !== 0) return false;
+  return true;
+}
+
+/**
+ * Scans one log record and writes its row; throws {@linkcode SLOW} (before writing anything)
+ * for records the model path must map: error-level ones (`error.fingerprint`), ids of a length
+ * the mapper rejects, non-ASCII strings, structured bodies and attribute values.
+ */
+function fastLog(
+  r: PbReader,
+  end: number,
+  c: LogColumns,
+  ctx: LogContext,
+  encoded: LogEncoded,
+): void {
+  const buf = r.buf;
+  scratch.size = 0;
+  let time = -1, observed = -1, severityNumber = 0, severityText = -1, severityTextEnd = -1;
+  let bodyKind = NONE, bodyStart = 0, bodyEnd = 0, bodyNumber = 0, flags = 0;
+  let traceId = -1, traceIdEnd = -1, spanId = -1, spanIdEnd = -1, eventName = -1, eventNameEnd = -1;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag) {
+      case 9:
+        time = r.pos;
+        r.fixed64Small();
+        break;
+      case 16:
+        severityNumber = r.int32();
+        break;
+      case 26:
+        severityTextEnd = stringField(r);
+        severityText = r.pos;
+        r.pos = severityTextEnd;
+        break;
+      case 42:
+        scanValue(r);
+        bodyKind = valueKind;
+        bodyStart = valueFrom;
+        bodyEnd = valueTo;
+        bodyNumber = valueNumber;
+        break;
+      case 50:
+        scanAttribute(r, -1);
+        break;
+      case 69:
+        flags = r.fixed32();
+        break;
+      case 74:
+        traceIdEnd = r.end();
+        traceId = r.pos;
+        r.pos = traceIdEnd;
+        break;
+      case 82:
+        spanIdEnd = r.end();
+        spanId = r.pos;
+        r.pos = spanIdEnd;
+        break;
+      case 89:
+        observed = r.pos;
+        r.fixed64Small();
+        break;
+      case 98:
+        eventNameEnd = stringField(r);
+        eventName = r.pos;
+        r.pos = eventNameEnd;
+        break;
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  if (r.pos !== end) throw SLOW;
+  // Error-level records get error.fingerprint: severity ≥ 17, or 0 with a severity text.
+  if (severityNumber >= 17 || (severityNumber === 0 && severityTextEnd > severityText)) throw SLOW;
+  const traceLength = traceId < 0 ? 0 : traceIdEnd - traceId;
+  const spanLength = spanId < 0 ? 0 : spanIdEnd - spanId;
+  if (traceLength !== 0 && traceLength !== 16) throw SLOW;
+  if (spanLength !== 0 && spanLength !== 8) throw SLOW;
+
+  const stamp = time >= 0 && !allZero(buf, time) ? time : observed;
+  if (stamp < 0) c.timestamp.u32pair(0, 0);
+  else c.timestamp.copy8(buf, stamp);
+  id(c.traceId, buf, traceId, traceIdEnd);
+  id(c.spanId, buf, spanId, spanIdEnd);
+  c.traceFlags.u8(flags & 0xff);
+  text(c.severityText, buf, severityText, severityTextEnd);
+  c.severityNumber.u8(severityNumber & 0xff);
+  c.serviceName.encoded(encoded.service);
+  writeValue(r, c.body, bodyKind, bodyStart, bodyEnd, bodyNumber);
+  c.resourceSchemaUrl.encoded(encoded.resourceUrl);
+  c.resourceAttributes.encoded(ctx.resource);
+  c.scopeSchemaUrl.encoded(encoded.scopeUrl);
+  c.scopeName.encoded(encoded.scopeName);
+  c.scopeVersion.encoded(encoded.scopeVersion);
+  c.scopeAttributes.encoded(ctx.scopeAttributes);
+  const map = c.logAttributes;
+  map.count += writeAttributes(
+    r,
+    (map.key as ScalarColumn).out,
+    (map.value as ScalarColumn).out,
+    -1,
+  );
+  map.offsets.u64n(map.count);
+  text(c.eventName, buf, eventName, eventNameEnd);
+  c.builder.endRow();
+}
+
+/** Records of one `ScopeLogs` (the reader after its length prefix). */
+function scopeLogs(
+  r: PbReader,
+  end: number,
+  c: LogColumns,
+  service: string,
+  resource: EncodedMap,
+  resourceUrl: string,
+  out: Rejections,
+): number {
+  const from = r.pos;
+  let scope: Scope = { name: "", version: "", attributes: [], droppedAttributesCount: 0 };
+  let scopeUrl = "";
+  while (r.pos < end) {
+    const tag = r.tag();
+    if (tag === 10) scope = message(r, decodeScope);
+    else if (tag === 26) scopeUrl = r.string();
+    else r.skip(tag & 7);
+  }
+  if (r.pos !== end) throw new SyntaxError("overrun");
+  const ctx: LogContext = {
+    service,
+    resource,
+    resourceUrl,
+    scope,
+    scopeUrl,
+    scopeAttributes: encodeMapEntries(attributeMap(scope.attributes)),
+  };
+  const encoded: LogEncoded = {
+    service: encodeString(service),
+    resourceUrl: encodeString(resourceUrl),
+    scopeUrl: encodeString(scopeUrl),
+    scopeName: encodeString(scope.name),
+    scopeVersion: encodeString(scope.version),
+  };
+  let appended = 0;
+  r.pos = from;
+  while (r.pos < end) {
+    const tag = r.tag();
+    if (tag !== 18) {
+      r.skip(tag & 7);
+      continue;
+    }
+    const recordEnd = r.end();
+    const recordStart = r.pos;
+    try {
+      fastLog(r, recordEnd, c, ctx, encoded);
+      appended++;
+    } catch (error) {
+      if (error !== SLOW) throw error;
+      r.pos = recordStart;
+      const log = decodeLogRecord(r, recordEnd);
+      if (r.pos !== recordEnd) throw new SyntaxError("overrun");
+      if (appendLog(c, ctx, log, out)) appended++;
+    }
+  }
+  return appended;
+}
+
+/**
+ * Decodes an `ExportLogsServiceRequest` straight into `builder` (an `otel_logs` block): the rows
+ * {@linkcode mapLogsInto} would append for `decodeLogsProto(body)`. Same contract as
+ * {@linkcode decodeTracesProtoInto}.
+ *
+ * @example
+ * ```ts
+ * import { NativeBlockBuilder } from "../sql/native.ts";
+ * import { LOGS_COLUMNS } from "../sql/schema.ts";
+ * import { decodeLogsProtoInto } from "./protobuf_columns.ts";
+ * const builder = new NativeBlockBuilder(LOGS_COLUMNS);
+ * console.assert(decodeLogsProtoInto(new Uint8Array(0), builder, { rejected: 0, errors: [] }) === 0);
+ * ```
+ */
+export function decodeLogsProtoInto(
+  body: Uint8Array,
+  builder: NativeBlockBuilder,
+  out: Rejections,
+): number {
+  const r = new PbReader(body);
+  const c = new LogColumns(builder);
+  let appended = 0;
+  while (r.pos < body.length) {
+    const tag = r.tag();
+    if (tag !== 10) {
+      r.skip(tag & 7);
+      continue;
+    }
+    const end = r.end();
+    const from = r.pos;
+    let attributes: KeyValue[] = [];
+    let resourceUrl = "";
+    while (r.pos < end) {
+      const t = r.tag();
+      if (t === 10) attributes = message(r, resourceAttributes);
+      else if (t === 26) resourceUrl = r.string();
+      else r.skip(t & 7);
+    }
+    if (r.pos !== end) throw new SyntaxError("overrun");
+    const service = serviceName(attributes);
+    const resource = encodeMapEntries(attributeMap(attributes));
+    r.pos = from;
+    while (r.pos < end) {
+      const t = r.tag();
+      if (t !== 18) {
+        r.skip(t & 7);
+        continue;
+      }
+      const scopeEnd = r.end();
+      appended += scopeLogs(r, scopeEnd, c, service, resource, resourceUrl, out);
       if (r.pos !== scopeEnd) throw new SyntaxError("overrun");
     }
   }

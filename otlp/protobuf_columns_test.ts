@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { random } from "../bench/span_rows.ts";
-import { spanRequest } from "../bench/ingest_bench.ts";
+import { logRequest, spanRequest } from "../bench/ingest_bench.ts";
 import { NativeBlockBuilder } from "../sql/native.ts";
-import { TRACES_COLUMNS } from "../sql/schema.ts";
-import { encodeTraces } from "./encode.ts";
+import { LOGS_COLUMNS, TRACES_COLUMNS } from "../sql/schema.ts";
+import { encodeLogs, encodeTraces } from "./encode.ts";
+import { mapLogsInto } from "./map_logs.ts";
 import { mapTracesInto } from "./map_traces.ts";
-import { type AnyValue, KvList, type ResourceGroup, type Span } from "./model.ts";
-import { decodeTracesProto } from "./protobuf.ts";
-import { decodeTracesProtoInto } from "./protobuf_columns.ts";
+import { type AnyValue, KvList, type LogRecord, type ResourceGroup, type Span } from "./model.ts";
+import { decodeLogsProto, decodeTracesProto } from "./protobuf.ts";
+import { decodeLogsProtoInto, decodeTracesProtoInto } from "./protobuf_columns.ts";
 
 const rand = random(4);
 const int = (n: number) => Math.floor(rand() * n);
@@ -15,12 +16,16 @@ const hex = (bytes: number) =>
   Array.from({ length: bytes }, () => int(256).toString(16).padStart(2, "0")).join("");
 
 /** The block (or error) of the model path and of the fast path for `body`. */
-function both(body: Uint8Array) {
+function both(body: Uint8Array, logs = false) {
   const run = (fast: boolean) => {
-    const builder = new NativeBlockBuilder(TRACES_COLUMNS);
+    const builder = new NativeBlockBuilder(logs ? LOGS_COLUMNS : TRACES_COLUMNS);
     const out = { rejected: 0, errors: [] as string[] };
     try {
-      const n = fast
+      const n = logs
+        ? fast
+          ? decodeLogsProtoInto(body, builder, out)
+          : mapLogsInto(decodeLogsProto(body), builder, out)
+        : fast
         ? decodeTracesProtoInto(body, builder, out)
         : mapTracesInto(decodeTracesProto(body), builder, out);
       return { n, out, block: builder.finish() };
@@ -117,6 +122,75 @@ Deno.test("decodeTracesProtoInto never accepts a body the model decoder rejects"
     const cut = int(5) === 0 ? body.subarray(0, int(body.length)) : body;
     const { model, fast } = both(cut);
     if ("error" in fast) continue; // the caller then runs the model path
+    assert.ok(!("error" in model), `fast path accepted what the model rejects: ${model.error}`);
+    assert.equal(fast.n, model.n);
+    assert.deepEqual(fast.out, model.out);
+    assert.deepEqual(fast.block, model.block);
+    agreed++;
+  }
+  assert.ok(agreed > 100, `only ${agreed} mutants decoded`);
+});
+
+function randomLog(): LogRecord {
+  const idOf = (bytes: number) => [hex(bytes), "", "00".repeat(bytes), hex(bytes)][int(4)];
+  const time = BigInt(int(2 ** 31)) * 1_000_000_000n;
+  return {
+    time: int(4) === 0 ? 0n : time,
+    observedTime: int(4) === 0 ? 0n : time + 7n,
+    severityNumber: int(26) - 1,
+    severityText: ["", "INFO", "ERROR", "error", "Wärn"][int(5)],
+    body: VALUES[int(VALUES.length)](),
+    attributes: attributes(int(15)),
+    flags: int(2 ** 16),
+    traceId: int(30) === 0 ? hex(5) : idOf(16),
+    spanId: idOf(8),
+    eventName: ["", "login", "ünï"][int(3)],
+  };
+}
+
+function randomLogs(): ResourceGroup<LogRecord>[] {
+  return Array.from({ length: 1 + int(2) }, () => ({
+    resource: { attributes: attributes(int(5)), schemaUrl: ["", "https://s/1", "ü"][int(3)] },
+    scopes: Array.from({ length: 1 + int(2) }, () => ({
+      scope: {
+        name: "log",
+        version: "2",
+        attributes: attributes(int(3)),
+        droppedAttributesCount: 0,
+      },
+      schemaUrl: ["", "https://scope"][int(2)],
+      items: Array.from({ length: int(20) }, randomLog),
+    })),
+  }));
+}
+
+Deno.test("decodeLogsProtoInto writes the rows of decodeLogsProto + mapLogsInto", () => {
+  const bodies = [
+    encodeLogs(logRequest(random(2), 300, 1_700_000_000_000_000_000n)),
+    ...Array.from({ length: 300 }, () => encodeLogs(randomLogs())),
+  ];
+  for (const body of bodies) {
+    const { model, fast } = both(body, true);
+    assert.ok(!("error" in model) && !("error" in fast), String(fast.error ?? model.error));
+    assert.equal(fast.n, model.n);
+    assert.deepEqual(fast.out, model.out);
+    assert.deepEqual(fast.block, model.block);
+  }
+});
+
+Deno.test("decodeLogsProtoInto never accepts a body the model decoder rejects", () => {
+  const seeds = Array.from({ length: 40 }, () => encodeLogs(randomLogs()));
+  let agreed = 0;
+  for (let i = 0; i < 4000; i++) {
+    const body = seeds[int(seeds.length)].slice();
+    for (let m = 1 + int(4); m > 0; m--) {
+      const at = int(body.length);
+      if (int(2) === 0) body[at] = int(256);
+      else body[at] ^= 1 << int(8);
+    }
+    const cut = int(5) === 0 ? body.subarray(0, int(body.length)) : body;
+    const { model, fast } = both(cut, true);
+    if ("error" in fast) continue;
     assert.ok(!("error" in model), `fast path accepted what the model rejects: ${model.error}`);
     assert.equal(fast.n, model.n);
     assert.deepEqual(fast.out, model.out);
