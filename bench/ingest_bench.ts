@@ -179,6 +179,8 @@ export interface IngestBenchResult {
   perCpuSecond: number;
   /** CPU seconds of the server's JavaScript thread during the end-to-end run. */
   mainThreadSeconds: number;
+  /** Records per CPU-second counting the background merges of the run's parts, until they settle. */
+  perCpuSecondSettled: number;
   /** CPU ms of the serial in-process run, stage by stage. */
   split: { decodeAndMap: number; finish: number; insert: number };
   /** CPU ms of the same work through the former row path (row objects, `encodeNative`). */
@@ -227,6 +229,26 @@ async function client(url: string, file: string, concurrency: number): Promise<v
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
+/** Truncates every MergeTree table of the database, then waits for merges to settle. */
+async function clearTables(store: ChdbStore): Promise<void> {
+  const tables = await store.query<{ name: string }>(
+    "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree'",
+  );
+  for (const { name } of tables) await store.command(`TRUNCATE TABLE \`${name}\``);
+  await mergesSettled(store);
+}
+
+/** Waits until no merge has run for a second (at most 60 s). */
+async function mergesSettled(store: ChdbStore): Promise<void> {
+  const deadline = performance.now() + 60_000;
+  let quiet = 0;
+  while (quiet < 5 && performance.now() < deadline) {
+    const [{ n }] = await store.query<{ n: string }>("SELECT count() AS n FROM system.merges");
+    quiet = Number(n) === 0 ? quiet + 1 : 0;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 async function endToEnd(
   store: ChdbStore,
   signal: "traces" | "logs",
@@ -235,9 +257,13 @@ async function endToEnd(
   concurrency: number,
   clientCpu: string | undefined,
   stopMerges: boolean,
-): Promise<{ rate: number; cpuSeconds: number; mainThreadSeconds: number }> {
+): Promise<
+  { rate: number; cpuSeconds: number; mainThreadSeconds: number; settledCpuSeconds: number }
+> {
+  // Empty every table (the materialized views' targets too) and let merges of earlier phases
+  // finish, so the run is charged with its own work only.
+  await clearTables(store);
   const table = signal === "traces" ? "otel_traces" : "otel_logs";
-  await store.command(`TRUNCATE TABLE ${table}`);
   if (stopMerges) await store.command("SYSTEM STOP MERGES");
   const file = await writeBodies(bodies);
   const otlp = createOtlpApp(store, {});
@@ -279,6 +305,9 @@ async function endToEnd(
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   const mainThreadSeconds = mainThreadCpuSeconds() - main;
+  // The background merges of the parts this run wrote belong to its cost too.
+  if (!stopMerges) await mergesSettled(store);
+  const settled = process.cpuUsage(cpu);
   await server.shutdown();
   await otlp.close();
   if (stopMerges) await store.command("SYSTEM START MERGES");
@@ -292,6 +321,7 @@ async function endToEnd(
     rate: (bodies.length * perRequest) / seconds,
     cpuSeconds: (used.user + used.system) / 1e6,
     mainThreadSeconds,
+    settledCpuSeconds: (settled.user + settled.system) / 1e6,
   };
 }
 
@@ -436,7 +466,7 @@ export async function main(args: string[] = Deno.args): Promise<IngestBenchResul
         ? await split(store, signal, bodies, 20_000)
         : { decodeAndMap: 0, finish: 0, insert: 0 };
       const rowPathMs = values.split ? await rowPath(store, signal, bodies, 20_000) : 0;
-      const { rate, cpuSeconds, mainThreadSeconds } = await endToEnd(
+      const { rate, cpuSeconds, mainThreadSeconds, settledCpuSeconds } = await endToEnd(
         store,
         signal,
         bodies,
@@ -469,6 +499,13 @@ export async function main(args: string[] = Deno.args): Promise<IngestBenchResul
           fmt((cpuSeconds - mainThreadSeconds) * 1e6 / records, 1)
         } µs`,
       );
+      if (!values["stop-merges"]) {
+        console.log(
+          `  with the background merges of its parts, until they settle: ${
+            fmt(records / settledCpuSeconds)
+          } ${unit} per CPU-second (${fmt(settledCpuSeconds * 1e6 / records, 1)} µs/record)`,
+        );
+      }
       if (!values.split) {
         results.push({
           signal,
@@ -476,6 +513,7 @@ export async function main(args: string[] = Deno.args): Promise<IngestBenchResul
           endToEndPerSecond: rate,
           perCpuSecond,
           mainThreadSeconds,
+          perCpuSecondSettled: records / settledCpuSeconds,
           split: t,
           rowPathMs,
         });
@@ -497,6 +535,7 @@ export async function main(args: string[] = Deno.args): Promise<IngestBenchResul
         endToEndPerSecond: rate,
         perCpuSecond,
         mainThreadSeconds,
+        perCpuSecondSettled: records / settledCpuSeconds,
         split: t,
         rowPathMs,
       });
