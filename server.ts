@@ -35,6 +35,25 @@ function announce(name: string, addr: Deno.NetAddr): string {
   return url;
 }
 
+/** `Deno.serve` with an error that names the address and the setting when the port is taken. */
+function listen(
+  hostname: string,
+  port: number,
+  setting: string,
+  handler: Deno.ServeHandler,
+): Deno.HttpServer<Deno.NetAddr> {
+  try {
+    return Deno.serve({ hostname, port, onListen: () => {} }, handler);
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse || error instanceof Deno.errors.AddrNotAvailable) {
+      throw new Error(
+        `Cannot listen on ${hostname}:${port} (${setting}): ${(error as Error).message}`,
+      );
+    }
+    throw error;
+  }
+}
+
 /** Starts every server of the configuration; resolves once they listen. */
 export async function startServer(config: Config, deps: ServeDeps): Promise<RunningServer> {
   const store = await deps.openStore(config);
@@ -64,11 +83,10 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
         maxQueuedRows: config.batchMaxQueuedRows,
       },
     });
-    const listen = { hostname: config.host, onListen: () => {} };
-    const ui = Deno.serve({ ...listen, port: config.port }, app.fetch);
+    const ui = listen(config.host, config.port, "TRACEHOUSE_PORT", app.fetch);
     servers.push(ui);
     const uiUrl = announce("ui", ui.addr);
-    const otlpServer = Deno.serve({ ...listen, port: config.otlpPort }, otlp.app.fetch);
+    const otlpServer = listen(config.host, config.otlpPort, "TRACEHOUSE_OTLP_PORT", otlp.app.fetch);
     servers.push(otlpServer);
     announce("otlp", otlpServer.addr);
     let grpc: OtlpGrpcServer | undefined;

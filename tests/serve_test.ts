@@ -130,3 +130,22 @@ Deno.test("cli: migrate adds and drops the opt-in trace-id projection", async ()
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /Invalid --trace-id-projection "yes": expected on or off/);
 });
+
+Deno.test("serve: a port in use is a clear error naming the setting", async () => {
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const data = await Deno.makeTempDir({ prefix: "tracehouse-serve-" });
+    const { port } = taken.addr as Deno.NetAddr;
+    const result = await run(["serve", "--otlp-grpc-port", "off", "--otlp-port", "0"], {
+      TRACEHOUSE_DATA: data,
+      TRACEHOUSE_PORT: String(port),
+    });
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      new RegExp(`Cannot listen on 127\\.0\\.0\\.1:${port} \\(TRACEHOUSE_PORT\\)`),
+    );
+  } finally {
+    taken.close();
+  }
+});
