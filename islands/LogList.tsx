@@ -9,6 +9,7 @@
  */
 import type { VNode } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
+import { attributeTable } from "./attribute_table.ts";
 import { formatTime, serviceColor, severityClass } from "./format.ts";
 import { html } from "./html.ts";
 import { withParams } from "./url.ts";
@@ -62,26 +63,6 @@ async function fetchLogs(query: string): Promise<{ logs: LogItem[]; nextCursor: 
   return await res.json();
 }
 
-function Attrs({ title, map }: { title: string; map: Record<string, string> }): VNode | null {
-  const entries = Object.entries(map).sort(([a], [b]) => a.localeCompare(b));
-  if (!entries.length) return null;
-  return html`
-    <div>
-      <h3>${title}</h3>
-      <table class="kv">
-        <tbody>${entries.map(([k, v]) =>
-          html`
-            <tr>
-              <th scope="row">${k}</th>
-              <td>${v}</td>
-            </tr>
-          `
-        )}</tbody>
-      </table>
-    </div>
-  `;
-}
-
 function Row({ log, timeQuery }: { log: LogItem; timeQuery: string }): VNode {
   const sev = severityClass(log.severityNumber);
   const traceHref = log.traceId
@@ -127,8 +108,8 @@ function Row({ log, timeQuery }: { log: LogItem; timeQuery: string }): VNode {
                 `
                 : null}
             </dl>
-          <${Attrs} title="Attributes" map=${log.attributes} />
-          <${Attrs} title="Resource" map=${log.resource} />
+          ${attributeTable("Attributes", log.attributes)}
+          ${attributeTable("Resource", log.resource)}
         </div>
       </details>
     </li>

@@ -11,6 +11,7 @@
 import type { VNode } from "preact";
 import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { formatDuration, serviceColor } from "./format.ts";
+import { attributeTable } from "./attribute_table.ts";
 import { html } from "./html.ts";
 import { buildWaterfall, type WaterfallRow } from "./waterfall_model.ts";
 import { withParams } from "./url.ts";
@@ -59,26 +60,6 @@ function ticks(durationNs: number): { pct: number; label: string }[] {
   }));
 }
 
-function kv(title: string, map: Record<string, string>): VNode | null {
-  const entries = Object.entries(map).sort(([a], [b]) => a.localeCompare(b));
-  if (entries.length === 0) return null;
-  return html`
-    <section>
-      <h3>${title}</h3>
-      <table class="kv">
-        <tbody>${entries.map(([k, v]) =>
-          html`
-            <tr>
-              <th scope="row">${k}</th>
-              <td>${v}</td>
-            </tr>
-          `
-        )}</tbody>
-      </table>
-    </section>
-  `;
-}
-
 function Detail(
   { row, traceId, timeQuery }: { row: Row; traceId: string; timeQuery: string },
 ): VNode {
@@ -114,8 +95,8 @@ function Detail(
   }
     </dl>
     <p><a href=${logsHref}>Logs of this span →</a></p>
-    ${kv("Attributes", row.attributes)}
-    ${kv("Resource", row.resource)}
+    ${attributeTable("Attributes", row.attributes)}
+    ${attributeTable("Resource", row.resource)}
     ${
     row.events.length
       ? html`
@@ -125,7 +106,7 @@ function Detail(
             html`<li><span class="mono">+${
               formatDuration(e.offsetNs)
             }</span> <strong>${e.name}</strong>
-          ${kv("", e.attributes)}</li>`
+          ${attributeTable("", e.attributes)}</li>`
           )}</ul>
         </section>
       `
@@ -139,7 +120,7 @@ function Detail(
           <ul role="list">${row.links.map((l) =>
             html`<li><a class="mono" href=${
               withParams(`/traces/${l.traceId}${timeQuery}`, { span: l.spanId })
-            }>${l.traceId.slice(0, 12)}… / ${l.spanId}</a>${kv("", l.attributes)}</li>`
+            }>${l.traceId.slice(0, 12)}… / ${l.spanId}</a>${attributeTable("", l.attributes)}</li>`
           )}</ul>
         </section>
       `
