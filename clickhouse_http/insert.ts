@@ -8,6 +8,7 @@
  */
 import { EndpointError } from "./errors.ts";
 import { Lexer, type Token } from "./lexer.ts";
+import { quoteIdentifier } from "../sql/identifiers.ts";
 
 /** A parsed `INSERT … FORMAT` prefix. */
 export interface InsertPrefix {
@@ -155,11 +156,6 @@ function dataStart(bytes: Uint8Array, from: number): number {
   if (bytes[pos] === 0x0d) pos++;
   if (bytes[pos] === 0x0a) pos++;
   return pos;
-}
-
-/** Quotes an identifier with backquotes. */
-export function quoteIdentifier(name: string): string {
-  return `\`${name.replace(/[\\`]/g, "\\$&")}\``;
 }
 
 /**

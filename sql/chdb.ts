@@ -15,6 +15,7 @@
  */
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { quoteIdentifier, quoteTableName } from "./identifiers.ts";
 import { encodeNative } from "./native.ts";
 import { formatParams } from "./params.ts";
 import {
@@ -311,7 +312,7 @@ export class ChdbStore implements Store {
     if ((block ? rows.rows : rows.length) === 0) return;
     const target = quoteTableName(table);
     const format = block ? "Native" : options.format ?? "Native";
-    const columnList = options.columns.map((c) => `\`${c.name.replace(/`/g, "\\`")}\``).join(", ");
+    const columnList = options.columns.map((c) => quoteIdentifier(c.name)).join(", ");
     const body = block
       ? rows.native
       : format === "Native"
@@ -324,7 +325,10 @@ export class ChdbStore implements Store {
       const structure = format === "Native"
         ? ""
         : `, '${
-          options.columns.map((c) => `\`${c.name}\` ${c.type}`).join(", ").replace(/'/g, "\\'")
+          options.columns.map((c) => `${quoteIdentifier(c.name)} ${c.type}`).join(", ").replace(
+            /[\\']/g,
+            "\\$&",
+          )
         }'`;
       await this.command(
         `INSERT INTO ${target} (${columnList}) SELECT * FROM file('${file}', '${format}'${structure})`,
@@ -463,22 +467,6 @@ async function connectError(path: string): Promise<Error> {
   return new Error(
     `Cannot open data directory "${path}": the embedded engine refused the connection`,
   );
-}
-
-/**
- * Quotes `table` or `database.table` as an identifier.
- *
- * @example
- * ```ts
- * import { quoteTableName } from "./chdb.ts";
- * console.assert(quoteTableName("db.otel_logs") === "`db`.`otel_logs`");
- * ```
- */
-export function quoteTableName(table: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(table)) {
-    throw new TypeError(`Invalid table name: "${table}"`);
-  }
-  return table.split(".").map((part) => `\`${part}\``).join(".");
 }
 
 function jsonReplacer(_key: string, value: unknown): unknown {

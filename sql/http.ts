@@ -15,7 +15,7 @@ import {
   type ClickHouseSettings,
   createClient,
 } from "@clickhouse/client-web";
-import { quoteTableName } from "./chdb.ts";
+import { quoteIdentifier, quoteTableName } from "./identifiers.ts";
 import { encodeNative } from "./native.ts";
 import { formatParams } from "./params.ts";
 import {
@@ -182,7 +182,7 @@ export class HttpStore implements Store {
     const settings = requestSettings({ settings: options.settings });
     const block = isNativeBlock(rows);
     if ((block ? rows.rows : rows.length) === 0) return;
-    const columns = options.columns.map((c) => `\`${c.name.replace(/[`\\]/g, "\\$&")}\``);
+    const columns = options.columns.map((c) => quoteIdentifier(c.name));
     if (!block && options.format === "JSONEachRow") {
       await this.#client.command({
         query: `INSERT INTO ${target} (${columns.join(", ")}) FORMAT JSONEachRow\n${

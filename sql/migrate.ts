@@ -20,6 +20,7 @@
  *
  * @module
  */
+import { quoteIdentifier } from "./identifiers.ts";
 import type { Store } from "./store.ts";
 
 /** Retention per signal, in days. */
@@ -163,10 +164,6 @@ export function splitStatements(sql: string): string[] {
   return lines.join("\n").split(/;[ \t]*(?:\n|$)/).map((s) => s.trim()).filter((s) => s !== "");
 }
 
-function quote(identifier: string): string {
-  return `\`${identifier}\``;
-}
-
 /**
  * Renders a migration's placeholders from configuration and splits it into
  * statements, ready to run one by one.
@@ -203,13 +200,17 @@ function render(placeholder: string, options: MigrateOptions): string {
   const cluster = options.cluster;
   switch (kind) {
     case "database":
-      if (rest.length === 0) return quote(options.database);
+      if (rest.length === 0) return quoteIdentifier(options.database);
       break;
     case "on_cluster":
-      if (rest.length === 0) return cluster === undefined ? "" : `ON CLUSTER ${quote(cluster)}`;
+      if (rest.length === 0) {
+        return cluster === undefined ? "" : `ON CLUSTER ${quoteIdentifier(cluster)}`;
+      }
       break;
     case "table":
-      if (IDENTIFIER.test(arg)) return quote(cluster === undefined ? arg : localName(arg));
+      if (IDENTIFIER.test(arg)) {
+        return quoteIdentifier(cluster === undefined ? arg : localName(arg));
+      }
       break;
     case "ttl_days":
       if ((SIGNALS as readonly string[]).includes(arg)) {
@@ -239,25 +240,29 @@ function renderDistributed(spec: string, options: MigrateOptions, cluster: strin
   if (!IDENTIFIER.test(table) || !SHARDING_KEY.test(key)) {
     throw new SyntaxError(`Cannot render migration: unknown placeholder "{{distributed:${spec}}}"`);
   }
-  const db = quote(options.database);
+  const db = quoteIdentifier(options.database);
   const local = localName(table);
-  return `CREATE TABLE IF NOT EXISTS ${db}.${quote(table)} ON CLUSTER ${quote(cluster)} ` +
-    `AS ${db}.${quote(local)} ` +
+  return `CREATE TABLE IF NOT EXISTS ${db}.${quoteIdentifier(table)} ON CLUSTER ${
+    quoteIdentifier(cluster)
+  } ` +
+    `AS ${db}.${quoteIdentifier(local)} ` +
     `ENGINE = Distributed('${cluster}', '${options.database}', '${local}', ${key})`;
 }
 
 /** The statements that create the database and the migrations table. */
 export function bootstrapStatements(options: MigrateOptions): string[] {
   validateOptions(options);
-  const db = quote(options.database);
-  const onCluster = options.cluster === undefined ? "" : ` ON CLUSTER ${quote(options.cluster)}`;
+  const db = quoteIdentifier(options.database);
+  const onCluster = options.cluster === undefined
+    ? ""
+    : ` ON CLUSTER ${quoteIdentifier(options.cluster)}`;
   // In a cluster every node shares one record: one replication path for all shards.
   const engine = options.cluster === undefined
     ? "MergeTree()"
     : `ReplicatedMergeTree('/clickhouse/tables/tracehouse/{database}/{table}', '{replica}')`;
   return [
     `CREATE DATABASE IF NOT EXISTS ${db}${onCluster}`,
-    `CREATE TABLE IF NOT EXISTS ${db}.${quote(MIGRATIONS_TABLE)}${onCluster} (
+    `CREATE TABLE IF NOT EXISTS ${db}.${quoteIdentifier(MIGRATIONS_TABLE)}${onCluster} (
     name String,
     checksum String,
     applied_at DateTime64(3, 'UTC')
@@ -273,7 +278,7 @@ interface AppliedRow {
 
 /** Recorded migrations (name → checksum); empty when the table does not exist yet. */
 async function recordedMigrations(store: Store, database: string): Promise<Map<string, string>> {
-  const table = `${quote(database)}.${quote(MIGRATIONS_TABLE)}`;
+  const table = `${quoteIdentifier(database)}.${quoteIdentifier(MIGRATIONS_TABLE)}`;
   const [exists] = await store.query<{ result: number | string }>(`EXISTS TABLE ${table}`);
   if (Number(exists?.result) !== 1) return new Map();
   const rows = await store.query<AppliedRow>(
@@ -335,7 +340,7 @@ export async function migrate(
   for (const statement of bootstrapStatements(options)) await store.command(statement);
   const recorded = await recordedMigrations(store, options.database);
   checkChecksums(all, recorded);
-  const table = `${quote(options.database)}.${quote(MIGRATIONS_TABLE)}`;
+  const table = `${quoteIdentifier(options.database)}.${quoteIdentifier(MIGRATIONS_TABLE)}`;
   const result: MigrateResult = { applied: [], retentionChanged: [] };
   for (const migration of all) {
     if (recorded.has(migration.name)) continue;
@@ -383,13 +388,13 @@ export function retentionTargets(
       const name = options.cluster === undefined ? table[1] : localName(table[1]);
       const onCluster = options.cluster === undefined
         ? ""
-        : ` ON CLUSTER ${quote(options.cluster)}`;
+        : ` ON CLUSTER ${quoteIdentifier(options.cluster)}`;
       targets.push({
         table: name,
         ttl: rendered,
         days: options.retentionDays[ttl[2] as keyof RetentionDays],
-        alter: `ALTER TABLE ${quote(options.database)}.${
-          quote(name)
+        alter: `ALTER TABLE ${quoteIdentifier(options.database)}.${
+          quoteIdentifier(name)
         }${onCluster} MODIFY ${rendered}`,
       });
     }
