@@ -35,23 +35,31 @@ function announce(name: string, addr: Deno.NetAddr): string {
   return url;
 }
 
-/** `Deno.serve` with an error that names the address and the setting when the port is taken. */
+/** Runs `start`, turning "address in use" into an error that names the address and the setting. */
+function listening<T>(hostname: string, port: number, setting: string, start: () => T): T {
+  try {
+    return start();
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse || error instanceof Deno.errors.AddrNotAvailable) {
+      throw new Error(`Cannot listen on ${hostname}:${port} (${setting}): ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/** `Deno.serve` on `hostname:port`, with the error of {@linkcode listening}. */
 function listen(
   hostname: string,
   port: number,
   setting: string,
   handler: Deno.ServeHandler,
 ): Deno.HttpServer<Deno.NetAddr> {
-  try {
-    return Deno.serve({ hostname, port, onListen: () => {} }, handler);
-  } catch (error) {
-    if (error instanceof Deno.errors.AddrInUse || error instanceof Deno.errors.AddrNotAvailable) {
-      throw new Error(
-        `Cannot listen on ${hostname}:${port} (${setting}): ${(error as Error).message}`,
-      );
-    }
-    throw error;
-  }
+  return listening(
+    hostname,
+    port,
+    setting,
+    () => Deno.serve({ hostname, port, onListen: () => {} }, handler),
+  );
 }
 
 /** Starts every server of the configuration; resolves once they listen. */
@@ -59,6 +67,7 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
   const store = await deps.openStore(config);
   let migrated = false;
   const servers: Deno.HttpServer[] = [];
+  let grpc: OtlpGrpcServer | undefined;
   try {
     const { applied } = await deps.migrateStore(store, config);
     if (applied.length > 0) console.log(`tracehouse: applied migrations ${applied.join(", ")}`);
@@ -89,7 +98,6 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
     const otlpServer = listen(config.host, config.otlpPort, "TRACEHOUSE_OTLP_PORT", otlp.app.fetch);
     servers.push(otlpServer);
     announce("otlp", otlpServer.addr);
-    let grpc: OtlpGrpcServer | undefined;
     if (config.otlpGrpcPort !== null) {
       grpc = await serveOtlpGrpc(otlp.ingest, {
         hostname: config.host,
@@ -105,11 +113,19 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
           "--clickhouse-http serves the embedded engine; with CLICKHOUSE_URL, use that server directly",
         );
       }
-      const endpoint = serveClickHouseHttp(store, {
-        ...config.clickhouseHttp,
-        username: config.clickhouseUser,
-        password: config.clickhousePassword,
-      });
+      const { hostname, port } = config.clickhouseHttp;
+      const endpoint = listening(
+        hostname,
+        port,
+        "TRACEHOUSE_CLICKHOUSE_HTTP",
+        () =>
+          serveClickHouseHttp(store, {
+            hostname,
+            port,
+            username: config.clickhouseUser,
+            password: config.clickhousePassword,
+          }),
+      );
       servers.push(endpoint);
       announce("clickhouse-http", endpoint.addr);
     }
@@ -127,7 +143,7 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
       finished: Promise.all(servers.map((s) => s.finished)).then(() => {}),
     };
   } catch (error) {
-    await Promise.allSettled(servers.map((s) => s.shutdown()));
+    await Promise.allSettled([...servers.map((s) => s.shutdown()), grpc?.shutdown()]);
     await store.close();
     throw error;
   }

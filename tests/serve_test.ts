@@ -149,3 +149,29 @@ Deno.test("serve: a port in use is a clear error naming the setting", async () =
     taken.close();
   }
 });
+
+Deno.test("serve: a taken ClickHouse HTTP port is a clear error naming the setting", async () => {
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const data = await Deno.makeTempDir({ prefix: "tracehouse-serve-" });
+    const { port } = taken.addr as Deno.NetAddr;
+    const result = await run([
+      "serve",
+      "--port",
+      "0",
+      "--otlp-port",
+      "0",
+      "--otlp-grpc-port",
+      "0",
+      "--clickhouse-http",
+      `127.0.0.1:${port}`,
+    ], { TRACEHOUSE_DATA: data });
+    assert.equal(result.code, 1, result.stdout);
+    assert.match(
+      result.stderr,
+      new RegExp(`Cannot listen on 127\\.0\\.0\\.1:${port} \\(TRACEHOUSE_CLICKHOUSE_HTTP\\)`),
+    );
+  } finally {
+    taken.close();
+  }
+});
