@@ -410,11 +410,16 @@ export function parseCommandLine(
   return { command, config, args, help: parsed.values.help === true };
 }
 
+/** An option's default as text; `undefined` when it has none. */
+function defaultText(option: Option): string | undefined {
+  const value = option.current(DEFAULT_CONFIG);
+  return value === null || value === "" ? undefined : String(value);
+}
+
 /** The options section of `--help`. */
 export function optionsHelp(): string {
   return OPTIONS.map((o) => {
-    const value = o.current(DEFAULT_CONFIG);
-    const fallback = value === null || value === "" ? "unset" : String(value);
+    const fallback = defaultText(o) ?? "unset";
     return `  --${o.flag.padEnd(24)} ${o.env.padEnd(34)} ${o.description} [${fallback}]`;
   }).join("\n");
 }
@@ -422,8 +427,8 @@ export function optionsHelp(): string {
 /** The configuration table of the README, generated from {@linkcode OPTIONS}. */
 export function markdownTable(): string {
   const rows = OPTIONS.map((o) => {
-    const value = o.current(DEFAULT_CONFIG);
-    const fallback = value === null || value === "" ? "unset" : `\`${value}\``;
+    const value = defaultText(o);
+    const fallback = value === undefined ? "unset" : `\`${value}\``;
     return `| \`${o.env}\` | \`--${o.flag}\` | ${fallback} | ${o.description} |`;
   });
   return ["| variable | flag | default | meaning |", "| --- | --- | --- | --- |", ...rows].join(
