@@ -273,11 +273,13 @@ function dateTime64Codec(type: string, precision: number, column: string): Colum
 }
 
 function writeString(out: ByteWriter, value: unknown): void {
-  if (value === undefined || value === null) out.u8(0);
+  // Strings first: they are nearly every value, and `instanceof` is not free.
+  if (typeof value === "string") out.string(value);
+  else if (value === undefined || value === null) out.u8(0);
   else if (value instanceof Uint8Array) {
     out.varUInt(value.length);
     out.bytes(value);
-  } else out.string(typeof value === "string" ? value : String(value));
+  } else out.string(String(value));
 }
 
 function stringCodec(): ColumnCodec {
@@ -422,16 +424,55 @@ export function encodeNative(
   rows: readonly Record<string, unknown>[],
   columns: readonly ColumnSpec[],
 ): Uint8Array {
-  const out = new ByteWriter();
+  const out = new ByteWriter(Math.max(1 << 16, rows.length * bytesPerRowSeen));
   out.varUInt(columns.length);
   out.varUInt(rows.length);
-  for (const column of columns) {
+  const values = columnValues(rows, columns);
+  columns.forEach((column, i) => {
     const codec = codecFor(column.type, column.name);
     out.string(column.name);
     out.string(codec.headerType);
-    codec.write(out, rows.map((row) => row[column.name]));
-  }
+    codec.write(out, values[i]);
+  });
+  if (rows.length > 0) bytesPerRowSeen = Math.ceil(out.length / rows.length);
   return out.result();
+}
+
+/**
+ * The size of the last block per row, so the next one starts at about its final size instead of
+ * doubling its way there (each doubling copies the block and faults in fresh pages).
+ */
+let bytesPerRowSeen = 0;
+
+/**
+ * Splits rows into one array of values per column (`undefined` where a row lacks the column).
+ *
+ * Reading `row[name]` column by column puts some 20 names through one property lookup, which
+ * V8 then handles as megamorphic: ~1 µs a span row. Walking each row's own keys with `for…in`
+ * uses the object's cached key list instead, and rows of one shape yield their keys in the same
+ * order, so the column of each key position is remembered from the row before.
+ */
+function columnValues(
+  rows: readonly Record<string, unknown>[],
+  columns: readonly ColumnSpec[],
+): unknown[][] {
+  const indexOf = new Map(columns.map((column, i) => [column.name, i]));
+  const values = columns.map(() => new Array<unknown>(rows.length));
+  const keyAt: string[] = [];
+  const columnAt: number[] = [];
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    let position = 0;
+    for (const key in row) {
+      if (keyAt[position] !== key) {
+        keyAt[position] = key;
+        columnAt[position] = indexOf.get(key) ?? -1;
+      }
+      const column = columnAt[position++];
+      if (column >= 0) values[column][r] = row[key];
+    }
+  }
+  return values;
 }
 
 // ---- building a block column by column ----
