@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { quoteIdentifier, quoteTableName } from "./identifiers.ts";
 import { encodeNative } from "./native.ts";
 import { formatParams } from "./params.ts";
+import { INDEXES_BUILT_ON_MERGE } from "./schema.ts";
 import {
   type CallOptions,
   ClickHouseError,
@@ -162,11 +163,15 @@ function settingLiteral(value: string | number | boolean): string {
 }
 
 /**
- * Settings every connection starts with, to match a ClickHouse server's
- * defaults where chDB's local mode differs. Per-call settings are restored to
- * these values (others to `DEFAULT`) after the call.
+ * Settings every connection starts with: a ClickHouse server's defaults where chDB's local mode
+ * differs, and the attribute indexes left to merges (see {@linkcode INDEXES_BUILT_ON_MERGE}), which
+ * also covers inserts that come through the ClickHouse HTTP endpoint. Per-call settings are
+ * restored to these values (others to `DEFAULT`) after the call.
  */
-const SESSION_SETTINGS: Settings = { output_format_json_quote_64bit_integers: 1 };
+const SESSION_SETTINGS: Settings = {
+  output_format_json_quote_64bit_integers: 1,
+  exclude_materialize_skip_indexes_on_insert: INDEXES_BUILT_ON_MERGE.join(","),
+};
 
 /** `name = value, …` for `SET`; a `null` value means `DEFAULT`. */
 function settingAssignments(

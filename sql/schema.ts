@@ -248,3 +248,26 @@ export const TABLE_COLUMNS: Readonly<Record<TableName, readonly ColumnSpec[]>> =
   otel_metrics_exponential_histogram: METRICS_EXPONENTIAL_HISTOGRAM_COLUMNS,
   otel_metrics_summary: METRICS_SUMMARY_COLUMNS,
 });
+
+/**
+ * Skip indexes that inserts leave to merges (ClickHouse's
+ * `exclude_materialize_skip_indexes_on_insert`): the bloom filters over attribute keys and values.
+ *
+ * Hashing every key and value of every attribute map costs about 40% of a span insert (measured
+ * in `bench/store_bench.ts`), and is wasted work: a merge rebuilds the indexes of the part it
+ * writes anyway. Until its first merge, a fresh part is read in full by attribute filters, which
+ * costs little because fresh parts are small. The trace id, duration, event name and log body
+ * indexes are still built on insert, so "open the trace I just saw" stays an index lookup.
+ */
+export const INDEXES_BUILT_ON_MERGE: readonly string[] = Object.freeze([
+  "idx_res_attr_key",
+  "idx_res_attr_value",
+  "idx_scope_attr_key",
+  "idx_scope_attr_value",
+  "idx_span_attr_key",
+  "idx_span_attr_value",
+  "idx_log_attr_key",
+  "idx_log_attr_value",
+  "idx_attr_key",
+  "idx_attr_value",
+]);
