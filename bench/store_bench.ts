@@ -3,7 +3,11 @@
  * through the Native path and through JSONEachRow in the same run, then the
  * latency of a trace-by-id point query.
  *
- *   deno run -A bench/store_bench.ts [--rows 500000] [--batch 50000]
+ * The formats take turns over several rounds and each figure is the median of its rounds (with
+ * the range), so a burst of noise or of background merges on this shared machine lands on one
+ * round of one format rather than deciding the ratio.
+ *
+ *   deno run -A bench/store_bench.ts [--rows 500000] [--batch 50000] [--rounds 3]
  *
  * @module
  */
@@ -20,12 +24,14 @@ const { values } = parseArgs({
   options: {
     rows: { type: "string", default: "500000" },
     batch: { type: "string", default: "50000" },
+    rounds: { type: "string", default: "3" },
   },
 });
 const total = Number(values.rows);
 const batchSize = Number(values.batch);
-if (!Number.isInteger(total) || total <= 0 || !Number.isInteger(batchSize) || batchSize <= 0) {
-  console.error("--rows and --batch must be positive integers");
+const rounds = Number(values.rounds);
+if (![total, batchSize, rounds].every((n) => Number.isInteger(n) && n > 0)) {
+  console.error("--rows, --batch and --rounds must be positive integers");
   Deno.exit(2);
 }
 
@@ -64,16 +70,26 @@ async function timedInserts(format: "Native" | "JSONEachRow", inFlight = 1): Pro
   return total / seconds;
 }
 
+function timedEncode(): number {
+  const started = performance.now();
+  for (let i = 0; i < rows.length; i += batchSize) {
+    encodeNative(rows.slice(i, i + batchSize), TRACES_COLUMNS);
+  }
+  return total / ((performance.now() - started) / 1000);
+}
+
 // Warm up both paths (JIT, first parts) on a small slice, then measure.
 await store.insert("otel_traces", rows.slice(0, 1000), { columns: TRACES_COLUMNS });
-const encodeStarted = performance.now();
-for (let i = 0; i < rows.length; i += batchSize) {
-  encodeNative(rows.slice(i, i + batchSize), TRACES_COLUMNS);
+const encodeRates: number[] = [];
+const jsonRates: number[] = [];
+const nativeRates: number[] = [];
+const pipelinedRates: number[] = [];
+for (let round = 0; round < rounds; round++) {
+  encodeRates.push(timedEncode());
+  jsonRates.push(await timedInserts("JSONEachRow"));
+  nativeRates.push(await timedInserts("Native"));
+  pipelinedRates.push(await timedInserts("Native", 2));
 }
-const encodeRate = total / ((performance.now() - encodeStarted) / 1000);
-const jsonRate = await timedInserts("JSONEachRow");
-const nativeRate = await timedInserts("Native");
-const pipelinedRate = await timedInserts("Native", 2);
 
 const ids = await store.query<{ TraceId: string }>(
   "SELECT TraceId FROM otel_traces GROUP BY TraceId ORDER BY cityHash64(TraceId) LIMIT 200",
@@ -92,16 +108,18 @@ for (const { TraceId } of ids) {
   rowsRead += stats.rowsRead;
 }
 
-const rate = (label: string, value: number, note: string) =>
-  console.log(`  ${label.padEnd(28)} ${fmt(value).padStart(10)} rows/s   ${note}`);
-rate("Native encode only", encodeRate, "");
-rate("insert JSONEachRow", jsonRate, "(baseline)");
-rate("insert Native", nativeRate, `${fmt(nativeRate / jsonRate, 2)}x JSONEachRow`);
-rate(
-  "insert Native, 2 in flight",
-  pipelinedRate,
-  `${fmt(pipelinedRate / jsonRate, 2)}x JSONEachRow`,
-);
+const jsonRate = percentile(jsonRates, 50);
+const rate = (label: string, rates: number[], note = "") => {
+  const median = percentile(rates, 50);
+  const range = `${fmt(Math.min(...rates))}–${fmt(Math.max(...rates))}`;
+  const ratio = note || `${fmt(median / jsonRate, 2)}x JSONEachRow`;
+  console.log(`  ${label.padEnd(28)} ${fmt(median).padStart(10)} rows/s   ${ratio}  (${range})`);
+};
+console.log(`  medians of ${rounds} rounds (range)`);
+rate("Native encode only", encodeRates, "no engine");
+rate("insert JSONEachRow", jsonRates, "(baseline)");
+rate("insert Native", nativeRates);
+rate("insert Native, 2 in flight", pipelinedRates);
 console.log(
   `  trace by id (${ids.length} ids)     p50 ${fmt(percentile(latencies, 50), 2)} ms, p95 ${
     fmt(percentile(latencies, 95), 2)
