@@ -7,6 +7,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { BATCH_DEFAULTS } from "./otlp/batcher.ts";
 
 /** The resolved configuration of a Tracehouse process. */
 export interface Config {
@@ -91,9 +92,9 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   ingestToken: null,
   queryToken: null,
   otlpMaxBodyBytes: 16 * 1024 * 1024,
-  batchMaxRows: 20_000,
-  batchMaxDelayMs: 200,
-  batchMaxQueuedRows: 200_000,
+  batchMaxRows: BATCH_DEFAULTS.maxRows,
+  batchMaxDelayMs: BATCH_DEFAULTS.maxDelayMs,
+  batchMaxQueuedRows: BATCH_DEFAULTS.maxQueuedRows,
   maxRangeHours: 744,
   queryTimeoutSeconds: 10,
   maxPageLimit: 1000,

@@ -1,7 +1,10 @@
 /**
  * Bounded in-memory batching in front of `Store.insert`: rows for one table gather into a batch
  * — one Native block being built (`NativeBlockBuilder`), so no row objects are kept — that is
- * flushed when it holds `maxRows` rows or its first row is `maxDelayMs` old. A caller's
+ * flushed when it holds `maxRows` rows or its first row is `maxDelayMs` old. A batch that comes
+ * of age while every insert slot of its table is busy keeps taking rows until a slot frees up
+ * (or it is full): under load, inserts grow instead of queueing up, and ClickHouse writes fewer,
+ * larger parts — the cheapest way for it to take the same rows. A caller's
  * promise resolves only once the batch holding its rows is committed, so an acknowledged record
  * is never lost; it rejects when that insert fails. When `maxQueuedRows` rows are already waiting
  * (pending or being inserted), {@linkcode IngestBatcher.add} throws {@linkcode QueueFullError}
@@ -14,7 +17,7 @@ import type { ColumnSpec, Store } from "../sql/store.ts";
 
 /** Batching limits. */
 export interface BatchOptions {
-  /** Rows that trigger a flush of a table's batch. Default 20,000. */
+  /** Rows that trigger a flush of a table's batch. Default 50,000. */
   maxRows?: number;
   /** Age of a batch's first row that triggers its flush, in ms. Default 200. */
   maxDelayMs?: number;
@@ -29,7 +32,7 @@ export interface BatchOptions {
 
 /** The defaults of {@linkcode BatchOptions}. */
 export const BATCH_DEFAULTS: Required<BatchOptions> = {
-  maxRows: 20_000,
+  maxRows: 50_000,
   maxDelayMs: 200,
   maxQueuedRows: 200_000,
   maxConcurrentInserts: 2,
@@ -57,6 +60,8 @@ interface Batch {
   reject: (error: unknown) => void;
   done: Promise<void>;
   timer?: ReturnType<typeof setTimeout>;
+  /** Old enough to flush, but waiting for a free insert slot. */
+  due?: boolean;
 }
 
 interface TableQueue {
@@ -229,12 +234,19 @@ export class IngestBatcher {
     if (fresh) {
       queue.pending = batch;
       const q = queue;
-      batch.timer = setTimeout(() => this.#seal(q), this.options.maxDelayMs);
+      batch.timer = setTimeout(() => this.#comeOfAge(q), this.options.maxDelayMs);
     }
     this.#queued += added;
     const done = batch.done;
     if (batch.builder.rows >= this.options.maxRows) this.#seal(queue);
     return done;
+  }
+
+  /** The pending batch's first row is `maxDelayMs` old: flush it, unless no slot is free. */
+  #comeOfAge(queue: TableQueue): void {
+    if (!queue.pending) return;
+    if (queue.running < this.options.maxConcurrentInserts) this.#seal(queue);
+    else queue.pending.due = true;
   }
 
   /** Closes the pending batch of `queue` and starts inserting. */
@@ -274,6 +286,12 @@ export class IngestBatcher {
         for (const observe of this.#observers) observe(report);
         if (error === undefined) batch.resolve();
         else batch.reject(error);
+        // This runner is about to be free: a batch that came of age meanwhile goes next.
+        if (queue.flushing.length === 0 && queue.pending?.due) {
+          clearTimeout(queue.pending.timer);
+          queue.flushing.push(queue.pending);
+          queue.pending = undefined;
+        }
       }
     } finally {
       queue.running--;

@@ -37,6 +37,26 @@ Deno.test("a partial batch flushes when its first row is maxDelayMs old; tables 
   await batcher.close();
 });
 
+Deno.test("a batch that comes of age while inserts are busy keeps growing until one is free", async () => {
+  const store = new RecordingStore();
+  let open!: () => void;
+  store.gate = new Promise((resolve) => open = resolve);
+  const batcher = new IngestBatcher(store, {
+    maxRows: 1000,
+    maxDelayMs: 10,
+    maxConcurrentInserts: 1,
+  });
+  const first = batcher.add("t", COLUMNS, rows(2)); // its insert hangs on the gate
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  const waiting = [batcher.add("t", COLUMNS, rows(3))];
+  await new Promise((resolve) => setTimeout(resolve, 30)); // older than maxDelayMs, no free slot
+  waiting.push(batcher.add("t", COLUMNS, rows(4)), batcher.add("t", COLUMNS, rows(5)));
+  open();
+  await Promise.all([first, ...waiting]);
+  assert.deepEqual(inserted(store), [{ table: "t", rows: 2 }, { table: "t", rows: 12 }]);
+  await batcher.close();
+});
+
 Deno.test("the queue bound refuses rows that do not fit, all or nothing", async () => {
   const store = new RecordingStore();
   const batcher = new IngestBatcher(store, { maxRows: 100, maxDelayMs: 10, maxQueuedRows: 5 });
