@@ -131,7 +131,7 @@ class ServerRequest implements ServerRequestHandle {
 
   constructor(info: ServerRequestInfo, active: Context, state: SdkState | undefined) {
     const method = normaliseMethod(info.method);
-    const target = info.target ?? splitUrl(info.url);
+    const target = info.target ?? requestTarget(info.url);
     this.#method = method;
     this.#scheme = target.scheme;
     this.#route = info.route;
@@ -340,7 +340,16 @@ export interface RequestTarget {
   query?: string;
 }
 
-function splitUrl(raw: string): RequestTarget {
+/**
+ * Splits a request URL (absolute, or a path with a query) into the parts the span needs.
+ *
+ * @example
+ * ```ts
+ * import { requestTarget } from "./http_server.ts";
+ * console.log(requestTarget("http://localhost:8000/users/7?x=1").path); // /users/7
+ * ```
+ */
+export function requestTarget(raw: string): RequestTarget {
   try {
     const url = new URL(raw);
     return {

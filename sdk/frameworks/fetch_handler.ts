@@ -5,7 +5,7 @@
  * @module
  */
 import { context } from "@opentelemetry/api";
-import { startServerRequest } from "../http_server.ts";
+import { requestTarget, startServerRequest } from "../http_server.ts";
 import { compileRoutes } from "../route_match.ts";
 
 /** A fetch-style request handler, as passed to `Deno.serve`. */
@@ -39,7 +39,8 @@ export function wrapFetchHandler<A extends unknown[]>(
 ): FetchHandler<A> {
   const matchRoute = compileRoutes(options.routes ?? []);
   return function tracedHandler(request: Request, ...rest: A): Promise<Response> {
-    const url = safeUrl(request.url);
+    // One parse of the URL serves the span's attributes and the route match.
+    const target = requestTarget(request.url);
     const remote = (rest[0] as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr;
     const handle = startServerRequest({
       method: request.method,
@@ -48,7 +49,8 @@ export function wrapFetchHandler<A extends unknown[]>(
       headerNames: () => [...request.headers.keys()],
       clientAddress: remote?.hostname,
       protocolVersion: undefined,
-      route: url ? matchRoute(url.pathname) : undefined,
+      target,
+      route: matchRoute(target.path),
     });
     return context.with(handle.context, async () => {
       try {
@@ -61,12 +63,4 @@ export function wrapFetchHandler<A extends unknown[]>(
       }
     });
   };
-}
-
-function safeUrl(raw: string): URL | undefined {
-  try {
-    return new URL(raw);
-  } catch {
-    return undefined;
-  }
 }
