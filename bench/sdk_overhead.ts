@@ -2,7 +2,8 @@
  * SDK overhead: requests/s of one small node:http app, uninstrumented vs with
  * `@tracehouse/sdk` vs with `@opentelemetry/sdk-node` + HTTP auto-instrumentation, in the
  * same run, all exporting to a local OTLP sink. Goal: SDK >= 0.6x uninstrumented, and ahead of
- * sdk-node.
+ * sdk-node. The same route as a `Deno.serve` app (`bench/deno_app.ts`), bare and with the SDK,
+ * shows the cost on Deno.
  *
  * Run: `deno run -A bench/sdk_overhead.ts [--seconds=3] [--rounds=5] [--connections=8]`
  * (`MODES=none,sdk` runs a subset). Rebuilds `sdk/npm/dist` first when `sdk/` changed, so the
@@ -13,7 +14,7 @@
  */
 import { buildNpm } from "../sdk/scripts/build_npm.ts";
 
-type Mode = "none" | "sdk" | "sdk-node";
+type Mode = "none" | "sdk" | "sdk-node" | "deno" | "deno-sdk";
 
 const npmDir = new URL("../sdk/npm/", import.meta.url);
 
@@ -47,14 +48,17 @@ async function startApp(
   mode: Mode,
   sink: string,
 ): Promise<{ url: string; mark(): void; stop(): Promise<number> }> {
-  const args = mode === "sdk-node"
-    ? ["--require", "./bench/otel_sdk_node.cjs", "bench/app.mjs"]
-    : ["bench/app.mjs"];
+  const onDeno = mode.startsWith("deno");
+  const [runtime, ...args] = onDeno
+    ? [Deno.execPath(), "run", "-A", new URL("./deno_app.ts", import.meta.url).pathname]
+    : mode === "sdk-node"
+    ? ["node", "--require", "./bench/otel_sdk_node.cjs", "bench/app.mjs"]
+    : ["node", "bench/app.mjs"];
   // With taskset, the app gets CPU 0 and this process (load + sink) CPU 1, so the client
   // does not steal the app's CPU and req/s measures the app.
   const pinned = await hasTaskset();
-  const child = new Deno.Command(pinned ? "taskset" : "node", {
-    args: pinned ? ["-c", "0", "node", ...args] : args,
+  const child = new Deno.Command(pinned ? "taskset" : runtime, {
+    args: pinned ? ["-c", "0", runtime, ...args] : args,
     cwd: npmDir,
     env: { MODE: mode, OTEL_EXPORTER_OTLP_ENDPOINT: sink, PORT: "0" },
     stdout: "piped",
@@ -153,8 +157,9 @@ async function main(): Promise<void> {
     return new Response(type.includes("json") ? "{}" : null, { headers: { "content-type": type } });
   });
   const sinkUrl = `http://127.0.0.1:${sink.addr.port}`;
-  const modes = (Deno.env.get("MODES")?.split(",") ?? ["none", "sdk", "sdk-node"]) as Mode[];
-  const results: Record<string, number[]> = { none: [], sdk: [], "sdk-node": [] };
+  const modes = (Deno.env.get("MODES")?.split(",") ??
+    ["none", "sdk", "sdk-node", "deno", "deno-sdk"]) as Mode[];
+  const results: Record<string, number[]> = {};
   const cpuPerRequest: Record<string, number[]> = {};
   const nodeVersion = new TextDecoder().decode(
     (await new Deno.Command("node", { args: ["--version"] }).output()).stdout,
@@ -191,14 +196,15 @@ async function main(): Promise<void> {
   };
   const rps = (mode: string) => median(results[mode] ?? [NaN]);
   const cpu = (mode: string) => median(cpuPerRequest[mode] ?? [NaN]);
-  console.log("\nmode        req/s (median)  vs none   app CPU µs/req  vs none");
+  // Each app against the uninstrumented app of its runtime.
+  const baseOf = (mode: Mode) => mode.startsWith("deno") ? "deno" : "none";
+  console.log("\nmode        req/s (median)  vs base   app CPU µs/req  vs base");
   for (const mode of modes) {
+    const base = baseOf(mode);
     console.log(
       `${mode.padEnd(10)} ${rps(mode).toFixed(0).padStart(14)}  ${
-        (rps(mode) / rps("none")).toFixed(2).padStart(6)
-      }x  ${cpu(mode).toFixed(1).padStart(14)}  ${
-        (cpu(mode) / cpu("none")).toFixed(2).padStart(6)
-      }x`,
+        (rps(mode) / rps(base)).toFixed(2).padStart(6)
+      }x  ${cpu(mode).toFixed(1).padStart(14)}  ${(cpu(mode) / cpu(base)).toFixed(2).padStart(6)}x`,
     );
   }
   // Ratios within a round compare runs seconds apart; on a shared machine that is steadier than
@@ -214,6 +220,14 @@ async function main(): Promise<void> {
     `@tracehouse/sdk / sdk-node:       ${(rps("sdk") / rps("sdk-node")).toFixed(2)}x req/s, ` +
       `${(cpu("sdk-node") / cpu("sdk")).toFixed(2)}x less CPU per request (goal > 1.00)`,
   );
+  if (results["deno-sdk"]) {
+    console.log(
+      `On Deno.serve: @tracehouse/sdk / uninstrumented ${
+        (rps("deno-sdk") / rps("deno")).toFixed(2)
+      }x req/s, ${(cpu("deno-sdk") - cpu("deno")).toFixed(1)} µs of CPU added per request ` +
+        `(Node: ${(cpu("sdk") - cpu("none")).toFixed(1)} µs)`,
+    );
+  }
   console.log(`OTLP export requests received by the sink: ${received}`);
 }
 
