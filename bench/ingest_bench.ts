@@ -18,6 +18,9 @@
  * `--stop-merges` pauses the engine's background merges during the end-to-end run (a
  * diagnostic: the difference is what merging the inserted parts costs).
  *
+ * The data directory is a temporary directory: `TMPDIR=/dev/shm` puts it on tmpfs, which takes the
+ * disk's own variance (file creation and deletion on a busy ext4) out of the figure.
+ *
  * Payloads are realistic: 8 services, 15 span attributes of mixed types, 2 events on every
  * fourth span, 12 log attributes; one resource with 6 attributes per request.
  *

@@ -9,6 +9,9 @@
  *
  *   deno run -A bench/store_bench.ts [--rows 500000] [--batch 50000] [--rounds 3]
  *
+ * The data directory is a temporary directory: `TMPDIR=/dev/shm` puts it on tmpfs, which takes the
+ * disk's own variance (file creation and deletion on a busy ext4) out of the figure.
+ *
  * @module
  */
 import { parseArgs } from "node:util";
