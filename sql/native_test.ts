@@ -50,6 +50,33 @@ Deno.test("native: a block has the layout ClickHouse reads", () => {
   assert.deepEqual([...block], expected);
 });
 
+Deno.test("native: rows of different shapes, key orders and extra keys encode by column name", () => {
+  const columns = [
+    { name: "a", type: "UInt8" },
+    { name: "b", type: "String" },
+    { name: "m", type: "Map(String, String)" },
+  ];
+  const rows: Record<string, unknown>[] = [
+    { a: 1, b: "x", m: { k: "v" } },
+    { b: "y", a: 2, m: {} }, // same keys, another order
+    { a: 3 }, // missing columns take their defaults
+    { extra: true, m: { k2: "v2" }, a: 4, b: "z" }, // a key no column has
+    { a: 5, b: "w", m: { k: "v" } }, // the first shape again
+  ];
+  const expected = [
+    { a: 1, b: "x", m: { k: "v" } },
+    { a: 2, b: "y", m: {} },
+    { a: 3, b: "", m: {} },
+    { a: 4, b: "z", m: { k2: "v2" } },
+    { a: 5, b: "w", m: { k: "v" } },
+  ];
+  const { rows: decoded } = decodeNative(encodeNative(rows, columns));
+  assert.deepEqual(
+    decoded.map((r) => ({ ...r, m: Object.fromEntries(r.m as [string, string][]) })),
+    expected,
+  );
+});
+
 Deno.test("native: 64-bit values accept bigint, integer strings and numbers", () => {
   const block = encodeNative([{ v: 2n ** 63n - 1n }, { v: "18446744073709551615" }, { v: 5 }], [
     { name: "v", type: "UInt64" },
