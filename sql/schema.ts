@@ -253,11 +253,13 @@ export const TABLE_COLUMNS: Readonly<Record<TableName, readonly ColumnSpec[]>> =
  * Skip indexes that inserts leave to merges (ClickHouse's
  * `exclude_materialize_skip_indexes_on_insert`): the bloom filters over attribute keys and values.
  *
- * Hashing every key and value of every attribute map costs about 40% of a span insert (measured
- * in `bench/store_bench.ts`), and is wasted work: a merge rebuilds the indexes of the part it
- * writes anyway. Until its first merge, a fresh part is read in full by attribute filters, which
- * costs little because fresh parts are small. The trace id, duration, event name and log body
- * indexes are still built on insert, so "open the trace I just saw" stays an index lookup.
+ * Hashing every key and value of every attribute map costs about 40% of a span insert (50,000-span
+ * blocks, see docs/otlp-mapping.md), and is mostly wasted: a merge rebuilds the indexes of the part
+ * it writes anyway. Until its first merge (or for good, for a small part that is never merged) a
+ * fresh part is read in full by attribute filters, which costs little at its size. The trace id,
+ * duration, event name and log body indexes are still built on insert, so "open the trace I just
+ * saw" stays an index lookup. The embedded engine sets this for its sessions; for a ClickHouse
+ * server, put the same setting in the inserting user's profile.
  */
 export const INDEXES_BUILT_ON_MERGE: readonly string[] = Object.freeze([
   "idx_res_attr_key",
