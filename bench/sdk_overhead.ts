@@ -5,10 +5,14 @@
  * sdk-node. The same route as a `Deno.serve` app (`bench/deno_app.ts`), bare and with the SDK,
  * shows the cost on Deno.
  *
- * Run: `deno run -A bench/sdk_overhead.ts [--seconds=3] [--rounds=5] [--connections=8]`
+ * Run: `deno run -A bench/sdk_overhead.ts [--seconds=3] [--rounds=5] [--connections=8] [--node=PATH]`
  * (`MODES=none,sdk` runs a subset). Rebuilds `sdk/npm/dist` first when `sdk/` changed, so the
  * SDK measured is the one in the tree. The order of the modes rotates from round to round, so
  * none of them always runs first (or right after another one) on a noisy machine.
+ *
+ * `--node` picks the Node.js binary (default: `node` on the PATH). The machine's Node 20 is past
+ * its end of life; the current LTS comes from npm like Bun does:
+ * `--node=$(npx -y node@24 -p process.execPath)`.
  *
  * @module
  */
@@ -17,6 +21,10 @@ import { buildNpm } from "../sdk/scripts/build_npm.ts";
 type Mode = "none" | "sdk" | "sdk-node" | "deno" | "deno-sdk";
 
 const npmDir = new URL("../sdk/npm/", import.meta.url);
+
+/** The Node.js binary the Node apps run on. */
+const nodeBinary = Deno.args.find((a) => a.startsWith("--node="))?.slice("--node=".length) ||
+  "node";
 
 function flag(name: string, fallback: number): number {
   const arg = Deno.args.find((a) => a.startsWith(`--${name}=`));
@@ -52,8 +60,8 @@ async function startApp(
   const [runtime, ...args] = onDeno
     ? [Deno.execPath(), "run", "-A", new URL("./deno_app.ts", import.meta.url).pathname]
     : mode === "sdk-node"
-    ? ["node", "--require", "./bench/otel_sdk_node.cjs", "bench/app.mjs"]
-    : ["node", "bench/app.mjs"];
+    ? [nodeBinary, "--require", "./bench/otel_sdk_node.cjs", "bench/app.mjs"]
+    : [nodeBinary, "bench/app.mjs"];
   // With taskset, the app gets CPU 0 and this process (load + sink) CPU 1, so the client
   // does not steal the app's CPU and req/s measures the app.
   const pinned = await hasTaskset();
@@ -162,8 +170,14 @@ async function main(): Promise<void> {
   const results: Record<string, number[]> = {};
   const cpuPerRequest: Record<string, number[]> = {};
   const nodeVersion = new TextDecoder().decode(
-    (await new Deno.Command("node", { args: ["--version"] }).output()).stdout,
+    (await new Deno.Command(nodeBinary, { args: ["--version"] }).output()).stdout,
   ).trim();
+  if (Number(/^v(\d+)/.exec(nodeVersion)?.[1] ?? 0) < 22) {
+    console.log(
+      `node ${nodeVersion} is past its end of life, and its AsyncLocalStorage (the context of ` +
+        "every span) costs more; for the current LTS: --node=$(npx -y node@24 -p process.execPath)",
+    );
+  }
   const pinned = await hasTaskset();
   console.log(
     `node ${nodeVersion}, ${connections} connections, ${seconds}s per mode, ${rounds} rounds, ` +
