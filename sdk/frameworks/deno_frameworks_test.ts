@@ -14,6 +14,7 @@ import {
   withSpan,
 } from "../mod.ts";
 import { assertServerScenario, listenNode, serve, startHarness } from "../test_support.ts";
+import { wrapFetchHandler } from "./fetch_handler.ts";
 
 function handled(): void {
   const tenant = propagation.getActiveBaggage()?.getEntry("tenant")?.value ?? "";
@@ -40,21 +41,47 @@ Deno.test("Hono on Deno.serve: route names, parents, exceptions, metrics, logs",
   }
 });
 
-Deno.test("Deno.serve handler wrapper with route templates", async () => {
-  const h = await startHarness({ instrumentClients: false });
-  const handler = instrumentApp((req: Request): Response => {
-    if (new URL(req.url).pathname === "/boom") throw new Error("boom");
-    handled();
-    return Response.json({ ok: true });
-  }, { ...h.options, routes: ["/users/:id", "/boom"] });
-  const { url, server } = serve(handler);
-  try {
-    await assertServerScenario(h, url);
-  } finally {
-    await server.shutdown();
-    await h.close();
-  }
+function answer(req: Request): Response {
+  if (new URL(req.url).pathname === "/boom") throw new Error("boom");
+  handled();
+  return Response.json({ ok: true });
+}
+
+Deno.test("the handler wrapper answers as the handler does: at once, or with a promise", async () => {
+  const request = () => new Request("http://localhost/users/1");
+  const now = wrapFetchHandler(() => new Response("now"))(request());
+  assert.ok(now instanceof Response);
+  const later = wrapFetchHandler(async () => await Promise.resolve(new Response("later")))(
+    request(),
+  );
+  assert.ok(later instanceof Promise);
+  assert.equal(await (await later).text(), "later");
+  const throwing = wrapFetchHandler((): Response => {
+    throw new Error("thrown");
+  });
+  assert.throws(() => throwing(request()), /thrown/);
+  const rejecting = wrapFetchHandler(() => Promise.reject(new Error("rejected")));
+  await assert.rejects(async () => await rejecting(request()), /rejected/);
 });
+
+for (
+  const [kind, handler] of [
+    ["synchronous", answer],
+    ["async", async (req: Request) => answer(await Promise.resolve(req))],
+  ] as const
+) {
+  Deno.test(`Deno.serve handler wrapper with route templates (${kind} handler)`, async () => {
+    const h = await startHarness({ instrumentClients: false });
+    const traced = instrumentApp(handler, { ...h.options, routes: ["/users/:id", "/boom"] });
+    const { url, server } = serve(traced);
+    try {
+      await assertServerScenario(h, url);
+    } finally {
+      await server.shutdown();
+      await h.close();
+    }
+  });
+}
 
 Deno.test("Express on Deno", async () => {
   const h = await startHarness({ instrumentClients: false });

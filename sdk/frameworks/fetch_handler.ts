@@ -5,7 +5,7 @@
  * @module
  */
 import { context } from "@opentelemetry/api";
-import { requestTarget, startServerRequest } from "../http_server.ts";
+import { requestTarget, type ServerRequestHandle, startServerRequest } from "../http_server.ts";
 import { compileRoutes } from "../route_match.ts";
 
 /** A fetch-style request handler, as passed to `Deno.serve`. */
@@ -16,7 +16,7 @@ export type FetchHandler<A extends unknown[] = unknown[]> = (
 
 /** How to find a request's route template. */
 export interface RouteOptions {
-  /** Route templates such as `/users/:id`, matched with `URLPattern` in order. */
+  /** Route templates such as `/users/:id` (`URLPattern` syntax); the first that matches wins. */
   routes?: string[];
 }
 
@@ -38,13 +38,15 @@ export function wrapFetchHandler<A extends unknown[]>(
   options: RouteOptions = {},
 ): FetchHandler<A> {
   const matchRoute = compileRoutes(options.routes ?? []);
-  return function tracedHandler(request: Request, ...rest: A): Promise<Response> {
-    // One parse of the URL serves the span's attributes and the route match.
-    const target = requestTarget(request.url);
+  return function tracedHandler(request: Request, ...rest: A): Response | Promise<Response> {
+    // Deno makes a new string on every read of `url`: read it once, and parse it once for the
+    // span's attributes and the route match.
+    const url = request.url;
+    const target = requestTarget(url);
     const remote = (rest[0] as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr;
     const handle = startServerRequest({
       method: request.method,
-      url: request.url,
+      url,
       header: (name) => request.headers.get(name) ?? undefined,
       headerNames: () => [...request.headers.keys()],
       clientAddress: remote?.hostname,
@@ -52,15 +54,34 @@ export function wrapFetchHandler<A extends unknown[]>(
       target,
       route: matchRoute(target.path),
     });
-    return context.with(handle.context, async () => {
+    return context.with(handle.context, () => {
+      let result: Response | Promise<Response>;
       try {
-        const response = await handler(request, ...rest);
-        handle.end(response.status);
-        return response;
+        result = handler(request, ...rest);
       } catch (error) {
         handle.end(500, error);
         throw error;
       }
+      // A handler that answers at once ends its span at once: no promise, no async frame.
+      if (result instanceof Response) {
+        handle.end(result.status);
+        return result;
+      }
+      return endWhenSettled(handle, result);
     });
   };
+}
+
+async function endWhenSettled(
+  handle: ServerRequestHandle,
+  pending: Promise<Response>,
+): Promise<Response> {
+  try {
+    const response = await pending;
+    handle.end(response.status);
+    return response;
+  } catch (error) {
+    handle.end(500, error);
+    throw error;
+  }
 }
