@@ -8,6 +8,9 @@ interface UrlPatternLike {
   test(input: { pathname: string }): boolean;
 }
 
+/** Whether a path matches one template. */
+type PathTest = (pathname: string) => boolean;
+
 /** Finds the first template that matches a path. */
 export type RouteMatcher = (pathname: string) => string | undefined;
 
@@ -29,13 +32,14 @@ export function compileRoutes(routes: string[]): RouteMatcher {
   const Pattern = (globalThis as {
     URLPattern?: new (init: { pathname: string }) => UrlPatternLike;
   }).URLPattern;
-  const compiled: [string, UrlPatternLike][] = routes.map((route) => [
-    route,
-    Pattern && !isSimpleTemplate(route) ? new Pattern({ pathname: route }) : simplePattern(route),
-  ]);
+  const compiled: [string, PathTest][] = routes.map((route) => {
+    if (!Pattern || isSimpleTemplate(route)) return [route, simplePattern(route)];
+    const pattern = new Pattern({ pathname: route });
+    return [route, (pathname) => pattern.test({ pathname })];
+  });
   return (pathname) => {
-    for (const [route, pattern] of compiled) {
-      if (pattern.test({ pathname })) return route;
+    for (const [route, matches] of compiled) {
+      if (matches(pathname)) return route;
     }
     return undefined;
   };
@@ -48,7 +52,7 @@ function isSimpleTemplate(route: string): boolean {
   );
 }
 
-function simplePattern(route: string): UrlPatternLike {
+function simplePattern(route: string): PathTest {
   const source = route.split("/").map((part) =>
     part.startsWith(":")
       ? "[^/]+"
@@ -57,5 +61,5 @@ function simplePattern(route: string): UrlPatternLike {
       : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
   ).join("/");
   const re = new RegExp(`^${source}$`);
-  return { test: ({ pathname }) => re.test(pathname) };
+  return (pathname) => re.test(pathname);
 }
