@@ -424,7 +424,7 @@ export function encodeNative(
   rows: readonly Record<string, unknown>[],
   columns: readonly ColumnSpec[],
 ): Uint8Array {
-  const out = new ByteWriter(Math.max(1 << 16, rows.length * bytesPerRowSeen));
+  const out = new ByteWriter(Math.max(1 << 16, rows.length * (bytesPerRowSeen.get(columns) ?? 0)));
   out.varUInt(columns.length);
   out.varUInt(rows.length);
   const values = columnValues(rows, columns);
@@ -434,15 +434,17 @@ export function encodeNative(
     out.string(codec.headerType);
     codec.write(out, values[i]);
   });
-  if (rows.length > 0) bytesPerRowSeen = Math.ceil(out.length / rows.length);
+  if (rows.length > 0) bytesPerRowSeen.set(columns, Math.ceil(out.length / rows.length));
   return out.result();
 }
 
 /**
- * The size of the last block per row, so the next one starts at about its final size instead of
- * doubling its way there (each doubling copies the block and faults in fresh pages).
+ * The size per row of the last block of each column list (one per table: the lists are
+ * constants), so the next block starts at about its final size instead of doubling its way there
+ * (each doubling copies the block and faults in fresh pages), and a table of small rows is not
+ * sized by one of large rows.
  */
-let bytesPerRowSeen = 0;
+const bytesPerRowSeen = new WeakMap<readonly ColumnSpec[], number>();
 
 /**
  * Splits rows into one array of values per column (`undefined` where a row lacks the column).
