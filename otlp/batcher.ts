@@ -286,12 +286,9 @@ export class IngestBatcher {
         for (const observe of this.#observers) observe(report);
         if (error === undefined) batch.resolve();
         else batch.reject(error);
-        // This runner is about to be free: a batch that came of age meanwhile goes next.
-        if (queue.flushing.length === 0 && queue.pending?.due) {
-          clearTimeout(queue.pending.timer);
-          queue.flushing.push(queue.pending);
-          queue.pending = undefined;
-        }
+        // This runner is about to be free: a batch that came of age meanwhile goes next (this
+        // runner still counts as running, so sealing only queues it for this loop).
+        if (queue.flushing.length === 0 && queue.pending?.due) this.#seal(queue);
       }
     } finally {
       queue.running--;
