@@ -22,14 +22,18 @@ type Mode = "none" | "sdk" | "sdk-node" | "deno" | "deno-sdk";
 
 const npmDir = new URL("../sdk/npm/", import.meta.url);
 
-/** The Node.js binary the Node apps run on. */
-const nodeBinary = Deno.args.find((a) => a.startsWith("--node="))?.slice("--node=".length) ||
-  "node";
+/** The value of `--name=value`, if given. */
+function option(name: string): string | undefined {
+  return Deno.args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
 
 function flag(name: string, fallback: number): number {
-  const arg = Deno.args.find((a) => a.startsWith(`--${name}=`));
-  return arg ? Number(arg.split("=")[1]) : fallback;
+  const value = option(name);
+  return value === undefined ? fallback : Number(value);
 }
+
+/** The Node.js binary the Node apps run on. */
+const nodeBinary = option("node") || "node";
 
 let taskset: Promise<boolean> | undefined;
 
