@@ -39,8 +39,8 @@ async function generate(dir: string): Promise<void> {
       values.logs!,
       "--path",
       dir,
-      "--only",
-      "-none-",
+      // One argument: a value starting with "-" after a separate "--only" is refused by parseArgs.
+      "--only=-none-",
       "--no-projection",
     ],
     stdout: "inherit",
