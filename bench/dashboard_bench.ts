@@ -8,11 +8,11 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
+import { benchArgs, counts } from "./cli.ts";
 import { fmt, percentile } from "./stats.ts";
 
-const { values } = parseArgs({
+const { values } = benchArgs({
   args: Deno.args,
   options: {
     spans: { type: "string", default: "2000000" },
@@ -25,7 +25,7 @@ const { values } = parseArgs({
 const CHROMIUM = Deno.env.get("TRACEHOUSE_CHROMIUM") ?? "/usr/bin/chromium";
 const PAGES = ["/services", "/traces", "/logs", "/metrics", "/traces?status=error"];
 const ROOT = new URL("../", import.meta.url);
-const rounds = Number(values.rounds);
+const { rounds } = counts(values, ["spans", "logs", "rounds"]);
 
 async function generate(dir: string): Promise<void> {
   const { code } = await new Deno.Command(Deno.execPath(), {

@@ -27,7 +27,6 @@
  * @module
  */
 import process from "node:process";
-import { parseArgs } from "node:util";
 import { ChdbStore } from "../sql/chdb.ts";
 import { migrate } from "../sql/migrate.ts";
 import { encodeNative, NativeBlockBuilder } from "../sql/native.ts";
@@ -41,6 +40,7 @@ import { decodeLogsProtoInto, decodeTracesProtoInto } from "../otlp/protobuf_col
 import type { KeyValue, LogRecord, ResourceGroup, Span } from "../otlp/model.ts";
 import { decodeLogsProto, decodeTracesProto } from "../otlp/protobuf.ts";
 import { random } from "./span_rows.ts";
+import { benchArgs, counts } from "./cli.ts";
 import { fmt } from "./stats.ts";
 
 const SERVICES = ["api", "checkout", "cart", "payments", "search", "users", "inventory", "email"];
@@ -436,7 +436,7 @@ function encodeRows(
 
 /** Runs the benchmark and prints a report; returns the figures. */
 export async function main(args: string[] = Deno.args): Promise<IngestBenchResult[]> {
-  const { values } = parseArgs({
+  const { values } = benchArgs({
     args,
     allowNegative: true,
     options: {
@@ -457,8 +457,13 @@ export async function main(args: string[] = Deno.args): Promise<IngestBenchResul
     await client(values["client-url"], values["client-file"], Number(values.concurrency));
     return [];
   }
-  const perRequest = Number(values["per-request"]);
-  const concurrency = Number(values.concurrency);
+  const n = counts(
+    values,
+    ["spans", "logs", "per-request", "concurrency", "batch-rows", "rounds"],
+    { spans: 0, logs: 0 },
+  );
+  const perRequest = n["per-request"];
+  const concurrency = n.concurrency;
   const dir = await Deno.makeTempDir({ prefix: "tracehouse-ingest-bench-" });
   const store = await ChdbStore.open({ path: dir });
   const results: IngestBenchResult[] = [];
@@ -469,7 +474,7 @@ export async function main(args: string[] = Deno.args): Promise<IngestBenchResul
     });
     const now = BigInt(Date.now()) * 1_000_000n;
     for (const signal of ["traces", "logs"] as const) {
-      const total = Number(signal === "traces" ? values.spans : values.logs);
+      const total = signal === "traces" ? n.spans : n.logs;
       if (total <= 0) continue;
       const rand = random(42);
       const bodies = Array.from(
@@ -481,7 +486,7 @@ export async function main(args: string[] = Deno.args): Promise<IngestBenchResul
       );
       const records = bodies.length * perRequest;
       const mb = bodies.reduce((n, b) => n + b.length, 0) / 1e6;
-      const batchRows = Number(values["batch-rows"]);
+      const batchRows = n["batch-rows"];
       // The split runs first: it also warms up the JIT for the end-to-end run.
       const t = values.split
         ? await split(store, signal, bodies, batchRows)
@@ -490,7 +495,7 @@ export async function main(args: string[] = Deno.args): Promise<IngestBenchResul
       // Several rounds, reported by the median one: a burst of noise on this shared machine
       // then moves the range, not the figure.
       const rounds = [];
-      for (let round = 0; round < Number(values.rounds); round++) {
+      for (let round = 0; round < n.rounds; round++) {
         rounds.push(
           await endToEnd(
             store,

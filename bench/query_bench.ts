@@ -20,7 +20,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { createApiApp } from "../routes/api/mod.ts";
 import { ChdbStore } from "../sql/chdb.ts";
 import { FIRST_WINDOW_NS as LOG_WINDOW_NS, listLogs, logsQuery } from "../sql/logs.ts";
@@ -39,8 +38,9 @@ import {
   tracesQuery,
 } from "../sql/traces.ts";
 import { setTraceIdProjection } from "../sql/trace_projection.ts";
+import { benchArgs, counts } from "./cli.ts";
 
-const { values: flags } = parseArgs({
+const { values: flags } = benchArgs({
   args: Deno.args,
   allowNegative: true,
   options: {
@@ -56,10 +56,10 @@ const { values: flags } = parseArgs({
     json: { type: "boolean", default: false },
   },
 });
-const SPANS = Number(flags.spans);
-const LOGS = Number(flags.logs);
-const SERIES = Number(flags.series);
-const ITERATIONS = Number(flags.iterations);
+const { spans: SPANS, logs: LOGS, series: SERIES, iterations: ITERATIONS } = counts(
+  flags,
+  ["spans", "logs", "series", "iterations"],
+);
 const SERVICES = 50;
 const SPANS_PER_TRACE = 10;
 const DAY_S = 86_400;

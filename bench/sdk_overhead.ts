@@ -17,23 +17,24 @@
  * @module
  */
 import { buildNpm } from "../sdk/scripts/build_npm.ts";
+import { benchArgs, counts } from "./cli.ts";
 
 type Mode = "none" | "sdk" | "sdk-node" | "deno" | "deno-sdk";
 
 const npmDir = new URL("../sdk/npm/", import.meta.url);
 
-/** The value of `--name=value`, if given. */
-function option(name: string): string | undefined {
-  return Deno.args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-}
-
-function flag(name: string, fallback: number): number {
-  const value = option(name);
-  return value === undefined ? fallback : Number(value);
-}
-
+const { values } = benchArgs({
+  args: Deno.args,
+  options: {
+    seconds: { type: "string", default: "3" },
+    rounds: { type: "string", default: "5" },
+    connections: { type: "string", default: "8" },
+    node: { type: "string", default: "node" },
+  },
+});
+const { seconds, rounds, connections } = counts(values, ["seconds", "rounds", "connections"]);
 /** The Node.js binary the Node apps run on. */
-const nodeBinary = option("node") || "node";
+const nodeBinary = values.node;
 
 let taskset: Promise<boolean> | undefined;
 
@@ -156,9 +157,6 @@ async function load(url: string, seconds: number, connections: number): Promise<
 }
 
 async function main(): Promise<void> {
-  const seconds = flag("seconds", 3);
-  const rounds = flag("rounds", 5);
-  const connections = flag("connections", 8);
   // Always: a no-op when sdk/npm/dist matches the sources (content hash), a rebuild otherwise.
   await buildNpm();
   let received = 0;

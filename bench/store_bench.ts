@@ -14,15 +14,15 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { ChdbStore } from "../sql/chdb.ts";
 import { migrate } from "../sql/migrate.ts";
 import { TRACES_COLUMNS } from "../sql/schema.ts";
 import { encodeNative } from "../sql/native.ts";
 import { spanRows } from "./span_rows.ts";
+import { benchArgs, counts } from "./cli.ts";
 import { fmt, percentile } from "./stats.ts";
 
-const { values } = parseArgs({
+const { values } = benchArgs({
   args: Deno.args,
   options: {
     rows: { type: "string", default: "500000" },
@@ -30,13 +30,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
   },
 });
-const total = Number(values.rows);
-const batchSize = Number(values.batch);
-const rounds = Number(values.rounds);
-if (![total, batchSize, rounds].every((n) => Number.isInteger(n) && n > 0)) {
-  console.error("--rows, --batch and --rounds must be positive integers");
-  Deno.exit(2);
-}
+const { rows: total, batch: batchSize, rounds } = counts(values, ["rows", "batch", "rounds"]);
 
 const dir = await Deno.makeTempDir({ prefix: "tracehouse-store-bench-" });
 const store = await ChdbStore.open({ path: dir });

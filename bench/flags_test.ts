@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+
+async function run(file: string, args: string[]): Promise<{ code: number; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL(file, import.meta.url).pathname, ...args],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+}
+
+Deno.test("benches: bad counts end with a message naming each flag, before any work", async () => {
+  const ingest = await run("ingest_bench.ts", ["--rounds", "0", "--per-request", "x"]);
+  assert.equal(ingest.code, 2);
+  assert.match(
+    ingest.stderr,
+    /--per-request=x \(expected a whole number, at least 1\); --rounds=0 \(expected a whole number, at least 1\)/,
+  );
+  const spans = await run("ingest_bench.ts", ["--spans=-1"]);
+  assert.equal(spans.code, 2);
+  assert.match(spans.stderr, /--spans=-1 \(expected a whole number, at least 0\)/);
+  const store = await run("store_bench.ts", ["--rounds=1.5"]);
+  assert.equal(store.code, 2);
+  assert.match(store.stderr, /--rounds=1\.5 \(expected a whole number, at least 1\)/);
+  const query = await run("query_bench.ts", ["--iterations=0"]);
+  assert.equal(query.code, 2);
+  assert.match(query.stderr, /--iterations=0 \(expected a whole number, at least 1\)/);
+  const dashboard = await run("dashboard_bench.ts", ["--rounds=x"]);
+  assert.equal(dashboard.code, 2);
+  assert.match(dashboard.stderr, /--rounds=x \(expected a whole number, at least 1\)/);
+  const sdk = await run("sdk_overhead.ts", ["--seconds=soon"]);
+  assert.equal(sdk.code, 2);
+  assert.match(sdk.stderr, /--seconds=soon \(expected a whole number, at least 1\)/);
+});
+
+Deno.test("benches: an unknown or incomplete flag is a message, not a stack trace", async () => {
+  for (
+    const file of ["store_bench.ts", "ingest_bench.ts", "dashboard_bench.ts", "sdk_overhead.ts"]
+  ) {
+    const unknown = await run(file, ["--bogus"]);
+    assert.equal(unknown.code, 2, file);
+    assert.match(unknown.stderr, /^Unknown option '--bogus'/, file);
+    assert.doesNotMatch(unknown.stderr, /Uncaught/, file);
+  }
+  const missing = await run("store_bench.ts", ["--rounds"]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /--rounds/);
+});
