@@ -12,7 +12,9 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
-import { bearerTokenMatches, IngestError, type OtlpIngest, type Signal } from "./ingest.ts";
+import type { OtlpIngest, Signal } from "./ingest.ts";
+import { bearerMatches } from "../doors/bearer.ts";
+import { classifyError } from "../doors/errors.ts";
 import { encodeExportResponse } from "./protobuf.ts";
 
 /** Options of {@linkcode serveOtlpGrpc}. */
@@ -46,6 +48,22 @@ const toBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffs
 
 function failure(code: grpc.status, details: string): grpc.ServiceError {
   return Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() });
+}
+
+/** gRPC codes per HTTP status of the shared classifier, as the OTLP specification pairs them. */
+const GRPC_STATUS: Record<number, grpc.status> = {
+  400: grpc.status.INVALID_ARGUMENT,
+  401: grpc.status.UNAUTHENTICATED,
+  403: grpc.status.PERMISSION_DENIED,
+  429: grpc.status.UNAVAILABLE,
+  503: grpc.status.UNAVAILABLE,
+  504: grpc.status.DEADLINE_EXCEEDED,
+};
+
+/** Any error as a gRPC failure, through `doors/errors.ts`: engine text only in the log. */
+function classified(error: unknown): grpc.ServiceError {
+  const { status, message } = classifyError(error, { context: "OTLP/gRPC ingest" });
+  return failure(GRPC_STATUS[status] ?? grpc.status.INTERNAL, message);
 }
 
 /**
@@ -90,7 +108,7 @@ export async function serveOtlpGrpc(
       };
       if (token !== null) {
         const auth = call.metadata.get("authorization")[0];
-        if (!bearerTokenMatches(auth === undefined ? undefined : String(auth), token)) {
+        if (!bearerMatches(auth === undefined ? undefined : String(auth), token)) {
           return done(failure(grpc.status.UNAUTHENTICATED, "Missing or invalid bearer token"));
         }
       }
@@ -99,16 +117,7 @@ export async function serveOtlpGrpc(
         return await ingest.export(signal, call.request, "protobuf");
       })().then(
         ({ rejected, message }) => done(null, encodeExportResponse(rejected, message)),
-        (error) => {
-          if (error instanceof IngestError) {
-            const status = error.reason === "invalid"
-              ? grpc.status.INVALID_ARGUMENT
-              : grpc.status.UNAVAILABLE;
-            return done(failure(status, error.message));
-          }
-          console.error("tracehouse: OTLP/gRPC ingest failed:", error);
-          done(failure(grpc.status.INTERNAL, `Cannot process the request: ${error}`));
-        },
+        (error) => done(classified(error)),
       );
     };
     server.addService(definition, { Export: exportCall as grpc.UntypedHandleCall });

@@ -31,26 +31,6 @@ export class IngestError extends Error {
   }
 }
 
-/**
- * Whether an `Authorization` value (HTTP header or gRPC metadata) carries `Bearer <token>`,
- * compared in constant time.
- *
- * @example
- * ```ts
- * import { bearerTokenMatches } from "./ingest.ts";
- * console.assert(bearerTokenMatches("Bearer s3cret", "s3cret"));
- * console.assert(!bearerTokenMatches(undefined, "s3cret"));
- * ```
- */
-export function bearerTokenMatches(authorization: string | undefined, token: string): boolean {
-  if (!authorization?.startsWith("Bearer ")) return false;
-  const given = authorization.slice(7).trim();
-  if (given.length !== token.length) return false;
-  let diff = 0;
-  for (let i = 0; i < given.length; i++) diff |= given.charCodeAt(i) ^ token.charCodeAt(i);
-  return diff === 0;
-}
-
 /** The outcome of an accepted export: records rejected as invalid, and why. */
 export interface ExportResult {
   accepted: number;

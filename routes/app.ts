@@ -5,8 +5,7 @@
  * @module
  */
 import { Hono } from "hono";
-import { HTTPException } from "hono/http-exception";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { errorId, errorResponse } from "../doors/errors.ts";
 import type { Store } from "../sql/store.ts";
 import { type ApiOptions, createApiApp } from "./api/mod.ts";
 import { createPages, type PagesOptions } from "./pages/mod.ts";
@@ -20,40 +19,6 @@ export interface AppDeps {
   api?: Partial<ApiOptions>;
   /** Options of the dashboard pages (OTLP endpoint shown in hints, …). */
   pages?: PagesOptions;
-}
-
-/** The JSON body of every error answer. */
-export interface ErrorBody {
-  error: { code: string; message: string };
-}
-
-const CODES: Record<number, string> = {
-  400: "bad_request",
-  401: "unauthorized",
-  403: "forbidden",
-  404: "not_found",
-  405: "method_not_allowed",
-  413: "payload_too_large",
-  415: "unsupported_media_type",
-  429: "too_many_requests",
-  503: "unavailable",
-};
-
-/**
- * Turns any thrown error into `{ "error": { "code", "message" } }`; internal
- * errors are logged and answered without their details.
- */
-export function errorResponse(error: Error): Response {
-  if (error instanceof HTTPException) {
-    const status = error.status as ContentfulStatusCode;
-    const body: ErrorBody = {
-      error: { code: CODES[status] ?? `http_${status}`, message: error.message },
-    };
-    return Response.json(body, { status, headers: error.res?.headers });
-  }
-  console.error("tracehouse: unhandled error in a request:", error);
-  const body: ErrorBody = { error: { code: "internal", message: "Internal server error" } };
-  return Response.json(body, { status: 500 });
 }
 
 /**
@@ -73,7 +38,10 @@ export function createApp(deps: AppDeps): Hono {
     try {
       await deps.store.query("SELECT 1", { settings: { max_execution_time: 2 } });
     } catch (error) {
-      return c.json({ status: "store unreachable", message: (error as Error).message }, 503);
+      // Probes are open to anyone: the engine's words go to the log only.
+      const id = errorId();
+      console.error(`tracehouse: readiness check failed [error id ${id}]:`, error);
+      return c.json({ status: "store unreachable", id }, 503);
     }
     return c.json({ status: "ready", engine: deps.store.kind });
   });
@@ -92,6 +60,6 @@ export function createApp(deps: AppDeps): Hono {
       404,
     )
   );
-  app.onError((error) => errorResponse(error));
+  app.onError((error) => errorResponse(error, { context: "dashboard" }));
   return app;
 }

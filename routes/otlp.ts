@@ -1,20 +1,27 @@
 /**
  * The OTLP/HTTP receiver: `POST /v1/traces`, `/v1/logs`, `/v1/metrics` in protobuf or JSON,
  * optionally gzip-compressed, answered in the request's encoding with OTLP partial success;
- * CORS for browser senders; an optional bearer token; `GET /metrics` with self-telemetry.
+ * CORS for the browser senders of configured origins (others are refused, see
+ * `doors/cross_site.ts`); an optional bearer token; `GET /metrics` with self-telemetry.
  *
  * A request is acknowledged (200) only after the batch holding its rows is committed. When the
  * batching queue is full the answer is 429 with `Retry-After`; when an insert fails, 503 with
- * `Retry-After` — both retryable per the OTLP specification.
+ * `Retry-After` — both retryable per the OTLP specification. Errors go through the shared
+ * classifier (`doors/errors.ts`) and are answered as `google.rpc.Status` in the request's
+ * encoding; engine text never reaches the sender, the log line has it under the answer's id.
  *
  * @module
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
 import type { Store } from "../sql/store.ts";
 import type { BatchOptions } from "../otlp/batcher.ts";
-import { bearerTokenMatches, type Encoding, IngestError, OtlpIngest } from "../otlp/ingest.ts";
+import { type Encoding, OtlpIngest } from "../otlp/ingest.ts";
+import { bearerMatches } from "../doors/bearer.ts";
+import { crossSiteRefusal, LOOPBACK_ORIGINS, originAllowed } from "../doors/cross_site.ts";
+import { type Classified, classifyError } from "../doors/errors.ts";
 import { encodeExportResponse, encodeStatus } from "../otlp/protobuf.ts";
 
 /** Options of {@linkcode createOtlpApp}. */
@@ -25,8 +32,13 @@ export interface OtlpOptions {
   maxBodyBytes?: number;
   /** Largest body after gzip decompression, in bytes. Default 64 MiB. */
   maxDecompressedBytes?: number;
-  /** Origins allowed by CORS: `"*"` or a list. Default `"*"`. */
-  corsOrigins?: "*" | string[];
+  /**
+   * Origins whose pages may send (CORS): exact origins, `scheme://host:*` for any port, `*` for
+   * any. Default: pages served from this machine ({@linkcode LOOPBACK_ORIGINS}).
+   */
+  corsOrigins?: "*" | readonly string[];
+  /** Host names browsers may address this receiver by, besides IP literals and localhost. */
+  allowedHosts?: readonly string[];
   /** `Retry-After` seconds on 429/503. Default 1. */
   retryAfterSeconds?: number;
   /** Batching limits (see `otlp/batcher.ts`). */
@@ -37,7 +49,7 @@ export interface OtlpOptions {
 export const OTLP_DEFAULTS = {
   maxBodyBytes: 16 * 1024 * 1024,
   maxDecompressedBytes: 64 * 1024 * 1024,
-  corsOrigins: "*" as "*" | string[],
+  corsOrigins: LOOPBACK_ORIGINS as "*" | readonly string[],
   retryAfterSeconds: 1,
 };
 
@@ -51,19 +63,20 @@ export interface OtlpApp {
   close(): Promise<void>;
 }
 
-/** An OTLP failure answered with a `google.rpc.Status` body in the request's encoding. */
-class OtlpError extends Error {
-  constructor(
-    readonly status: 400 | 401 | 405 | 413 | 415 | 429 | 500 | 503,
-    message: string,
-    readonly retryAfter?: number,
-  ) {
-    super(message);
-  }
-}
-
 /** gRPC codes of the Status body, per HTTP status (OTLP/HTTP uses google.rpc.Status). */
-const GRPC_CODES = { 400: 3, 401: 16, 405: 12, 413: 3, 415: 3, 429: 8, 500: 13, 503: 14 } as const;
+const GRPC_CODES: Record<number, number> = {
+  400: 3,
+  401: 16,
+  403: 7,
+  405: 12,
+  408: 4,
+  413: 3,
+  415: 3,
+  429: 8,
+  500: 13,
+  503: 14,
+  504: 4,
+};
 
 function requestEncoding(contentType: string | undefined): Encoding | undefined {
   const type = (contentType ?? "").split(";")[0].trim().toLowerCase();
@@ -88,7 +101,7 @@ async function readLimited(
       size += value.length;
       if (size > limit) {
         await reader.cancel().catch(() => {});
-        throw new OtlpError(413, `${what} exceeds the limit of ${limit} bytes`);
+        throw new HTTPException(413, { message: `${what} exceeds the limit of ${limit} bytes` });
       }
       chunks.push(value);
     }
@@ -105,14 +118,21 @@ async function readLimited(
   return body;
 }
 
-async function readBody(c: Context, options: typeof OTLP_DEFAULTS): Promise<Uint8Array> {
+async function readBody(
+  c: Context,
+  options: { maxBodyBytes: number; maxDecompressedBytes: number },
+): Promise<Uint8Array> {
   const length = Number(c.req.header("content-length") ?? NaN);
   if (length > options.maxBodyBytes) {
-    throw new OtlpError(413, `Request body exceeds the limit of ${options.maxBodyBytes} bytes`);
+    throw new HTTPException(413, {
+      message: `Request body exceeds the limit of ${options.maxBodyBytes} bytes`,
+    });
   }
   const encoding = (c.req.header("content-encoding") ?? "identity").trim().toLowerCase();
   if (encoding !== "gzip" && encoding !== "identity" && encoding !== "") {
-    throw new OtlpError(415, `Unsupported Content-Encoding "${encoding}": use gzip or none`);
+    throw new HTTPException(415, {
+      message: `Unsupported Content-Encoding "${encoding}": use gzip or none`,
+    });
   }
   // With a Content-Length within the limit (checked above) one native read is cheapest; the
   // server frames the body by that length. Without one, read chunk by chunk up to the limit.
@@ -126,9 +146,16 @@ async function readBody(c: Context, options: typeof OTLP_DEFAULTS): Promise<Uint
   try {
     return await readLimited(inflated, options.maxDecompressedBytes, "Decompressed body");
   } catch (error) {
-    if (error instanceof OtlpError) throw error;
-    throw new OtlpError(400, `Cannot decompress gzip body: ${(error as Error).message}`);
+    if (error instanceof HTTPException) throw error;
+    throw new HTTPException(400, {
+      message: `Cannot decompress gzip body: ${(error as Error).message}`,
+    });
   }
+}
+
+function signalOf(path: string): "traces" | "logs" | "metrics" | undefined {
+  const signal = path.slice("/v1/".length);
+  return signal === "traces" || signal === "logs" || signal === "metrics" ? signal : undefined;
 }
 
 /** The JSON name of the rejected count in each signal's partial success. */
@@ -153,8 +180,8 @@ function respond(
   });
 }
 
-function errorResponse(error: OtlpError, encoding: Encoding): Response {
-  const code = GRPC_CODES[error.status];
+function errorResponse(error: Classified, encoding: Encoding): Response {
+  const code = GRPC_CODES[error.status] ?? 2;
   const body = encoding === "json"
     ? JSON.stringify({ code, message: error.message })
     : encodeStatus(code, error.message);
@@ -187,18 +214,32 @@ export function createOtlpApp(store: Store, options: OtlpOptions = {}): OtlpApp 
   };
   const token = options.ingestToken || null;
   const ingest = new OtlpIngest(store, options.batch);
-  const retryable = (error: IngestError) =>
-    new OtlpError(
-      error.reason === "invalid" ? 400 : error.reason === "queue_full" ? 429 : 503,
-      error.message,
-      error.reason === "invalid" ? undefined : opts.retryAfterSeconds,
-    );
+  const classify = (error: unknown) =>
+    classifyError(error, { context: "OTLP ingest", retryAfterSeconds: opts.retryAfterSeconds });
+  const origins = opts.corsOrigins === "*" ? ["*"] : opts.corsOrigins;
+  // SDKs and collectors reach the receiver by any name (`tracehouse:4318` in Compose); only
+  // requests a browser made must name an allowed host.
+  const site = {
+    allowedOrigins: origins,
+    allowedHosts: options.allowedHosts,
+    hostCheck: "browser",
+  } as const;
 
   const app = new Hono();
+  app.use("/v1/*", async function crossSite(c, next) {
+    const refusal = crossSiteRefusal(c.req.raw, site);
+    if (!refusal) return await next();
+    const signal = signalOf(c.req.path);
+    if (signal) ingest.telemetry.request(signal, "unknown", refusal.status);
+    return errorResponse(
+      classify(refusal),
+      requestEncoding(c.req.header("content-type")) ?? "json",
+    );
+  });
   app.use(
     "/v1/*",
     cors({
-      origin: opts.corsOrigins,
+      origin: (origin) => originAllowed(origin, origins) ? origin : null,
       allowMethods: ["POST", "OPTIONS"],
       allowHeaders: ["Content-Type", "Content-Encoding", "Authorization"],
       maxAge: 86400,
@@ -217,16 +258,15 @@ export function createOtlpApp(store: Store, options: OtlpOptions = {}): OtlpApp 
       let status = 200;
       try {
         if (token !== null) {
-          if (!bearerTokenMatches(c.req.header("authorization"), token)) {
-            throw new OtlpError(401, "Missing or invalid bearer token");
+          if (!bearerMatches(c.req.header("authorization"), token)) {
+            throw new HTTPException(401, { message: "Missing or invalid bearer token" });
           }
         }
         if (!encoding) {
-          throw new OtlpError(
-            415,
-            `Unsupported Content-Type "${c.req.header("content-type") ?? ""}": ` +
+          throw new HTTPException(415, {
+            message: `Unsupported Content-Type "${c.req.header("content-type") ?? ""}": ` +
               "use application/x-protobuf or application/json",
-          );
+          });
         }
         // Refuse before reading and decoding: under overload that work is wasted.
         ingest.checkRoom();
@@ -246,12 +286,7 @@ export function createOtlpApp(store: Store, options: OtlpOptions = {}): OtlpApp 
           : encodeExportResponse(rejected, message);
         return respond(encoding, 200, body200);
       } catch (error) {
-        const failure = error instanceof OtlpError
-          ? error
-          : error instanceof IngestError
-          ? retryable(error)
-          : new OtlpError(500, `Cannot process the request: ${(error as Error).message}`);
-        if (failure.status === 500) console.error("tracehouse: OTLP ingest failed:", error);
+        const failure = classify(error);
         status = failure.status;
         return errorResponse(failure, encoding ?? "json");
       } finally {
@@ -261,7 +296,11 @@ export function createOtlpApp(store: Store, options: OtlpOptions = {}): OtlpApp 
     app.all(path, (c) => {
       if (c.req.method === "OPTIONS") return c.body(null, 204);
       return errorResponse(
-        new OtlpError(405, `Method ${c.req.method} is not allowed on ${path}: use POST`),
+        classify(
+          new HTTPException(405, {
+            message: `Method ${c.req.method} is not allowed on ${path}: use POST`,
+          }),
+        ),
         requestEncoding(c.req.header("content-type")) ?? "json",
       );
     });

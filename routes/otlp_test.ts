@@ -167,27 +167,61 @@ Deno.test("ingest token: 401 without the bearer token, 200 with it", async () =>
   });
 });
 
-Deno.test("CORS preflight and headers", async () => {
-  await withApp({}, async ({ app }) => {
-    const res = await app.request("http://otlp/v1/traces", {
+Deno.test("CORS: configured origins may send, other sites are refused", async () => {
+  const preflight = (origin: string) =>
+    new Request("http://127.0.0.1:4318/v1/traces", {
       method: "OPTIONS",
       headers: {
-        origin: "http://app.example",
+        origin,
+        "sec-fetch-site": "cross-site",
+        "sec-fetch-mode": "cors",
         "access-control-request-method": "POST",
         "access-control-request-headers": "content-type",
       },
     });
+  const send = (origin: string, url = "http://127.0.0.1:4318/v1/traces") =>
+    new Request(url, {
+      method: "POST",
+      body: "{}",
+      headers: { "content-type": "text/plain", origin, "sec-fetch-site": "cross-site" },
+    });
+  // Default: pages served from this machine (a dev server on another port) may send.
+  await withApp({}, async ({ app }) => {
+    const res = await app.request(preflight("http://localhost:5173"));
     assert.equal(res.status, 204);
-    assert.equal(res.headers.get("access-control-allow-origin"), "*");
+    assert.equal(res.headers.get("access-control-allow-origin"), "http://localhost:5173");
     assert.match(res.headers.get("access-control-allow-methods") ?? "", /POST/);
+    // Any other web page: refused before the body is read, as a Status body.
+    const evil = await app.request(preflight("https://evil.example"));
+    assert.equal(evil.status, 403);
+    assert.equal(evil.headers.get("access-control-allow-origin"), null);
+    await evil.body?.cancel();
+    const simple = await app.request(send("https://evil.example"));
+    assert.equal(simple.status, 403);
+    assert.equal((await simple.json()).code, 7);
+  });
+  await withApp({ corsOrigins: ["https://app.example"] }, async ({ app }) => {
     const post1 = await app.request(
-      post("/v1/traces", "{}", {
-        "content-type": "application/json",
-        origin: "http://app.example",
+      new Request("http://127.0.0.1:4318/v1/traces", {
+        method: "POST",
+        body: "{}",
+        headers: { "content-type": "application/json", origin: "https://app.example" },
       }),
     );
-    assert.equal(post1.headers.get("access-control-allow-origin"), "*");
+    assert.equal(post1.status, 200);
+    assert.equal(post1.headers.get("access-control-allow-origin"), "https://app.example");
     await post1.body?.cancel();
+    // DNS rebinding: a browser addressing the receiver by a foreign name.
+    const rebound = await app.request(
+      send("https://app.example", "http://attacker.example:4318/v1/traces"),
+    );
+    assert.equal(rebound.status, 403);
+    assert.match((await rebound.json()).message, /attacker\.example/);
+  });
+  await withApp({ corsOrigins: "*" }, async ({ app }) => {
+    const res = await app.request(preflight("https://anyone.example"));
+    assert.equal(res.status, 204);
+    await res.body?.cancel();
   });
 });
 
@@ -204,11 +238,23 @@ Deno.test("full queue: 429 with Retry-After; failed insert: 503 with Retry-After
     assert.match((await second.json()).message, /queue is full/);
     open();
     assert.equal((await first).status, 200);
-    store.failWith = new Error("disk full");
-    const third = await app.request(post("/v1/traces", JSON_BODY, headers));
-    assert.equal(third.status, 503);
-    assert.equal(third.headers.get("retry-after"), "1");
-    assert.match((await third.json()).message, /disk full/);
+    store.failWith = new Error("disk full at /var/lib/secret");
+    const original = console.error;
+    const logged: string[] = [];
+    console.error = (...args: unknown[]) => logged.push(args.join(" "));
+    try {
+      const third = await app.request(post("/v1/traces", JSON_BODY, headers));
+      assert.equal(third.status, 503);
+      assert.equal(third.headers.get("retry-after"), "1");
+      // The sender sees an id, never the engine's words; the log has both.
+      const { message } = await third.json();
+      assert.doesNotMatch(message, /disk full|secret/);
+      const id = /error id ([0-9a-f]{12})/.exec(message)?.[1];
+      assert.ok(id, message);
+      assert.ok(logged.some((line) => line.includes(id) && line.includes("disk full")));
+    } finally {
+      console.error = original;
+    }
   });
 });
 

@@ -13,9 +13,8 @@
  * @module
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { HTTPException } from "hono/http-exception";
-import { InvalidParamError } from "../../sql/invalid_param.ts";
-import { ClickHouseError, type Store } from "../../sql/store.ts";
+import { errorResponse } from "../../doors/errors.ts";
+import type { Store } from "../../sql/store.ts";
 import { tokenMiddleware } from "./auth.ts";
 import { cacheMiddleware } from "./cache_middleware.ts";
 import { renderDocsPage } from "./docs_page.ts";
@@ -29,23 +28,13 @@ import { tracesApp } from "./traces.ts";
 export { API_ENV, type ApiOptions, DEFAULT_API_OPTIONS } from "./options.ts";
 
 const OPEN_PATHS = /\/(openapi\.json|docs)$/;
-const STATUS_CODES: Record<number, string> = {
-  400: "invalid_parameter",
-  401: "unauthorized",
-  404: "not_found",
-  405: "method_not_allowed",
-  504: "timeout",
-};
-/** ClickHouse error codes: TIMEOUT_EXCEEDED, TOO_SLOW; TOO_MANY_ROWS_OR_BYTES. */
-const TIMEOUT_CODES = new Set([159, 160]);
-const TOO_MANY_ROWS = 396;
-
 const INFO = {
   title: "Tracehouse query API",
   version: "1",
   description: "Logs, traces and metrics stored in ClickHouse. Times: RFC 3339, epoch ms or " +
     "`now-1h`; timestamps in answers are RFC 3339 with nanoseconds; durations are integer " +
-    'nanoseconds. Errors: `{"error":{"code","message"}}`.',
+    'nanoseconds. Errors: `{"error":{"code","message","id"?}}`; `id` names the log line of an ' +
+    "internal error.",
 };
 
 /** Paths in the document are relative to where `routes/app.ts` mounts the app. */
@@ -62,36 +51,12 @@ export function createApiApp(
   const resolved = resolveApiOptions(options);
   const app = new OpenAPIHono<ApiEnv>();
   const cache = cacheMiddleware(resolved);
-  app.onError((error, c) => {
-    if (error instanceof InvalidParamError) {
-      return c.json({ error: { code: "invalid_parameter", message: error.message } }, 400);
-    }
-    if (error instanceof HTTPException) {
-      const status = error.status;
-      return c.json({
-        error: { code: STATUS_CODES[status] ?? "error", message: error.message },
-      }, status);
-    }
-    if (error instanceof ClickHouseError && TIMEOUT_CODES.has(error.code)) {
-      return c.json({
-        error: {
-          code: "timeout",
-          message:
-            `The query ran past its limit of ${resolved.queryTimeoutSeconds} s; narrow the range or filters`,
-        },
-      }, 504);
-    }
-    if (error instanceof ClickHouseError && error.code === TOO_MANY_ROWS) {
-      return c.json({
-        error: {
-          code: "result_too_large",
-          message: "The result exceeds the row limit; narrow the query",
-        },
-      }, 400);
-    }
-    console.error("tracehouse: query API error:", error);
-    return c.json({ error: { code: "internal", message: "The query failed" } }, 500);
-  });
+  app.onError((error) =>
+    errorResponse(error, {
+      context: "query API",
+      queryTimeoutSeconds: resolved.queryTimeoutSeconds,
+    })
+  );
   app.notFound((c) =>
     c.json({ error: { code: "not_found", message: `No route ${c.req.path}` } }, 404)
   );

@@ -15,8 +15,8 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import type { VNode } from "preact";
-import { InvalidParamError } from "../../sql/invalid_param.ts";
-import { ClickHouseError, type Store } from "../../sql/store.ts";
+import { classifyError } from "../../doors/errors.ts";
+import type { Store } from "../../sql/store.ts";
 import { type Assets, buildAssets } from "./assets.ts";
 import { errorState } from "./components.ts";
 import type { PageContext } from "./context.ts";
@@ -145,20 +145,9 @@ export function createPages(store: Store, options: PagesOptions = {}): Hono {
   return app;
 }
 
-const TIMEOUT_CODES = new Set([159, 160]);
-
+/** Errors through the shared classifier: the same codes, and engine text only in the log. */
 function failure(error: unknown, active: PageName): { title: string; body: VNode; status: number } {
   const title = active[0].toUpperCase() + active.slice(1);
-  if (error instanceof InvalidParamError) {
-    return { title, body: errorState(error.message), status: 400 };
-  }
-  if (error instanceof ClickHouseError && TIMEOUT_CODES.has(error.code)) {
-    return {
-      title,
-      body: errorState("It ran past its time limit."),
-      status: 504,
-    };
-  }
-  console.error(`tracehouse: ${active} page failed:`, error);
-  return { title, body: errorState("An internal error stopped it."), status: 500 };
+  const classified = classifyError(error, { context: `${active} page` });
+  return { title, body: errorState(classified.message), status: classified.status };
 }
