@@ -68,7 +68,10 @@ export async function listen(
 ): Promise<Listener> {
   const limits = { ...LISTEN_DEFAULTS, ...withoutUndefined(options) };
   const server = createAdaptorServer({
-    fetch: (request: Request) => handler(request),
+    fetch: (request: Request) => handler(withBytes(request)),
+    // Its faster Request/Response classes would replace the globals, and `Deno.serve` (the
+    // ClickHouse endpoint) refuses answers built from another class.
+    overrideGlobalObjects: false,
     serverOptions: {
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
@@ -111,6 +114,18 @@ export async function listen(
         clearTimeout(timer);
       })(),
   };
+}
+
+/**
+ * The adapter's requests are lightweight stand-ins that build a native `Request` on demand;
+ * they lack `bytes()` (the inherited native one throws "Illegal invocation"), so it is added
+ * on top of their fast `arrayBuffer()`.
+ */
+function withBytes(request: Request): Request {
+  Object.defineProperty(request, "bytes", {
+    value: async () => new Uint8Array(await request.arrayBuffer()),
+  });
+  return request;
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {
