@@ -575,7 +575,7 @@ export function parseCommandLine(
 function defaultText(option: Option): string | undefined {
   const value = option.current(DEFAULT_CONFIG);
   if (Array.isArray(value)) return value.length === 0 ? undefined : value.join(",");
-  return value === null || value === "" ? undefined : String(value);
+  return value === null || value === undefined || value === "" ? undefined : String(value);
 }
 
 /** The options section of `--help`. */
