@@ -1,7 +1,8 @@
 /**
  * What the slow-loris guard costs: requests/s of the same handler served by `Deno.serve` (no
  * deadlines, no connection cap) and by `doors/listen.ts` (node:http with header/request
- * deadlines and a cap), for a small GET and for a 64 KiB POST (an OTLP-sized body).
+ * deadlines and a cap), for a small GET and for POSTs of 64 KiB and 512 KiB (OTLP-sized bodies:
+ * 1,000 spans are about 300–500 KiB of protobuf).
  *
  *   deno run -A bench/listen_bench.ts [--requests 20000] [--concurrency 32] [--rounds 3]
  *
@@ -22,21 +23,27 @@ const { values } = benchArgs({
     concurrency: { type: "string", default: "32" },
     rounds: { type: "string", default: "3" },
     client: { type: "string" },
-    kind: { type: "string", default: "get" },
+    kind: { type: "string", default: "GET small" },
   },
 });
 const { requests, concurrency, rounds } = counts(values, ["requests", "concurrency", "rounds"]);
-const BODY = new Uint8Array(64 * 1024).fill(97);
+/** Request kinds: a GET, and POSTs with bodies of these sizes. */
+const KINDS: Record<string, number> = {
+  "GET small": 0,
+  "POST 64 KiB": 64 * 1024,
+  "POST 512 KiB": 512 * 1024,
+};
 
 /** Client mode: fires `requests` at the URL with `concurrency` in flight, prints the seconds. */
 async function client(url: string, kind: string): Promise<void> {
+  const size = KINDS[kind];
+  if (size === undefined) throw new RangeError(`Unknown --kind "${kind}"`);
+  const body = new Uint8Array(size).fill(97);
   let next = 0;
   const started = performance.now();
   const worker = async () => {
     while (next++ < requests) {
-      const response = kind === "post"
-        ? await fetch(url, { method: "POST", body: BODY })
-        : await fetch(url);
+      const response = size > 0 ? await fetch(url, { method: "POST", body }) : await fetch(url);
       if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
       await response.arrayBuffer();
     }
@@ -46,7 +53,7 @@ async function client(url: string, kind: string): Promise<void> {
 }
 
 if (values.client) {
-  await client(values.client, values.kind ?? "get");
+  await client(values.client, values.kind ?? "GET small");
   Deno.exit(0);
 }
 
@@ -89,7 +96,7 @@ const servers = {
 console.log(
   `${requests} requests, ${concurrency} in flight, best of ${rounds} (machine shared: read ratios)`,
 );
-for (const kind of ["get", "post"]) {
+for (const kind of Object.keys(KINDS)) {
   const best: Record<string, number> = {};
   for (let round = 0; round < rounds; round++) {
     for (const [name, start] of Object.entries(servers)) {
@@ -105,9 +112,9 @@ for (const kind of ["get", "post"]) {
   const base = best["Deno.serve"];
   for (const [name, rate] of Object.entries(best)) {
     console.log(
-      `${kind === "get" ? "GET small " : "POST 64 KiB"}  ${name.padEnd(13)} ${
-        fmt(rate).padStart(8)
-      } req/s  ${(rate / base).toFixed(2)}x`,
+      `${kind.padEnd(12)}  ${name.padEnd(13)} ${fmt(rate).padStart(8)} req/s  ${
+        (rate / base).toFixed(2)
+      }x`,
     );
   }
 }
