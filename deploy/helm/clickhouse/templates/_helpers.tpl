@@ -1,0 +1,67 @@
+{{/* Names: every object is prefixed with the release so several releases share a namespace. */}}
+{{- define "clickhouse.fullname" -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 50 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "clickhouse.keeperName" -}}
+{{- printf "%s-keeper" (include "clickhouse.fullname" .) -}}
+{{- end -}}
+
+{{- define "clickhouse.headless" -}}
+{{- printf "%s-headless" (include "clickhouse.fullname" .) -}}
+{{- end -}}
+
+{{- define "clickhouse.keeperHeadless" -}}
+{{- printf "%s-headless" (include "clickhouse.keeperName" .) -}}
+{{- end -}}
+
+{{- define "clickhouse.secretName" -}}
+{{- .Values.auth.existingSecret | default (include "clickhouse.fullname" .) -}}
+{{- end -}}
+
+{{/* Pod DNS suffix of the governing headless Services. */}}
+{{- define "clickhouse.domain" -}}
+{{- printf "%s.svc.%s" .Release.Namespace (.Values.clusterDomain | default "cluster.local") -}}
+{{- end -}}
+
+{{- define "clickhouse.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: tracehouse
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "clickhouse.selector" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "clickhouse.image" -}}
+{{- if or (not .tag) (eq (toString .tag) "latest") -}}
+{{- fail (printf "image %s: pin a release tag (not empty, not latest)" .repository) -}}
+{{- end -}}
+{{- printf "%s:%s" .repository (toString .tag) -}}
+{{- end -}}
+
+{{/* A StatefulSet's pod names, one per line: name-<start>..name-<start+count-1>. */}}
+{{- define "clickhouse.podNames" -}}
+{{- range $i := until (int .count) }}
+{{ printf "%s-%d" $.name (add $i $.start) }}
+{{- end }}
+{{- end -}}
+
+{{/* A password from values, else the one already in the cluster's Secret, else a new one. */}}
+{{- define "clickhouse.secretValue" -}}
+{{- if .value -}}
+{{- .value | b64enc -}}
+{{- else -}}
+{{- $existing := lookup "v1" "Secret" .ctx.Release.Namespace .secret -}}
+{{- if and $existing (index $existing.data .key) -}}
+{{- index $existing.data .key -}}
+{{- else -}}
+{{- randAlphaNum 32 | b64enc -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
