@@ -69,6 +69,7 @@ export interface CheckReport {
   };
   collectors?: Record<string, { workload: string; config: string; env: Record<string, string> }>;
   migration?: { job: string; env: Record<string, string> };
+  tracehouse?: { workload: string; args: string[]; env: Record<string, string> }[];
   problems: string[];
 }
 

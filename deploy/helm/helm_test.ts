@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { assertSuccess, requireTool, run } from "../../collector/test_support.ts";
+import { parseCommandLine } from "../../config.ts";
 import { ChdbStore } from "../../sql/chdb.ts";
 import { listMigrations, migrate, renderMigration } from "../../sql/migrate.ts";
 import {
@@ -90,6 +91,31 @@ Deno.test({
         const report = await checked(c);
         assert.deepEqual(report.problems, []);
         assert.ok(report.objects > 0);
+      });
+    }
+  },
+});
+
+Deno.test({
+  name: "helm: Tracehouse's own config parser accepts what every chart gives its containers",
+  ignore: !hasGo,
+  async fn(t) {
+    for (const c of CASES.filter((c) => c.chart.startsWith("tracehouse"))) {
+      await t.step(label(c), async () => {
+        const report = await checked(c);
+        assert.ok(report.tracehouse!.length > 0);
+        for (const { workload, args, env } of report.tracehouse!) {
+          const { command, config } = parseCommandLine(args, env);
+          assert.ok(["serve", "migrate"].includes(command), workload);
+          assert.equal(config.host, "0.0.0.0");
+          // Listening beyond loopback: both doors have tokens.
+          assert.ok(config.ingestToken && config.queryToken, workload);
+          const embedded = c.set?.includes("mode=embedded") ?? false;
+          assert.equal(config.clickhouseUrl === null, embedded, workload);
+          if (report.clickhouse) {
+            assert.equal(config.clickhouseCluster, report.clickhouse.cluster, workload);
+          }
+        }
       });
     }
   },

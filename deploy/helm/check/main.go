@@ -58,6 +58,7 @@ func main() {
 	report.Collectors = cols
 	problems = append(problems, colProblems...)
 	report.Migration = migrationSettings(m)
+	report.Tracehouse = tracehouseProcesses(m)
 	if problems == nil {
 		problems = []string{}
 	}
@@ -79,5 +80,6 @@ type Report struct {
 	ClickHouse *ClickHouseReport    `json:"clickhouse,omitempty"`
 	Collectors map[string]Collector `json:"collectors,omitempty"`
 	Migration  *Migration           `json:"migration,omitempty"`
+	Tracehouse []Process            `json:"tracehouse,omitempty"`
 	Problems   []string             `json:"problems"`
 }

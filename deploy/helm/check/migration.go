@@ -6,7 +6,15 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// Migration is the environment of the migration Job: what `tracehouse migrate` will render.
+// Process is one Tracehouse container: its arguments and the environment its pod gives it, so
+// the caller can parse them with Tracehouse's own configuration code.
+type Process struct {
+	Workload string            `json:"workload"`
+	Args     []string          `json:"args"`
+	Env      map[string]string `json:"env"`
+}
+
+// Migration is the migration Job's container: what `tracehouse migrate` will render.
 type Migration struct {
 	Job string            `json:"job"`
 	Env map[string]string `json:"env"`
@@ -25,4 +33,18 @@ func migrationSettings(m *Manifests) *Migration {
 		}
 	}
 	return nil
+}
+
+// tracehouseProcesses lists every container of the tracehouse chart's workloads.
+func tracehouseProcesses(m *Manifests) []Process {
+	var out []Process
+	for _, w := range m.Workloads {
+		if w.Template.Labels["app.kubernetes.io/name"] != "tracehouse" {
+			continue
+		}
+		for _, c := range w.Template.Spec.Containers {
+			out = append(out, Process{Workload: w.Kind + "/" + w.Name, Args: c.Args, Env: podEnv(c, w.Name+"-0", 0)})
+		}
+	}
+	return out
 }
