@@ -454,3 +454,17 @@ Deno.test({
     }
   },
 });
+
+Deno.test("helm: check/go.mod keeps every k8s.io release module at one version, Helm v4 pinned", async () => {
+  const goMod = await Deno.readTextFile(new URL("./check/go.mod", import.meta.url));
+  // Release-tagged k8s.io modules (klog, utils and kube-openapi version on their own).
+  const releases = [...goMod.matchAll(/^\s*(k8s\.io\/[\w-]+) (v0\.\d+\.\d+)(?=\s)/gm)];
+  assert.ok(releases.length >= 8, `${releases.length} k8s.io modules`);
+  assert.deepEqual(
+    new Set(releases.map((m) => m[2])).size,
+    1,
+    releases.map((m) => m[0].trim()).join("\n"),
+  );
+  assert.match(goMod, /^\s*helm\.sh\/helm\/v4 v4\.\d+\.\d+\b/m);
+  assert.match(goMod, /^tool helm\.sh\/helm\/v4\/cmd\/helm$/m);
+});
