@@ -34,7 +34,11 @@ const hasGo = await requireTool("go", ["version"]);
 let setup: Promise<{ tools: HelmTools; dir: string }> | undefined;
 /** Builds the tools and the scratch charts once for every test of this file. */
 function prepared(): Promise<{ tools: HelmTools; dir: string }> {
-  setup ??= buildTools().then(async (tools) => ({ tools, dir: await scratchCharts(tools.helm) }));
+  setup ??= buildTools().then(async (tools) => {
+    const dir = await scratchCharts(tools.helm);
+    globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+    return { tools, dir };
+  });
   return setup;
 }
 
