@@ -48,6 +48,8 @@ export async function scratchCharts(helm: string): Promise<string> {
 export interface RenderCase {
   /** Chart folder name under deploy/helm. */
   chart: string;
+  /** Release name (default `rel`). */
+  release?: string;
   /** Values files inside the chart folder (besides its values.yaml). */
   values?: string[];
   /** `--set` expressions. */
@@ -88,7 +90,13 @@ export function lint(tools: HelmTools, dir: string, c: RenderCase): Promise<RunR
 
 /** `helm template` with the case's values. */
 export function template(tools: HelmTools, dir: string, c: RenderCase): Promise<RunResult> {
-  return run(tools.helm, ["template", "rel", ...helmArgs(dir, c), "--namespace", "observability"]);
+  return run(tools.helm, [
+    "template",
+    c.release ?? "rel",
+    ...helmArgs(dir, c),
+    "--namespace",
+    "observability",
+  ]);
 }
 
 /** Runs helmcheck on a rendered manifest; returns its exit code, report and messages. */

@@ -45,6 +45,12 @@ function prepared(): Promise<{ tools: HelmTools; dir: string }> {
 const STACK = ["values.yaml", "values-dev.yaml", "values-production.yaml"];
 const CASES: RenderCase[] = [
   ...STACK.map((v) => ({ chart: "tracehouse-stack", values: v === "values.yaml" ? [] : [v] })),
+  // The longest release name the charts take: every name still within the API's limits.
+  {
+    chart: "tracehouse-stack",
+    values: ["values-production.yaml"],
+    release: "a-release-name-of-34-characters-xy",
+  },
   { chart: "clickhouse" },
   { chart: "tracehouse", set: ["clickhouse.url=http://clickhouse:8123"] },
   { chart: "tracehouse", set: ["mode=embedded"] },
@@ -67,7 +73,7 @@ const CASES: RenderCase[] = [
 ];
 
 function label(c: RenderCase): string {
-  return [c.chart, ...(c.values ?? []), ...(c.set ?? [])].join(" ");
+  return [c.release ?? "", c.chart, ...(c.values ?? []), ...(c.set ?? [])].join(" ").trim();
 }
 
 /** Renders a case and asserts it lints and renders. */
@@ -367,6 +373,15 @@ Deno.test({
         /Secret rel-clickhouse has no key "clickhouse-pasword"/,
       ],
       [
+        "a port name the API refuses",
+        (m) =>
+          m.replace(
+            "- name: interserver\n              containerPort: 9009",
+            "- name: interserver-http-port\n              containerPort: 9009",
+          ),
+        /container clickhouse port interserver-http-port: must be no more than 15 characters/,
+      ],
+      [
         "an even keeper quorum",
         (m) => m.replace(/ {10}<server>\n {12}<id>3<\/id>[^]*?<\/server>\n/, ""),
         /keeper: 2 raft servers: a quorum needs an odd number/,
@@ -432,6 +447,10 @@ Deno.test({
       [
         { chart: "tracehouse", set: ["mode=cluster"] },
         /mode "cluster": expected remote or embedded/,
+      ],
+      [
+        { chart: "tracehouse-stack", release: "a-release-name-of-35-characters-xyz" },
+        /release name "a-release-name-of-35-characters-xyz": at most 34 characters/,
       ],
       [
         { chart: "collector", set: ["clickhouse.endpoint=tcp://c:9000"] },

@@ -2,7 +2,8 @@
 // without a cluster:
 //
 //   - every object is decoded strictly into the official Kubernetes API types (an unknown or
-//     misspelled field, a duplicate field or a kind the API does not have is an error);
+//     misspelled field, a duplicate field or a kind the API does not have is an error), and its
+//     names and labels follow the API server's syntax rules;
 //   - policy: resources, probes, pinned image tags and a restricted securityContext on every
 //     container, a PodDisruptionBudget for every replicated workload, references that resolve;
 //   - the ClickHouse and Keeper configs: one macro set per replica, an odd Raft quorum whose ids
@@ -47,6 +48,7 @@ func main() {
 	objects, problems := decodeAll(data)
 	m := index(objects)
 	problems = append(problems, checkPolicy(m, external)...)
+	problems = append(problems, checkNames(objects, m)...)
 	report := Report{Objects: len(objects), Kinds: map[string]int{}}
 	for _, o := range objects {
 		report.Kinds[o.GetObjectKind().GroupVersionKind().Kind]++

@@ -1,6 +1,11 @@
-{{/* Names: every object is prefixed with the release so several releases share a namespace. */}}
+{{/* Names: <release>-clickhouse[-…], never truncated (a cut name could collide with another
+     chart's, and the other charts find these objects by name). The longest, the keeper's
+     StatefulSet (52 at most) and headless Service, leave 34 characters for the release. */}}
 {{- define "clickhouse.fullname" -}}
-{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 50 | trimSuffix "-" -}}
+{{- if gt (len .Release.Name) 34 -}}
+{{- fail (printf "release name %q: at most 34 characters (the ClickHouse objects' names must fit Kubernetes' limits)" .Release.Name) -}}
+{{- end -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name -}}
 {{- end -}}
 
 {{- define "clickhouse.keeperName" -}}

@@ -1,5 +1,9 @@
+{{/* Names: <release>-tracehouse[-migrate], never truncated (a cut name could collide). */}}
 {{- define "tracehouse.fullname" -}}
-{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 50 | trimSuffix "-" -}}
+{{- if gt (len .Release.Name) 40 -}}
+{{- fail (printf "release name %q: at most 40 characters (object names must fit Kubernetes' limits)" .Release.Name) -}}
+{{- end -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name -}}
 {{- end -}}
 
 {{- define "tracehouse.labels" -}}
