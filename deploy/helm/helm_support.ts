@@ -68,6 +68,12 @@ export interface CheckReport {
     macros: { pod: string; shard: string; replica: string }[];
     keepers: string[];
     users: string[];
+    servers: {
+      pod: string;
+      fqdn: string;
+      env: Record<string, string>;
+      files: Record<string, string>;
+    }[];
   };
   collectors?: Record<string, { workload: string; config: string; env: Record<string, string> }>;
   migration?: { job: string; env: Record<string, string> };

@@ -19,6 +19,7 @@ import {
   storedColumnNames,
   tableAst,
 } from "./ddl_check.ts";
+import type { ProbeResult } from "./clickhouse_probe.ts";
 import {
   buildTools,
   check,
@@ -160,6 +161,62 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name: "helm: the engine itself reads each replica's rendered config: its macros, the cluster",
+  ignore: !hasGo,
+  async fn(t) {
+    for (const values of [["values-production.yaml"], ["values-dev.yaml"]]) {
+      const ch = (await checked({ chart: "tracehouse-stack", values })).clickhouse!;
+      const shardNumOf = new Map<string, number>(); // macro shard → shard_num in the engine
+      for (const server of ch.servers) {
+        await t.step(`${values[0]} ${server.pod}`, async () => {
+          const probe = await probeClickHouse(server);
+          const macros = ch.macros.find((m) => m.pod === server.pod)!;
+          assert.deepEqual(probe.macros, {
+            cluster: ch.cluster,
+            replica: server.pod,
+            shard: macros.shard,
+          });
+          const rows = probe.clusters.filter((r) => r.cluster === ch.cluster);
+          assert.deepEqual(rows.map((r) => r.host_name).sort(), ch.shards.flat().sort());
+          assert.equal(new Set(rows.map((r) => r.shard_num)).size, ch.shards.length);
+          const own = rows.filter((r) => r.host_name === server.fqdn);
+          assert.equal(own.length, 1, `${server.fqdn} once in the cluster`);
+          const known = shardNumOf.get(macros.shard);
+          if (known !== undefined) assert.equal(own[0].shard_num, known);
+          shardNumOf.set(macros.shard, own[0].shard_num);
+        });
+      }
+      // Distinct shard macros are distinct shards of remote_servers.
+      assert.equal(new Set(shardNumOf.values()).size, shardNumOf.size);
+    }
+  },
+});
+
+/** Runs clickhouse_probe.ts on a pod's cluster config, with the pod's environment. */
+async function probeClickHouse(
+  server: { env: Record<string, string>; files: Record<string, string> },
+): Promise<ProbeResult> {
+  const dir = await Deno.makeTempDir({ prefix: "tracehouse-helm-probe-" });
+  try {
+    const [, text] = Object.entries(server.files).find(([, text]) =>
+      text.includes("<remote_servers")
+    )!;
+    await Deno.writeTextFile(`${dir}/cluster.xml`, text);
+    const result = await run(Deno.execPath(), [
+      "run",
+      "-A",
+      new URL("./clickhouse_probe.ts", import.meta.url).pathname,
+      `${dir}/cluster.xml`,
+      `${dir}/out.json`,
+    ], { env: server.env });
+    assertSuccess("clickhouse_probe.ts", result);
+    return JSON.parse(await Deno.readTextFile(`${dir}/out.json`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
 
 Deno.test({
   name: "helm: dev stack is one ClickHouse node, one keeper, one gateway",

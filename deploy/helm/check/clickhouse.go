@@ -17,6 +17,16 @@ type ClickHouseReport struct {
 	Macros  []Macros   `json:"macros"`
 	Keepers []string   `json:"keepers"`
 	Users   []string   `json:"users"`
+	// Servers: each ClickHouse pod's environment and mounted config files, to load into the engine.
+	Servers []PodConfig `json:"servers"`
+}
+
+// PodConfig is what one pod's ClickHouse reads: its environment and its config files by path.
+type PodConfig struct {
+	Pod   string            `json:"pod"`
+	FQDN  string            `json:"fqdn"`
+	Env   map[string]string `json:"env"`
+	Files map[string]string `json:"files"`
 }
 
 // Macros of one replica pod.
@@ -27,10 +37,11 @@ type Macros struct {
 }
 
 type pod struct {
-	name string
-	fqdn string
-	env  map[string]string
-	conf map[string]*node // parsed XML files by mount path
+	name  string
+	fqdn  string
+	env   map[string]string
+	conf  map[string]*node  // parsed XML files by mount path
+	files map[string]string // the same, as text
 }
 
 // pods of the StatefulSets whose pods are `component`, with the env and configs of `container`.
@@ -48,7 +59,7 @@ func statefulPods(m *Manifests, component, container string, problems *[]string)
 		c := w.Template.Spec.Containers[i]
 		files := mountedFiles(m, w, c)
 		for ord := w.OrdinalStart; ord < w.OrdinalStart+w.Replicas; ord++ {
-			p := pod{name: fmt.Sprintf("%s-%d", w.Name, ord), env: podEnv(c, fmt.Sprintf("%s-%d", w.Name, ord), ord), conf: map[string]*node{}}
+			p := pod{name: fmt.Sprintf("%s-%d", w.Name, ord), env: podEnv(c, fmt.Sprintf("%s-%d", w.Name, ord), ord), conf: map[string]*node{}, files: files}
 			p.fqdn = fmt.Sprintf("%s.%s.", p.name, w.ServiceName) // prefix; the namespace follows
 			for path, text := range files {
 				if !strings.HasSuffix(path, ".xml") {
@@ -160,6 +171,7 @@ func checkClickHouse(m *Manifests) (*ClickHouseReport, []string) {
 		}
 		shardOf[host] = shard
 		report.Macros = append(report.Macros, Macros{Pod: s.name, Shard: shard, Replica: replica})
+		report.Servers = append(report.Servers, PodConfig{Pod: s.name, FQDN: host, Env: s.env, Files: s.files})
 		var zk []string
 		for _, n := range s.section("zookeeper").all("node") {
 			h, _ := n.path("host").value(nil)
