@@ -1,7 +1,7 @@
 /**
  * Builds the collector distribution with collector/build.sh (cached outside the repository), then
  * checks it: `validate` accepts collector/config.yaml, and the distribution holds exactly the
- * components that the config uses.
+ * components that the configs use (config.yaml and the Helm chart's agent and gateway tiers).
  */
 import { deepStrictEqual } from "node:assert/strict";
 import { assertSuccess, COLLECTOR_DIR, requireTool, run } from "./test_support.ts";
@@ -34,6 +34,7 @@ const SECTIONS = ["receivers", "processors", "exporters", "extensions"];
 
 Deno.test({
   name: "collector distribution builds, validates config.yaml, has exactly the used components",
+  // (used: by config.yaml or by the Helm chart's tiers, deploy/helm/collector/files/)
   ignore: !hasGo,
   async fn() {
     const bin = await buildCollector();
@@ -48,7 +49,21 @@ Deno.test({
       components.stdout.replace(/^ {4}- name: (\S+)$/gm, "  $1:").replace(/^ {4,}.*$/gm, ""),
       SECTIONS,
     );
-    const used = componentTypes(await Deno.readTextFile(`${COLLECTOR_DIR}config.yaml`), SECTIONS);
+    const configs = [
+      `${COLLECTOR_DIR}config.yaml`,
+      `${COLLECTOR_DIR}../deploy/helm/collector/files/agent.yaml`,
+      `${COLLECTOR_DIR}../deploy/helm/collector/files/gateway.yaml`,
+    ];
+    const used: Record<string, string[]> = {};
+    for (const file of configs) {
+      for (
+        const [section, types] of Object.entries(
+          componentTypes(await Deno.readTextFile(file), SECTIONS),
+        )
+      ) {
+        used[section] = [...new Set([...(used[section] ?? []), ...types])].sort();
+      }
+    }
     deepStrictEqual(built, used);
   },
 });

@@ -219,6 +219,11 @@ export interface ChdbOptions {
   database?: string;
   /** Path of `libchdb.so`; default from `CHDB_LIB_PATH` or `node_modules`. */
   libraryPath?: string;
+  /**
+   * Engine configuration file (`--config-file`), e.g. a server's `config.d` file: its macros and
+   * `remote_servers` become `system.macros` and `system.clusters`. Default none.
+   */
+  configFile?: string;
 }
 
 /**
@@ -274,7 +279,11 @@ export class ChdbStore implements Store {
     }
     const lib = loadLibrary(options.libraryPath ?? defaultLibraryPath());
     await Deno.mkdir(path, { recursive: true });
-    const args = ["clickhouse", `--path=${path}`].map(cString);
+    const args = [
+      "clickhouse",
+      `--path=${path}`,
+      ...(options.configFile === undefined ? [] : [`--config-file=${options.configFile}`]),
+    ].map(cString);
     const handle = lib.symbols.chdb_connect(args.length, pointerArray(args));
     if (handle === null) throw await connectError(path);
     openPaths.set(path, (openPaths.get(path) ?? 0) + 1);
