@@ -10,9 +10,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import tracehouse  # noqa: E402
-from otlp_receiver import Receiver, start_receiver  # noqa: E402
-from tracehouse._warn import reset_warnings  # noqa: E402
+import tracehouse
+from otlp_receiver import Receiver, start_receiver
+from tracehouse._warn import reset_warnings
 
 
 @pytest.fixture

@@ -78,8 +78,13 @@ def _store(receiver: Receiver, path: str, body: bytes) -> None:
                     for point in metric[kind].get("dataPoints", []):
                         point["attributes"] = _attrs(point.get("attributes", []))
                         receiver.metrics.append(
-                            {"name": metric["name"], "kind": kind, "unit": metric.get("unit", ""), "point": point,
-                             "resource": resource}
+                            {
+                                "name": metric["name"],
+                                "kind": kind,
+                                "unit": metric.get("unit", ""),
+                                "point": point,
+                                "resource": resource,
+                            }
                         )
     elif path.endswith("/v1/logs"):
         request = MessageToDict(ExportLogsServiceRequest.FromString(body))

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import logging
 
-import pytest
-import requests
-from conftest import sdk_options
 from flask import Flask
-from otlp_receiver import Receiver
 
 import tracehouse
+from conftest import sdk_options
+from otlp_receiver import Receiver
 
 
 def make_app() -> Flask:
@@ -46,7 +44,8 @@ def test_server_span_route_status_and_exception(receiver: Receiver) -> None:
     assert failed["status"]["code"] == "STATUS_CODE_ERROR"
     assert failed["attributes"]["http.response.status_code"] == 500
     events = [e for e in failed.get("events", []) if e["name"] == "exception"]
-    assert events and events[0]["attributes"]["exception.type"] == "ValueError"
+    assert events, failed
+    assert events[0]["attributes"]["exception.type"] == "ValueError"
     receiver.wait_for(lambda: any(r["body"].get("stringValue") == "user 7 viewed" for r in receiver.logs))
     record = next(r for r in receiver.logs if r["body"].get("stringValue") == "user 7 viewed")
     assert record["traceId"] == ok["traceId"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 
@@ -15,10 +16,8 @@ def warn(key: str, message: str) -> None:
         if key in _seen:
             return
         _seen.add(key)
-    try:
+    with contextlib.suppress(Exception):  # a closed stderr must not break the app
         print(f"[tracehouse] {message}", file=sys.stderr, flush=True)
-    except Exception:  # noqa: BLE001 - a closed stderr must not break the app
-        pass
 
 
 def reset_warnings() -> None:

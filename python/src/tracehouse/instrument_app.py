@@ -3,6 +3,7 @@ apps and instruments them with the official ``opentelemetry-instrumentation-*`` 
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from typing import Any, Literal, TypeVar, Unpack
 
@@ -66,18 +67,18 @@ def instrument_app(app: T, service_name: str | None = None, **options: Unpack[Ap
             known["service_name"] = service_name
         if not init(**known):
             return app
-        return _instrument(app)
+        return _instrument(app)  # type: ignore[no-any-return]
     except Exception as error:  # noqa: BLE001 - telemetry must never break the app
         warn(f"instrument:{type(error).__name__}", f"Cannot instrument the app (it runs uninstrumented): {error!r}")
         return app
 
 
-def _instrument(app: T) -> T:
+def _instrument(app: Any) -> Any:
     if getattr(app, _MARK, False):
         return app
     previous = getattr(app, _WRAPPER, None)
     if previous is not None:
-        return previous  # type: ignore[no-any-return]
+        return previous
     kind = detect_app(app)
     tracer_provider = trace.get_tracer_provider()
     meter_provider = metrics.get_meter_provider()
@@ -85,7 +86,9 @@ def _instrument(app: T) -> T:
     if kind == "flask":
         from opentelemetry.instrumentation.flask import FlaskInstrumentor
 
-        FlaskInstrumentor.instrument_app(app, tracer_provider=tracer_provider, meter_provider=meter_provider)
+        FlaskInstrumentor.instrument_app(  # type: ignore[no-untyped-call]
+            app, tracer_provider=tracer_provider, meter_provider=meter_provider
+        )
     elif kind == "fastapi":
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
@@ -115,11 +118,9 @@ def _instrument(app: T) -> T:
         return app
     _mark(wrapped)
     if wrapped is not app:
-        try:
+        with contextlib.suppress(AttributeError, TypeError):
             setattr(app, _WRAPPER, wrapped)
-        except (AttributeError, TypeError):
-            pass
-    return wrapped  # type: ignore[no-any-return]
+    return wrapped
 
 
 def _instrument_starlette(app: Any, tracer_provider: Any, meter_provider: Any) -> None:
@@ -134,7 +135,6 @@ def _instrument_starlette(app: Any, tracer_provider: Any, meter_provider: Any) -
 
 
 def _mark(target: object) -> None:
-    try:
+    # Functions and framework apps accept attributes; slotted objects are simply wrapped again.
+    with contextlib.suppress(AttributeError, TypeError):
         setattr(target, _MARK, True)
-    except (AttributeError, TypeError):
-        pass  # functions accept attributes; builtins and slotted objects are simply re-wrapped

@@ -20,7 +20,7 @@ LogAttributes = Mapping[str, Any]
 
 def get_logger(name: str = _SCOPE, version: str | None = None) -> Logger:
     """The OpenTelemetry (logs API) ``Logger`` of an instrumentation scope (default ``tracehouse``)."""
-    return _logs.get_logger(name, version or (__version__ if name == _SCOPE else None))
+    return _logs.get_logger(name, version or (__version__ if name == _SCOPE else ""))
 
 
 class Log:
@@ -44,9 +44,7 @@ class Log:
         """An ``ERROR`` record; an exception under the ``error`` key becomes ``exception.*`` attributes."""
         self._emit(SeverityNumber.ERROR, "ERROR", message, attributes)
 
-    def _emit(
-        self, severity: SeverityNumber, text: str, message: str, attributes: LogAttributes | None
-    ) -> None:
+    def _emit(self, severity: SeverityNumber, text: str, message: str, attributes: LogAttributes | None) -> None:
         try:
             get_logger().emit(
                 context=context.get_current(),

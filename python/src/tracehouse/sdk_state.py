@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Unpack
 
 from opentelemetry import _logs, metrics, trace
+from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -35,12 +36,11 @@ from opentelemetry.sdk.trace.sampling import (
     Sampler,
     TraceIdRatioBased,
 )
-from opentelemetry.util.types import Attributes
 
 from tracehouse._globals import reset_global_providers
 from tracehouse._version import __version__
-from tracehouse.config import InstrumentOptions, ResolvedConfig, resolve_config
 from tracehouse._warn import warn
+from tracehouse.config import InstrumentOptions, ResolvedConfig, resolve_config
 
 #: The package version (same as the TypeScript SDK's ``SDK_VERSION``).
 SDK_VERSION = __version__
@@ -312,14 +312,14 @@ def refresh_after_fork() -> None:
     if sdk is None or sdk.pid == os.getpid():
         return
     sdk.pid = os.getpid()
-    attributes: Attributes = {
-        **(sdk.resource.attributes or {}),
+    attributes: dict[str, Any] = {
+        **sdk.resource.attributes,
         "process.pid": sdk.pid,
         "service.instance.id": str(uuid.uuid4()),
     }
     # Providers, tracers and meters all hold this one Resource object: updating it in place is
     # the only way to re-label what they already created without rebuilding the pipeline.
-    sdk.resource._attributes = Resource(attributes).attributes  # type: ignore[assignment]  # noqa: SLF001
+    sdk.resource._attributes = BoundedAttributes(attributes=attributes, immutable=True)  # noqa: SLF001
 
 
 def running_config() -> ResolvedConfig | None:

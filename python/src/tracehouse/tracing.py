@@ -12,6 +12,7 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode, Tracer
 from opentelemetry.util import types
+from opentelemetry.util._decorator import _agnosticcontextmanager
 
 from tracehouse._version import __version__
 
@@ -62,7 +63,7 @@ class _CurrentTracer(Tracer):
             name, context, kind, attributes, links, start_time, record_exception, set_status_on_exception
         )
 
-    @contextmanager
+    @_agnosticcontextmanager  # as the API's own tracers, so the override has the same type
     def start_as_current_span(
         self,
         name: str,
