@@ -10,7 +10,9 @@ import { ensurePythonSdk, pythonAvailable, run } from "./venv.ts";
 
 const HERE = new URL("./", import.meta.url).pathname;
 const hasPython = await pythonAvailable();
-if (!hasPython && Deno.env.get("CI")) throw new Error("python3 with venv is required when CI is set");
+if (!hasPython && Deno.env.get("CI")) {
+  throw new Error("python3 with venv is required when CI is set");
+}
 if (!hasPython) console.warn("python/python_test.ts: python3 not found, skipping");
 
 function bin(venv: string, tool: string): string {
@@ -18,7 +20,8 @@ function bin(venv: string, tool: string): string {
 }
 
 Deno.test({
-  name: "python sdk: wheel and sdist build, pass twine check, and carry the TypeScript SDK's version",
+  name:
+    "python sdk: wheel and sdist build, pass twine check, and carry the TypeScript SDK's version",
   ignore: !hasPython,
   async fn() {
     const env = await ensurePythonSdk();
@@ -49,7 +52,10 @@ Deno.test({
       "-c",
       "import importlib.metadata as m; print('\\n'.join(m.requires('tracehouse')))",
     ], { cwd: "/" });
-    ok(/opentelemetry-instrumentation-flask==\S+; extra == .flask./.test(metadata.output), metadata.output);
+    ok(
+      /opentelemetry-instrumentation-flask==\S+; extra == .flask./.test(metadata.output),
+      metadata.output,
+    );
     ok(/opentelemetry-instrumentation-fastapi==\S+; extra == .fastapi./.test(metadata.output));
     ok(!/^flask/m.test(metadata.output.split("\n").filter((l) => !l.includes("extra")).join("\n")));
   },
@@ -60,9 +66,17 @@ Deno.test({
   ignore: !hasPython,
   async fn() {
     const env = await ensurePythonSdk();
-    const lint = await run(bin(env.venv, "ruff"), ["check", "--no-cache", "src", "tests"], { cwd: HERE });
+    const lint = await run(bin(env.venv, "ruff"), ["check", "--no-cache", "src", "tests"], {
+      cwd: HERE,
+    });
     ok(lint.ok, `ruff check:\n${lint.output}`);
-    const format = await run(bin(env.venv, "ruff"), ["format", "--no-cache", "--check", "src", "tests"], {
+    const format = await run(bin(env.venv, "ruff"), [
+      "format",
+      "--no-cache",
+      "--check",
+      "src",
+      "tests",
+    ], {
       cwd: HERE,
     });
     ok(format.ok, `ruff format --check:\n${format.output}`);

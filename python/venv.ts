@@ -142,7 +142,9 @@ export async function ensurePythonSdk(): Promise<PythonSdkEnv> {
         "-r",
         REQUIREMENTS,
       ]);
-      if (!result.ok) throw new Error(`pip install -r requirements-dev.txt failed:\n${result.output}`);
+      if (!result.ok) {
+        throw new Error(`pip install -r requirements-dev.txt failed:\n${result.output}`);
+      }
       await Deno.writeTextFile(complete, requirements);
     }
 
@@ -175,7 +177,9 @@ export async function ensurePythonSdk(): Promise<PythonSdkEnv> {
       ]);
       if (!result.ok) throw new Error(`pip install of ${wheel} failed:\n${result.output}`);
       const check = await run(python, ["-m", "pip", "check"]);
-      if (!check.ok) throw new Error(`pip check after installing the wheel failed:\n${check.output}`);
+      if (!check.ok) {
+        throw new Error(`pip check after installing the wheel failed:\n${check.output}`);
+      }
       await Deno.writeTextFile(stamp, wheel);
     }
     return { venv, python, wheel, sdist };

@@ -11,12 +11,10 @@ import atexit
 import logging
 import os
 import threading
-import uuid
 from dataclasses import dataclass, field
 from typing import Any, Unpack
 
 from opentelemetry import _logs, metrics, trace
-from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -65,7 +63,6 @@ _BATCH_SIZE = 512
 @dataclass
 class _Sdk:
     config: ResolvedConfig
-    resource: Resource
     tracer_provider: TracerProvider
     meter_provider: MeterProvider
     logger_provider: LoggerProvider
@@ -165,7 +162,7 @@ def _start(config: ResolvedConfig) -> _Sdk:
     trace.set_tracer_provider(tracer_provider)
     metrics.set_meter_provider(meter_provider)
     _logs.set_logger_provider(logger_provider)
-    sdk = _Sdk(config, resource, tracer_provider, meter_provider, logger_provider)
+    sdk = _Sdk(config, tracer_provider, meter_provider, logger_provider)
     if config.instrument_clients:
         sdk.instrumentors.extend(_client_instrumentors(tracer_provider, meter_provider))
     if config.runtime_metrics:
@@ -176,12 +173,11 @@ def _start(config: ResolvedConfig) -> _Sdk:
 
 
 def _identity(attributes: dict[str, Any]) -> dict[str, Any]:
-    """Resource attributes plus what tells one process (a pre-fork worker) from another."""
+    """Resource attributes plus the distro and the pid (the SDK adds ``service.instance.id``)."""
     return {
         "telemetry.distro.name": "tracehouse",
         "telemetry.distro.version": SDK_VERSION,
         "process.pid": os.getpid(),
-        "service.instance.id": str(uuid.uuid4()),
         **attributes,
     }
 
@@ -301,25 +297,25 @@ def _shutdown_at_exit() -> None:
 
 
 def refresh_after_fork() -> None:
-    """Gives a forked worker its own ``process.pid`` and ``service.instance.id``.
+    """Labels a forked worker's telemetry with its own ``process.pid``.
 
-    The OpenTelemetry SDK restarts its export threads in a forked child by itself; what it keeps
-    is the parent's resource, which would make every pre-fork worker report as one instance (their
-    cumulative metrics would overwrite each other). Runs automatically after ``os.fork()``;
-    :func:`tracehouse.gunicorn.post_fork` calls it too. Idempotent per process.
+    The OpenTelemetry SDK handles a fork itself: it restarts its export threads in the child and
+    gives it a new ``service.instance.id``, so pre-fork workers never report as one instance (their
+    cumulative metrics would overwrite each other). This adds the worker's ``process.pid``, through
+    the same resource update the SDK uses for the instance id. Runs automatically after
+    ``os.fork()``; :func:`tracehouse.gunicorn.post_fork` calls it too. Idempotent per process.
     """
     sdk = _sdk
     if sdk is None or sdk.pid == os.getpid():
         return
     sdk.pid = os.getpid()
-    attributes: dict[str, Any] = {
-        **sdk.resource.attributes,
-        "process.pid": sdk.pid,
-        "service.instance.id": str(uuid.uuid4()),
-    }
-    # Providers, tracers and meters all hold this one Resource object: updating it in place is
-    # the only way to re-label what they already created without rebuilding the pipeline.
-    sdk.resource._attributes = BoundedAttributes(attributes=attributes, immutable=True)  # noqa: SLF001
+    update = Resource({"process.pid": sdk.pid})
+    try:
+        sdk.tracer_provider._update_resource(update)  # noqa: SLF001
+        sdk.meter_provider._update_resource(update)  # noqa: SLF001
+        sdk.logger_provider._update_resource(update)  # noqa: SLF001
+    except Exception as error:  # noqa: BLE001
+        warn("fork", f"Cannot label the forked process's telemetry with its pid: {error!r}")
 
 
 def running_config() -> ResolvedConfig | None:
