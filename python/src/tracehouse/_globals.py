@@ -20,5 +20,7 @@ def reset_global_providers() -> None:
     trace._TRACER_PROVIDER = None  # noqa: SLF001
     metrics_internal._METER_PROVIDER_SET_ONCE = Once()  # noqa: SLF001
     metrics_internal._METER_PROVIDER = None  # noqa: SLF001
+    # Meters asked for while no provider is set come from this proxy; it must forget the old one.
+    metrics_internal._PROXY_METER_PROVIDER._real_meter_provider = None  # noqa: SLF001
     logs_internal._LOGGER_PROVIDER_SET_ONCE = Once()  # noqa: SLF001
     logs_internal._LOGGER_PROVIDER = None  # noqa: SLF001

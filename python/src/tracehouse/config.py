@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypedDict
 from urllib.parse import unquote, urlparse
@@ -76,6 +76,8 @@ class AppOptions(TypedDict, total=False):
     export_timeout_millis: int
     #: Batch delay of spans and logs; ``OTEL_BSP_SCHEDULE_DELAY``, else 5000.
     batch_delay_millis: int
+    #: Route templates (``/users/{id}``) for plain WSGI/ASGI apps, which have no router.
+    routes: Sequence[str]
     #: Environment to read instead of ``os.environ`` (for tests).
     env: Mapping[str, str]
 

@@ -4,13 +4,16 @@ apps and instruments them with the official ``opentelemetry-instrumentation-*`` 
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 from typing import Any, Literal, TypeVar, Unpack
 
 from opentelemetry import metrics, trace
+from opentelemetry.trace import Span
 
 from tracehouse._warn import warn
 from tracehouse.config import AppOptions, InstrumentOptions
+from tracehouse.route_match import RouteMatcher
 from tracehouse.sdk_state import init
 
 #: What :func:`detect_app` can tell apart.
@@ -67,13 +70,13 @@ def instrument_app(app: T, service_name: str | None = None, **options: Unpack[Ap
             known["service_name"] = service_name
         if not init(**known):
             return app
-        return _instrument(app)  # type: ignore[no-any-return]
+        return _instrument(app, RouteMatcher(options.get("routes") or []))  # type: ignore[no-any-return]
     except Exception as error:  # noqa: BLE001 - telemetry must never break the app
         warn(f"instrument:{type(error).__name__}", f"Cannot instrument the app (it runs uninstrumented): {error!r}")
         return app
 
 
-def _instrument(app: Any) -> Any:
+def _instrument(app: Any, routes: RouteMatcher) -> Any:
     if getattr(app, _MARK, False):
         return app
     previous = getattr(app, _WRAPPER, None)
@@ -108,11 +111,17 @@ def _instrument(app: Any) -> Any:
             tracer_provider=tracer_provider,
             meter_provider=meter_provider,
             exclude_spans=_EXCLUDED_ASGI_SPANS,
+            default_span_details=functools.partial(_asgi_span_details, routes),
         )
     elif kind == "wsgi":
         from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware as WsgiMiddleware
 
-        wrapped = WsgiMiddleware(app, tracer_provider=tracer_provider, meter_provider=meter_provider)
+        wrapped = WsgiMiddleware(
+            app,
+            tracer_provider=tracer_provider,
+            meter_provider=meter_provider,
+            request_hook=functools.partial(_name_wsgi_span, routes),
+        )
     else:
         warn(f"unknown-app:{type(app).__name__}", f"Cannot instrument a {type(app).__name__}: not a WSGI or ASGI app")
         return app
@@ -121,6 +130,26 @@ def _instrument(app: Any) -> Any:
         with contextlib.suppress(AttributeError, TypeError):
             setattr(app, _WRAPPER, wrapped)
     return wrapped
+
+
+def _asgi_span_details(routes: RouteMatcher, scope: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """``METHOD route`` with ``http.route`` when a template matches, else the method alone: a raw
+    path in the span name (OpenTelemetry's default here) would make one name per URL."""
+    method = str(scope.get("method") or "").upper() or "HTTP"
+    route = routes.match(str(scope.get("path") or ""))
+    if route is None:
+        return method, {}
+    return f"{method} {route}", {"http.route": route}
+
+
+def _name_wsgi_span(routes: RouteMatcher, span: Span, environ: dict[str, Any]) -> None:
+    method = str(environ.get("REQUEST_METHOD") or "").upper() or "HTTP"
+    route = routes.match(str(environ.get("PATH_INFO") or ""))
+    if route is None:
+        span.update_name(method)
+        return
+    span.update_name(f"{method} {route}")
+    span.set_attribute("http.route", route)
 
 
 def _instrument_starlette(app: Any, tracer_provider: Any, meter_provider: Any) -> None:

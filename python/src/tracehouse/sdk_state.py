@@ -146,7 +146,6 @@ def _start(config: ResolvedConfig) -> _Sdk:
         views=[
             View(instrument_name="http.server.request.duration", aggregation=buckets),
             View(instrument_name="http.client.request.duration", aggregation=buckets),
-            View(instrument_name="*"),
         ],
     )
     logger_provider = LoggerProvider(resource=resource)
