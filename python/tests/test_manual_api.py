@@ -100,3 +100,37 @@ def test_api_is_a_no_op_before_init() -> None:
     log.info("dropped")
     counter("c").add(1)
     assert tracehouse.force_flush() is True
+
+
+def test_logging_bridge_keeps_basic_config_working(receiver: Receiver) -> None:
+    import logging
+
+    root = logging.getLogger()
+    before = list(root.handlers)
+    try:
+        for handler in before:
+            root.removeHandler(handler)
+        assert tracehouse.init(service_name="bridge", **sdk_options(receiver))  # type: ignore[arg-type]
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+        assert any(type(h) is logging.StreamHandler for h in root.handlers), root.handlers
+        logging.getLogger("app").info("after basicConfig")
+        tracehouse.force_flush()
+        receiver.wait_for(lambda: any(r["body"]["stringValue"] == "after basicConfig" for r in receiver.logs))
+        assert receiver.logs[-1]["severityText"] == "INFO"
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in before:
+            root.addHandler(handler)
+        root.setLevel(logging.WARNING)
+
+
+def test_logging_bridge_opt_out(receiver: Receiver) -> None:
+    import logging
+
+    assert tracehouse.init(service_name="quiet", logging_bridge=False, **sdk_options(receiver))  # type: ignore[arg-type]
+    logging.getLogger("app").error("not exported")
+    log.info("exported")
+    tracehouse.force_flush()
+    receiver.wait_for(lambda: len(receiver.logs) >= 1)
+    assert [r["body"]["stringValue"] for r in receiver.logs] == ["exported"]

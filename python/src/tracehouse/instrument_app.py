@@ -15,6 +15,7 @@ from tracehouse._warn import warn
 from tracehouse.config import AppOptions, InstrumentOptions
 from tracehouse.route_match import RouteMatcher
 from tracehouse.sdk_state import init
+from tracehouse.server_meters import ServerMeterProvider
 
 #: What :func:`detect_app` can tell apart.
 AppKind = Literal["flask", "fastapi", "starlette", "asgi", "wsgi", "unknown"]
@@ -84,7 +85,7 @@ def _instrument(app: Any, routes: RouteMatcher) -> Any:
         return previous
     kind = detect_app(app)
     tracer_provider = trace.get_tracer_provider()
-    meter_provider = metrics.get_meter_provider()
+    meter_provider: Any = ServerMeterProvider(metrics.get_meter_provider())
     wrapped: Any = app
     if kind == "flask":
         from opentelemetry.instrumentation.flask import FlaskInstrumentor

@@ -237,11 +237,17 @@ class _NotOwnLogs(logging.Filter):
 
 
 def _bridge_logging(logger_provider: LoggerProvider) -> logging.Handler:
-    from opentelemetry.instrumentation.logging.handler import LoggingHandler
+    from opentelemetry.instrumentation.logging.handler import (
+        LoggingHandler,
+        _overwrite_logging_config_fns,
+    )
 
     handler = LoggingHandler(logger_provider=logger_provider)
     handler.addFilter(_NotOwnLogs())
     logging.getLogger().addHandler(handler)
+    # What the official logging instrumentation does too: without it a later
+    # `logging.basicConfig()` would see a root handler (ours) and configure nothing.
+    _overwrite_logging_config_fns(handler)
     return handler
 
 
