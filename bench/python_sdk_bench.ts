@@ -180,6 +180,8 @@ async function load(url: string): Promise<{ rps: number; requests: number }> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rps: Record<string, number[]> = {};
 const cpuPerRequest: Record<string, number[]> = {};
+/** Per round: uninstrumented CPU per request over the mode's (capacity left on one core). */
+const capacities: Record<string, number[]> = {};
 const ratios: Record<string, number[]> = {};
 console.log(
   `Flask under gunicorn (1 sync worker${
@@ -208,7 +210,11 @@ for (let round = 0; round < rounds; round++) {
     }
   }
   if (thisRound.none) {
-    for (const mode of modes) (ratios[mode] ??= []).push(thisRound[mode] / thisRound.none);
+    const noneCpu = cpuPerRequest.none.at(-1)!;
+    for (const mode of modes) {
+      (ratios[mode] ??= []).push(thisRound[mode] / thisRound.none);
+      (capacities[mode] ??= []).push(noneCpu / cpuPerRequest[mode].at(-1)!);
+    }
   }
   console.log(
     `round ${round + 1}: ` +
@@ -223,17 +229,20 @@ await sink.shutdown();
 const base = rps.none ? median(rps.none) : undefined;
 const baseCpu = cpuPerRequest.none ? median(cpuPerRequest.none) : undefined;
 console.log(
-  "\n| mode | req/s (median) | vs uninstrumented | per-round ratio (median) | app CPU per request | capacity vs uninstrumented |",
+  "\n| mode | req/s (median) | vs uninstrumented | per-round ratio (median) | app CPU per request | capacity vs uninstrumented | per-round capacity (median) |",
 );
-console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const mode of modes) {
   const value = median(rps[mode]);
   const cpu = median(cpuPerRequest[mode]);
   const ratio = base ? `${(value / base).toFixed(2)}x` : "—";
   const perRound = ratios[mode] ? `${median(ratios[mode]).toFixed(2)}x` : "—";
   const capacity = baseCpu ? `${(baseCpu / cpu).toFixed(2)}x` : "—";
+  const roundCapacity = capacities[mode] ? `${median(capacities[mode]).toFixed(2)}x` : "—";
   console.log(
-    `| ${mode} | ${fmt(value)} | ${ratio} | ${perRound} | ${fmt(cpu)} µs | ${capacity} |`,
+    `| ${mode} | ${fmt(value)} | ${ratio} | ${perRound} | ${
+      fmt(cpu)
+    } µs | ${capacity} | ${roundCapacity} |`,
   );
 }
 console.log(
