@@ -31,11 +31,20 @@ Deno.test("benches: bad counts end with a message naming each flag, before any w
   const sdk = await run("sdk_overhead.ts", ["--seconds=soon"]);
   assert.equal(sdk.code, 2);
   assert.match(sdk.stderr, /--seconds=soon \(expected a whole number, at least 1\)/);
+  const python = await run("python_sdk_bench.ts", ["--connections=0"]);
+  assert.equal(python.code, 2);
+  assert.match(python.stderr, /--connections=0 \(expected a whole number, at least 1\)/);
 });
 
 Deno.test("benches: an unknown or incomplete flag is a message, not a stack trace", async () => {
   for (
-    const file of ["store_bench.ts", "ingest_bench.ts", "dashboard_bench.ts", "sdk_overhead.ts"]
+    const file of [
+      "store_bench.ts",
+      "ingest_bench.ts",
+      "dashboard_bench.ts",
+      "sdk_overhead.ts",
+      "python_sdk_bench.ts",
+    ]
   ) {
     const unknown = await run(file, ["--bogus"]);
     assert.equal(unknown.code, 2, file);

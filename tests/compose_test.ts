@@ -177,15 +177,6 @@ const EXTERNAL_ENV: Record<string, readonly string[]> = {
     "CLICKHOUSE_PASSWORD",
     "CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT",
   ],
-  pricing: [
-    "OTEL_SERVICE_NAME",
-    "OTEL_EXPORTER_OTLP_ENDPOINT",
-    "OTEL_EXPORTER_OTLP_PROTOCOL",
-    "OTEL_TRACES_EXPORTER",
-    "OTEL_METRICS_EXPORTER",
-    "OTEL_LOGS_EXPORTER",
-    "OTEL_PYTHON_LOGGING_AUTO_INSTRUMENTATION_ENABLED",
-  ],
 };
 
 Deno.test({
@@ -207,7 +198,8 @@ Deno.test({
       collector: await Deno.readTextFile(`${ROOT}collector/config.yaml`),
       shop: await Deno.readTextFile(`${ROOT}demo/shop/main.ts`) +
         await Deno.readTextFile(`${ROOT}sdk/config.ts`),
-      pricing: await Deno.readTextFile(`${ROOT}demo/pricing/app.py`),
+      pricing: await Deno.readTextFile(`${ROOT}demo/pricing/app.py`) +
+        await Deno.readTextFile(`${ROOT}python/src/tracehouse/config.py`),
     };
     const tracehouseEnv = new Set(OPTIONS.map((o) => o.env));
     for (const [name, service] of Object.entries(project.services)) {

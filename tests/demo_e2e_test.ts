@@ -1,21 +1,14 @@
 /**
  * The Compose demo without Docker: the TypeScript "shop" (`@tracehouse/sdk`) and the Python
- * "pricing" service (official OpenTelemetry SDK, `opentelemetry-instrument`) run as processes,
+ * "pricing" service (the `tracehouse` wheel built from python/) run as processes,
  * export to our collector, which writes to Tracehouse's ClickHouse HTTP endpoint. One checkout is
  * one trace across shop → pricing → shop; the failing checkout is an error trace with a
  * fingerprint; the health checks never arrive.
  */
 import { deepStrictEqual, ok } from "node:assert/strict";
-import { assertSuccess, requireTool, run } from "../collector/test_support.ts";
-import {
-  freePort,
-  httpOk,
-  Proc,
-  query,
-  ROOT,
-  startCollectorStack,
-  waitFor,
-} from "./collector_stack.ts";
+import { requireTool } from "../collector/test_support.ts";
+import { ensurePythonSdk } from "../python/venv.ts";
+import { freePort, httpOk, Proc, query, startCollectorStack, waitFor } from "./collector_stack.ts";
 
 const hasGo = await requireTool("go", ["version"]);
 const hasPython = await requireTool("python3", ["--version"]);
@@ -35,9 +28,7 @@ Deno.test({
   ignore: !hasGo || !hasPython,
   sanitizeResources: false,
   async fn() {
-    const venv = await run("bash", [`${ROOT}demo/pricing/venv.sh`]);
-    assertSuccess("demo/pricing/venv.sh", venv);
-    const venvDir = venv.stdout.trim().split("\n").at(-1)!;
+    const python = (await ensurePythonSdk()).python;
 
     const stack = await startCollectorStack({ TAIL_SAMPLING_PERCENT: "100" });
     const procs = [...stack.procs];
@@ -49,18 +40,12 @@ Deno.test({
     try {
       const pricing = new Proc(
         "pricing",
-        `${venvDir}/bin/opentelemetry-instrument`,
-        [`${venvDir}/bin/python`, "demo/pricing/app.py"],
+        python,
+        ["demo/pricing/app.py"],
         {
           OTEL_SERVICE_NAME: pricingService,
           OTEL_EXPORTER_OTLP_ENDPOINT: stack.otlpHttp,
-          OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
-          OTEL_TRACES_EXPORTER: "otlp",
-          OTEL_METRICS_EXPORTER: "otlp",
-          OTEL_LOGS_EXPORTER: "otlp",
-          OTEL_PYTHON_LOGGING_AUTO_INSTRUMENTATION_ENABLED: "true",
           OTEL_BSP_SCHEDULE_DELAY: "200",
-          OTEL_BLRP_SCHEDULE_DELAY: "200",
           HOST: "127.0.0.1",
           PORT: String(pricingPort),
           SHOP_URL: `http://127.0.0.1:${shopPort}`,

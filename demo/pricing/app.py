@@ -1,5 +1,5 @@
-"""Demo "pricing" service for the Compose stack: Flask, instrumented by the official
-OpenTelemetry Python SDK (``opentelemetry-instrument``, configured by OTEL_* variables).
+"""Demo "pricing" service for the Compose stack: Flask, instrumented by ``tracehouse`` (the
+Python SDK in python/, configured by the standard OTEL_* variables).
 
 ``GET /quote?sku=...`` calls back the TypeScript "shop" service (``GET /stock/<sku>``), so one
 trace crosses both services. ``sku=broken`` raises (an error trace, always kept by the
@@ -13,11 +13,14 @@ import time
 import requests
 from flask import Flask, jsonify, request
 
+from tracehouse import instrument_app
+
 SHOP_URL = os.environ.get("SHOP_URL", "http://127.0.0.1:8000")
 PORT = int(os.environ.get("PORT", "8001"))
 HOST = os.environ.get("HOST", "0.0.0.0")
 
 app = Flask(__name__)
+instrument_app(app, service_name=os.environ.get("OTEL_SERVICE_NAME", "pricing"))
 log = logging.getLogger("pricing")
 log.setLevel(logging.DEBUG)
 
