@@ -4,18 +4,29 @@
  * runs test modules as workers of one process, so tests that need the
  * engine behind HTTP keep it out of the test process.
  *
- * Run directly, it opens a store in a temporary directory, serves on
- * 127.0.0.1 (port 0) and prints `LISTENING <port>`.
+ * Run directly, it opens a store in a temporary directory, runs the setup
+ * statements, serves on 127.0.0.1 (port 0) and prints `LISTENING <port> <data dir>`.
  *
  * @module
  */
 import { ChdbStore } from "../sql/chdb.ts";
+import { migrate } from "../sql/migrate.ts";
 import { type ClickHouseHttpOptions, serveClickHouseHttp } from "./server.ts";
+
+/** Options of {@linkcode startEndpointProcess}: the endpoint's, and fixtures. */
+export interface EndpointProcessOptions extends ClickHouseHttpOptions {
+  /** Apply Tracehouse's migrations first, so its tables exist. */
+  migrate?: boolean;
+  /** Statements run on the store directly before the endpoint starts (test fixtures). */
+  setup?: string[];
+}
 
 /** A running endpoint process. */
 export interface EndpointProcess {
   /** Base URL, e.g. `http://127.0.0.1:40123`. */
   url: string;
+  /** The engine's data directory (removed on close). */
+  dataDir: string;
   child: Deno.ChildProcess;
   /** True while the process runs. */
   alive(): boolean;
@@ -27,7 +38,7 @@ export interface EndpointProcess {
 
 /** Starts {@linkcode serveClickHouseHttp} in a child process with `options`. */
 export async function startEndpointProcess(
-  options: ClickHouseHttpOptions = {},
+  options: EndpointProcessOptions,
 ): Promise<EndpointProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL(import.meta.url).pathname, JSON.stringify(options)],
@@ -54,17 +65,19 @@ export async function startEndpointProcess(
   const lines = child.stdout.pipeThrough(new TextDecoderStream());
   let seen = "";
   const reader = lines.getReader();
-  let port = 0;
-  while (port === 0) {
+  let listening: RegExpExecArray | null = null;
+  while (listening === null) {
     const { value, done } = await reader.read();
     if (done) throw new Error(`The endpoint process exited before listening:\n${errors}`);
     seen += value;
-    port = Number(/LISTENING (\d+)/.exec(seen)?.[1] ?? 0);
+    listening = /LISTENING (\d+) (\S+)\n/.exec(seen);
   }
+  const port = Number(listening[1]);
   reader.releaseLock();
   const drained = lines.pipeTo(new WritableStream()).catch(() => {});
   return {
     url: `http://127.0.0.1:${port}`,
+    dataDir: listening[2],
     child,
     alive: () => running,
     stderr: () => errors,
@@ -79,13 +92,20 @@ export async function startEndpointProcess(
 }
 
 if (import.meta.main) {
-  const options = JSON.parse(Deno.args[0] ?? "{}") as ClickHouseHttpOptions;
+  const options = JSON.parse(Deno.args[0] ?? "{}") as EndpointProcessOptions;
   const path = await Deno.makeTempDir({ prefix: "tracehouse-ch-http-" });
   const store = await ChdbStore.open({ path });
+  if (options.migrate) {
+    await migrate(store, {
+      database: store.database,
+      retentionDays: { traces: 7, logs: 7, metrics: 30 },
+    });
+  }
+  for (const sql of options.setup ?? []) await store.command(sql);
   const server = serveClickHouseHttp(store, {
     ...options,
     port: 0,
-    onListen: ({ port }) => console.log(`LISTENING ${port}`),
+    onListen: ({ port }) => console.log(`LISTENING ${port} ${path}`),
   });
   const stop = async () => {
     await server.shutdown();
