@@ -23,6 +23,12 @@ export interface Config {
   otlpGrpcPort: number | null;
   /** `host:port` of the ClickHouse-compatible HTTP endpoint, or `null` when off. */
   clickhouseHttp: { hostname: string; port: number } | null;
+  /** User name clients of the ClickHouse-compatible endpoint give. */
+  clickhouseHttpUser: string;
+  /** Password of the ClickHouse-compatible endpoint; `null` = from a file or generated. */
+  clickhouseHttpPassword: string | null;
+  /** File holding that password (first line), so it stays out of `ps` and the environment. */
+  clickhouseHttpPasswordFile: string | null;
   /** A ClickHouse server to use instead of the embedded engine. */
   clickhouseUrl: string | null;
   clickhouseUser: string;
@@ -82,6 +88,9 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   otlpPort: 4318,
   otlpGrpcPort: 4317,
   clickhouseHttp: null,
+  clickhouseHttpUser: "default",
+  clickhouseHttpPassword: null,
+  clickhouseHttpPasswordFile: null,
   clickhouseUrl: null,
   clickhouseUser: "default",
   clickhousePassword: "",
@@ -249,6 +258,27 @@ export const OPTIONS: readonly Option[] = [
     "TRACEHOUSE_CLICKHOUSE_HTTP",
     "host:port of a ClickHouse-compatible HTTP endpoint over the embedded engine",
     hostPort,
+  ),
+  setting(
+    "clickhouseHttpUser",
+    "clickhouse-http-user",
+    "TRACEHOUSE_CLICKHOUSE_HTTP_USER",
+    "user name of that endpoint",
+    identifier,
+  ),
+  setting(
+    "clickhouseHttpPassword",
+    "clickhouse-http-password",
+    "TRACEHOUSE_CLICKHOUSE_HTTP_PASSWORD",
+    "password of that endpoint; unset: generated once into the data directory",
+    optionalText,
+  ),
+  setting(
+    "clickhouseHttpPasswordFile",
+    "clickhouse-http-password-file",
+    "TRACEHOUSE_CLICKHOUSE_HTTP_PASSWORD_FILE",
+    "file holding that password (first line)",
+    optionalText,
   ),
   setting(
     "clickhouseUrl",

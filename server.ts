@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { endpointPassword } from "./clickhouse_http/password.ts";
 import { serveClickHouseHttp } from "./clickhouse_http/server.ts";
 import type { Config } from "./config.ts";
 import { createApp } from "./routes/app.ts";
@@ -114,6 +115,11 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
         );
       }
       const { hostname, port } = config.clickhouseHttp;
+      const password = await endpointPassword({
+        password: config.clickhouseHttpPassword,
+        passwordFile: config.clickhouseHttpPasswordFile,
+        dataDir: store.path,
+      });
       const endpoint = listening(
         hostname,
         port,
@@ -122,8 +128,9 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
           serveClickHouseHttp(store, {
             hostname,
             port,
-            username: config.clickhouseUser,
-            password: config.clickhousePassword,
+            username: config.clickhouseHttpUser,
+            password,
+            allowedHosts: [hostname],
           }),
       );
       servers.push(endpoint);

@@ -5,7 +5,8 @@
  * engine behind HTTP keep it out of the test process.
  *
  * Run directly, it opens a store in a temporary directory, runs the setup
- * statements, serves on 127.0.0.1 (port 0) and prints `LISTENING <port> <data dir>`.
+ * statements, serves on 127.0.0.1 (port 0), and prints
+ * `LISTENING <port> <session probe port> <data dir>`.
  *
  * @module
  */
@@ -21,12 +22,36 @@ export interface EndpointProcessOptions extends ClickHouseHttpOptions {
   setup?: string[];
 }
 
+/**
+ * The engine's session as the store sees it between requests, read straight
+ * from the store (not through the endpoint, whose own `SETTINGS` clause would
+ * hide what a request left behind).
+ */
+export interface SessionState {
+  database: string;
+  /** Settings changed from their defaults in the session, `name=value`. */
+  changed: string[];
+  temporaryTables: string;
+  /** Every table outside the engine's own databases, `database.table`. */
+  tables: string[];
+  databases: string[];
+}
+
+const SESSION_STATE = `SELECT currentDatabase() AS database,
+    (SELECT arraySort(groupArray(name || '=' || value)) FROM system.settings WHERE changed) AS changed,
+    (SELECT toString(count()) FROM system.tables WHERE is_temporary) AS temporaryTables,
+    (SELECT arraySort(groupArray(database || '.' || name)) FROM system.tables
+      WHERE database NOT IN ('system', 'information_schema', 'INFORMATION_SCHEMA')) AS tables,
+    (SELECT arraySort(groupArray(name)) FROM system.databases) AS databases`;
+
 /** A running endpoint process. */
 export interface EndpointProcess {
   /** Base URL, e.g. `http://127.0.0.1:40123`. */
   url: string;
   /** The engine's data directory (removed on close). */
   dataDir: string;
+  /** Reads the engine's session state directly from the store. */
+  session(): Promise<SessionState>;
   child: Deno.ChildProcess;
   /** True while the process runs. */
   alive(): boolean;
@@ -70,14 +95,19 @@ export async function startEndpointProcess(
     const { value, done } = await reader.read();
     if (done) throw new Error(`The endpoint process exited before listening:\n${errors}`);
     seen += value;
-    listening = /LISTENING (\d+) (\S+)\n/.exec(seen);
+    listening = /LISTENING (\d+) (\d+) (\S+)\n/.exec(seen);
   }
   const port = Number(listening[1]);
   reader.releaseLock();
   const drained = lines.pipeTo(new WritableStream()).catch(() => {});
   return {
     url: `http://127.0.0.1:${port}`,
-    dataDir: listening[2],
+    dataDir: listening[3],
+    async session() {
+      const response = await fetch(`http://127.0.0.1:${listening![2]}/`);
+      if (!response.ok) throw new Error(`Session probe failed: ${await response.text()}`);
+      return await response.json() as SessionState;
+    },
     child,
     alive: () => running,
     stderr: () => errors,
@@ -102,13 +132,22 @@ if (import.meta.main) {
     });
   }
   for (const sql of options.setup ?? []) await store.command(sql);
+  // The session probe: a second listener that queries the store directly.
+  const probe = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async () => {
+    try {
+      const [state] = await store.query(SESSION_STATE);
+      return Response.json(state);
+    } catch (error) {
+      return new Response(String(error), { status: 500 });
+    }
+  });
   const server = serveClickHouseHttp(store, {
     ...options,
     port: 0,
-    onListen: ({ port }) => console.log(`LISTENING ${port} ${path}`),
+    onListen: ({ port }) => console.log(`LISTENING ${port} ${probe.addr.port} ${path}`),
   });
   const stop = async () => {
-    await server.shutdown();
+    await Promise.all([server.shutdown(), probe.shutdown()]);
     await store.close();
     await Deno.remove(path, { recursive: true }).catch(() => {});
     Deno.exit(0);
