@@ -88,8 +88,8 @@ export function parseAstDump(dump: string): AstNode {
   function node(depth: number): AstNode {
     const line = lines[at++];
     if (line === undefined) throw new SyntaxError("AST printout ends early");
-    const indent = line.length - line.trimStart().length;
-    if (indent !== depth || line.slice(indent, indent + 1) === "\t") {
+    const indent = /^ */.exec(line)![0].length;
+    if (indent !== depth || /^\s/.test(line.slice(indent))) {
       throw new SyntaxError(`AST printout line ${at} is not where the tree puts it`);
     }
     let text = line.slice(indent);
