@@ -5,7 +5,7 @@
  *
  * Functions come from the engine itself. `system.functions` files every
  * function under a category; those in the categories below compute on their
- * arguments and nothing else. The categories left out (`Other`, `Dictionary`,
+ * arguments and nothing else. The categories left out (`Other`, `Embedded Dictionary`,
  * `Introspection`, `Machine Learning`, `Internal`, and functions the engine
  * files under none) hold the functions that read files (`file`), reach other
  * servers (`hasColumnInTable` with a host, the `AI*` functions), load models
@@ -46,6 +46,11 @@ export const SAFE_CATEGORIES: ReadonlySet<string> = new Set([
   "URL",
   "UUID",
   "Time Window",
+  "Random Number",
+  // dictGet* read dictionaries, and the only ones the engine has are those Tracehouse's migrations
+  // create over its own tables (the endpoint refuses CREATE DICTIONARY; the embedded engine loads
+  // no dictionary configuration).
+  "Dictionary",
 ]);
 
 /**
@@ -120,8 +125,6 @@ export const SYSTEM_TABLES: ReadonlySet<string> = new Set([
   "data_type_families",
   "time_zones",
   "build_options",
-  "parts",
-  "parts_columns",
   "data_skipping_indices",
   "projections",
   "aggregate_function_combinators",

@@ -128,7 +128,8 @@ if (import.meta.main) {
   if (options.migrate) {
     await migrate(store, {
       database: store.database,
-      retentionDays: { traces: 7, logs: 7, metrics: 30 },
+      // Long retention: test fixtures carry fixed, past timestamps.
+      retentionDays: { traces: 3650, logs: 3650, metrics: 3650 },
     });
   }
   for (const sql of options.setup ?? []) await store.command(sql);
