@@ -131,11 +131,20 @@ export function refused(reason: string): EndpointError {
   );
 }
 
+/** Entries of the classification cache: clients send the same statements again and again. */
+const CACHE_SIZE = 512;
+/** Statements longer than this are not cached. */
+const CACHE_TEXT_LIMIT = 16_384;
+
 /** Parses and classifies statements with the engine; see the module doc. */
 export class Classifier {
   #store: ChdbStore;
   #functions: FunctionPolicy;
   #options: ClassifierOptions;
+  // Verdicts depend only on the text, the database, the parameters and the allow-lists, which
+  // do not change while the endpoint runs; refusals are not cached.
+  #verdicts = new Map<string, Classified>();
+  #offsets = new Map<string, number>();
 
   constructor(store: ChdbStore, functions: FunctionPolicy, options: ClassifierOptions) {
     this.#store = store;
@@ -175,6 +184,21 @@ export class Classifier {
    * `database` and whose bound parameters are `params`.
    */
   async classify(
+    text: string,
+    database: string,
+    params: Record<string, string>,
+  ): Promise<Classified> {
+    const key = text.length <= CACHE_TEXT_LIMIT
+      ? JSON.stringify([text, database, params])
+      : undefined;
+    const known = key === undefined ? undefined : this.#verdicts.get(key);
+    if (known !== undefined) return known;
+    const verdict = await this.#classify(text, database, params);
+    if (key !== undefined) remember(this.#verdicts, key, verdict);
+    return verdict;
+  }
+
+  async #classify(
     text: string,
     database: string,
     params: Record<string, string>,
@@ -220,6 +244,17 @@ export class Classifier {
    * then at most one line break.
    */
   async insertDataOffset(bytes: Uint8Array, classified: Classified): Promise<number> {
+    if (classified.kind !== "insert") throw new TypeError("not an insert");
+    // The usual case: the same statement in the URL, then the body.
+    const key = bytes.length <= CACHE_TEXT_LIMIT ? new TextDecoder().decode(bytes) : undefined;
+    const known = key === undefined ? undefined : this.#offsets.get(key);
+    if (known !== undefined) return known;
+    const offset = await this.#insertDataOffset(bytes, classified);
+    if (key !== undefined) remember(this.#offsets, key, offset);
+    return offset;
+  }
+
+  async #insertDataOffset(bytes: Uint8Array, classified: Classified): Promise<number> {
     if (classified.kind !== "insert") throw new TypeError("not an insert");
     const name = new TextEncoder().encode(classified.insert.format.toLowerCase());
     const limit = Math.min(bytes.length, MAX_STATEMENT_BYTES);
@@ -408,6 +443,12 @@ export class Classifier {
     const storage = tree.children.find((c) => c.type === "Storage definition");
     if (storage?.children[0]?.type !== "Function") throw refused("CREATE TABLE without ENGINE");
   }
+}
+
+/** Adds `key` to a bounded map, dropping the oldest entry when full. */
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  if (map.size >= CACHE_SIZE) map.delete(map.keys().next().value!);
+  map.set(key, value);
 }
 
 /** A column name as clients write it: `Events.Name` is the nested column `Events`.`Name`. */
