@@ -259,7 +259,7 @@ export class Classifier {
     const name = new TextEncoder().encode(classified.insert.format.toLowerCase());
     const limit = Math.min(bytes.length, MAX_STATEMENT_BYTES);
     let tries = 0;
-    for (let at = 0; at + name.length <= limit && tries < 8; at++) {
+    for (let at = 0; at + name.length <= limit && tries < 32; at++) {
       if (!name.every((b, i) => (bytes[at + i] | 0x20) === b || bytes[at + i] === b)) continue;
       tries++;
       const end = at + name.length;
