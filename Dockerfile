@@ -1,6 +1,8 @@
 # Tracehouse as one compiled binary (`deno compile`), with the embedded engine's library beside it.
 # Used by compose.yaml (remote ClickHouse via CLICKHOUSE_URL); `docker run` without CLICKHOUSE_URL
-# uses the embedded engine with data in the /data volume.
+# uses the embedded engine with data in the /data volume. It runs as an unprivileged user and
+# binds 0.0.0.0, so it refuses to start without TRACEHOUSE_INGEST_TOKEN and TRACEHOUSE_QUERY_TOKEN
+# (or their *_FILE forms, e.g. Docker secrets under /run/secrets); see docs/security.md.
 FROM denoland/deno:2.9.6 AS build
 WORKDIR /src
 COPY . .

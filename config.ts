@@ -25,10 +25,8 @@ export interface Config {
   clickhouseHttp: { hostname: string; port: number } | null;
   /** User name clients of the ClickHouse-compatible endpoint give. */
   clickhouseHttpUser: string;
-  /** Password of the ClickHouse-compatible endpoint; `null` = from a file or generated. */
+  /** Password of the ClickHouse-compatible endpoint (or from its file); `null` = generated. */
   clickhouseHttpPassword: string | null;
-  /** File holding that password (first line), so it stays out of `ps` and the environment. */
-  clickhouseHttpPasswordFile: string | null;
   /** A ClickHouse server to use instead of the embedded engine. */
   clickhouseUrl: string | null;
   clickhouseUser: string;
@@ -59,6 +57,18 @@ export interface Config {
   maxPageLimit: number;
   /** Entries of the API answer cache; 0 turns it off. */
   queryCacheSize: number;
+  /** Host names browsers may use besides IP literals and localhost (DNS-rebinding guard). */
+  allowedHosts: string[];
+  /** Origins whose pages may send OTLP/HTTP (CORS); `*` for any. */
+  otlpCorsOrigins: string[];
+  /** Start on a non-loopback address without both tokens. */
+  allowInsecureBind: boolean;
+  /** Time a client has to send its request headers, ms (slow-loris guard). */
+  headersTimeoutMs: number;
+  /** Time a client has to send its whole request, ms. */
+  requestTimeoutMs: number;
+  /** Open connections per HTTP listener; more are closed on accept. */
+  maxConnections: number;
 }
 
 /** A configuration value that failed validation; names the flag or variable. */
@@ -78,6 +88,8 @@ interface Option {
   apply(config: Config, raw: string, source: string): void;
   /** The default as shown in `--help`. */
   current(config: Config): unknown;
+  /** A flag without a value (`--allow-insecure-bind`); its variable takes true/false. */
+  boolean?: true;
 }
 
 /** The configuration when no flag or variable is given. */
@@ -90,7 +102,6 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   clickhouseHttp: null,
   clickhouseHttpUser: "default",
   clickhouseHttpPassword: null,
-  clickhouseHttpPasswordFile: null,
   clickhouseUrl: null,
   clickhouseUser: "default",
   clickhousePassword: "",
@@ -108,6 +119,12 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   queryTimeoutSeconds: 10,
   maxPageLimit: 1000,
   queryCacheSize: 500,
+  allowedHosts: [],
+  otlpCorsOrigins: ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"],
+  allowInsecureBind: false,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  maxConnections: 1024,
 });
 
 type TopLevelKey = Exclude<keyof Config, "retentionDays">;
@@ -229,8 +246,80 @@ function url(raw: string, source: string): string | null {
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error();
     return raw;
   } catch {
-    throw new ConfigError(`Invalid ${source} "${raw}": expected an http:// or https:// URL`);
+    // The value may hold a password: show it without one.
+    const shown = raw.replace(/\/\/[^/@]*@/, "//***@");
+    throw new ConfigError(`Invalid ${source} "${shown}": expected an http:// or https:// URL`);
   }
+}
+
+/** A comma-separated list; empty items are dropped. */
+function list(raw: string): string[] {
+  return raw.split(",").map((item) => item.trim()).filter((item) => item !== "");
+}
+
+function hostList(raw: string, source: string): string[] {
+  const hosts = list(raw);
+  for (const host of hosts) {
+    if (host !== "*" && !/^\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?$/.test(host)) {
+      throw new ConfigError(
+        `Invalid ${source} "${host}": expected host names (.example.com for subdomains) or *`,
+      );
+    }
+  }
+  return hosts;
+}
+
+function originList(raw: string, source: string): string[] {
+  const origins = list(raw);
+  for (const origin of origins) {
+    if (
+      origin !== "*" && !/^https?:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:(\d+|\*))?$/.test(origin)
+    ) {
+      throw new ConfigError(
+        `Invalid ${source} "${origin}": expected origins such as https://app.example, ` +
+          "http://localhost:* (any port) or *",
+      );
+    }
+  }
+  return origins;
+}
+
+function yesNo(raw: string, source: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(value)) return true;
+  if (["", "0", "false", "no", "off"].includes(value)) return false;
+  throw new ConfigError(`Invalid ${source} "${raw}": expected true or false`);
+}
+
+/**
+ * A secret read from a file, so it stays out of `ps` and the environment: the file's text
+ * without its final line break. Overrides the option's plain form.
+ */
+function secretFile(
+  key: "ingestToken" | "queryToken" | "clickhousePassword" | "clickhouseHttpPassword",
+  flag: string,
+  env: string,
+  what: string,
+): Option {
+  return {
+    flag,
+    env,
+    description: `file holding the ${what} (keeps it out of ps and the environment)`,
+    apply: (config, raw, source) => {
+      if (raw === "") return;
+      let secret: string;
+      try {
+        secret = Deno.readTextFileSync(raw).replace(/\r?\n$/, "");
+      } catch (error) {
+        throw new ConfigError(`Cannot read ${source} "${raw}": ${(error as Error).message}`);
+      }
+      if (secret === "" || /[\r\n]/.test(secret)) {
+        throw new ConfigError(`Invalid ${source} "${raw}": expected one non-empty line`);
+      }
+      config[key] = secret;
+    },
+    current: () => undefined,
+  };
 }
 
 /** Every option, in `--help` order. */
@@ -273,12 +362,11 @@ export const OPTIONS: readonly Option[] = [
     "password of that endpoint; unset: generated once into the data directory",
     optionalText,
   ),
-  setting(
-    "clickhouseHttpPasswordFile",
+  secretFile(
+    "clickhouseHttpPassword",
     "clickhouse-http-password-file",
     "TRACEHOUSE_CLICKHOUSE_HTTP_PASSWORD_FILE",
-    "file holding that password (first line)",
-    optionalText,
+    "password of the ClickHouse-compatible endpoint",
   ),
   setting(
     "clickhouseUrl",
@@ -294,6 +382,12 @@ export const OPTIONS: readonly Option[] = [
     "CLICKHOUSE_PASSWORD",
     "ClickHouse password",
     text,
+  ),
+  secretFile(
+    "clickhousePassword",
+    "clickhouse-password-file",
+    "CLICKHOUSE_PASSWORD_FILE",
+    "ClickHouse password",
   ),
   setting(
     "clickhouseDatabase",
@@ -326,12 +420,69 @@ export const OPTIONS: readonly Option[] = [
     "bearer token required on OTLP requests",
     optionalText,
   ),
+  secretFile(
+    "ingestToken",
+    "ingest-token-file",
+    "TRACEHOUSE_INGEST_TOKEN_FILE",
+    "ingest token",
+  ),
   setting(
     "queryToken",
     "query-token",
     "TRACEHOUSE_QUERY_TOKEN",
-    "bearer token required on /api requests",
+    "token required by /api (bearer) and the dashboard (login)",
     optionalText,
+  ),
+  secretFile(
+    "queryToken",
+    "query-token-file",
+    "TRACEHOUSE_QUERY_TOKEN_FILE",
+    "query token",
+  ),
+  setting(
+    "allowedHosts",
+    "allowed-hosts",
+    "TRACEHOUSE_ALLOWED_HOSTS",
+    "host names browsers may use besides IPs and localhost, comma-separated (* = any)",
+    hostList,
+  ),
+  setting(
+    "otlpCorsOrigins",
+    "otlp-cors-origins",
+    "TRACEHOUSE_OTLP_CORS_ORIGINS",
+    "origins whose pages may send OTLP/HTTP, comma-separated (* = any)",
+    originList,
+  ),
+  {
+    ...setting(
+      "allowInsecureBind",
+      "allow-insecure-bind",
+      "TRACEHOUSE_ALLOW_INSECURE_BIND",
+      "start on a non-loopback --host without both tokens",
+      yesNo,
+    ),
+    boolean: true,
+  },
+  setting(
+    "headersTimeoutMs",
+    "headers-timeout-ms",
+    "TRACEHOUSE_HEADERS_TIMEOUT_MS",
+    "ms a client has to send request headers (408 after)",
+    wholeNumber(100, 600_000),
+  ),
+  setting(
+    "requestTimeoutMs",
+    "request-timeout-ms",
+    "TRACEHOUSE_REQUEST_TIMEOUT_MS",
+    "ms a client has to send a whole request (408 after)",
+    wholeNumber(100, 3_600_000),
+  ),
+  setting(
+    "maxConnections",
+    "max-connections",
+    "TRACEHOUSE_MAX_CONNECTIONS",
+    "open connections per HTTP listener",
+    wholeNumber(1, 1_000_000),
   ),
   setting(
     "otlpMaxBodyBytes",
@@ -423,7 +574,11 @@ export function parseCommandLine(
       options: {
         help: { type: "boolean", short: "h" },
         json: { type: "boolean" },
-        ...Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: "string" as const }])),
+        ...Object.fromEntries(
+          OPTIONS.map((
+            o,
+          ) => [o.flag, { type: o.boolean ? "boolean" as const : "string" as const }]),
+        ),
       },
     });
   } catch (error) {
@@ -436,6 +591,7 @@ export function parseCommandLine(
     if (fromEnv !== undefined) option.apply(config, fromEnv, option.env);
     const fromFlag = flags[option.flag];
     if (typeof fromFlag === "string") option.apply(config, fromFlag, `--${option.flag}`);
+    if (fromFlag === true) option.apply(config, "true", `--${option.flag}`);
   }
   const [command = "serve", ...args] = parsed.positionals;
   return { command, config, args, help: parsed.values.help === true };
@@ -444,7 +600,8 @@ export function parseCommandLine(
 /** An option's default as text; `undefined` when it has none. */
 function defaultText(option: Option): string | undefined {
   const value = option.current(DEFAULT_CONFIG);
-  return value === null || value === "" ? undefined : String(value);
+  if (Array.isArray(value)) return value.length === 0 ? undefined : value.join(",");
+  return value === null || value === undefined || value === "" ? undefined : String(value);
 }
 
 /** The options section of `--help`. */

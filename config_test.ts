@@ -92,3 +92,77 @@ Deno.test("config: the gRPC receiver can be turned off", () => {
   assert.equal(parseCommandLine([], { TRACEHOUSE_OTLP_GRPC_PORT: "0" }).config.otlpGrpcPort, 0);
   assert.equal(parseCommandLine([], {}).config.otlpGrpcPort, 4317);
 });
+
+Deno.test("config: secrets from files stay out of argv; their errors name the file, not the secret", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tracehouse-files-" });
+  const file = (name: string, text: string) => {
+    const path = `${dir}/${name}`;
+    Deno.writeTextFileSync(path, text);
+    return path;
+  };
+  const { config } = parseCommandLine(
+    ["--query-token-file", file("query", "q-secret\n")],
+    {
+      TRACEHOUSE_INGEST_TOKEN_FILE: file("ingest", "i-secret"),
+      CLICKHOUSE_PASSWORD_FILE: file("password", "p-secret\r\n"),
+      TRACEHOUSE_CLICKHOUSE_HTTP_PASSWORD_FILE: file("endpoint", "e-secret\n"),
+      TRACEHOUSE_QUERY_TOKEN: "overridden-by-the-file",
+    },
+  );
+  assert.equal(config.queryToken, "q-secret");
+  assert.equal(config.ingestToken, "i-secret");
+  assert.equal(config.clickhousePassword, "p-secret");
+  assert.equal(config.clickhouseHttpPassword, "e-secret");
+  for (
+    const [argv, message] of [
+      [["--ingest-token-file", `${dir}/missing`], /Cannot read --ingest-token-file ".*missing"/],
+      [["--query-token-file", file("empty", "\n")], /expected one non-empty line/],
+      [["--query-token-file", file("two", "a\nb\n")], /expected one non-empty line/],
+    ] as [string[], RegExp][]
+  ) {
+    assert.throws(() => parseCommandLine(argv, {}), (error: Error) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, message);
+      assert.doesNotMatch(error.message, /[qi]-secret/);
+      return true;
+    });
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("config: doors options", () => {
+  const { config } = parseCommandLine(
+    ["--allowed-hosts", "traces.example.com, .corp.example", "--allow-insecure-bind"],
+    {
+      TRACEHOUSE_OTLP_CORS_ORIGINS: "https://app.example,http://localhost:*",
+      TRACEHOUSE_HEADERS_TIMEOUT_MS: "5000",
+      TRACEHOUSE_MAX_CONNECTIONS: "64",
+    },
+  );
+  assert.deepEqual(config.allowedHosts, ["traces.example.com", ".corp.example"]);
+  assert.deepEqual(config.otlpCorsOrigins, ["https://app.example", "http://localhost:*"]);
+  assert.equal(config.allowInsecureBind, true);
+  assert.equal(config.headersTimeoutMs, 5000);
+  assert.equal(config.maxConnections, 64);
+  assert.equal(
+    parseCommandLine([], { TRACEHOUSE_ALLOW_INSECURE_BIND: "false" }).config.allowInsecureBind,
+    false,
+  );
+  assert.equal(DEFAULT_CONFIG.allowInsecureBind, false);
+  for (
+    const [env, message] of [
+      [{ TRACEHOUSE_ALLOWED_HOSTS: "a b" }, /Invalid TRACEHOUSE_ALLOWED_HOSTS "a b"/],
+      [{ TRACEHOUSE_OTLP_CORS_ORIGINS: "evil.example" }, /expected origins/],
+      [{ TRACEHOUSE_ALLOW_INSECURE_BIND: "maybe" }, /expected true or false/],
+      [{ TRACEHOUSE_HEADERS_TIMEOUT_MS: "5" }, /from 100 to/],
+      [{ CLICKHOUSE_URL: "ftp://u:hunter2@x" }, /Invalid CLICKHOUSE_URL "ftp:\/\/\*\*\*@x"/],
+    ] as [Record<string, string>, RegExp][]
+  ) {
+    assert.throws(() => parseCommandLine([], env), (error: Error) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, message);
+      assert.doesNotMatch(error.message, /hunter2/);
+      return true;
+    });
+  }
+});

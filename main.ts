@@ -9,6 +9,7 @@ import { migrate, type MigrateResult } from "./sql/migrate.ts";
 import type { Store } from "./sql/store.ts";
 import { setTraceIdProjection } from "./sql/trace_projection.ts";
 import { type Config, ConfigError, optionsHelp, parseCommandLine } from "./config.ts";
+import { maskCredentials, splitUrlCredentials } from "./doors/secrets.ts";
 import { serve } from "./server.ts";
 import { VERSION } from "./version.ts";
 
@@ -31,10 +32,12 @@ ${optionsHelp()}
 /** Opens the engine the configuration names: a ClickHouse server or the embedded one. */
 export async function openStore(config: Config): Promise<Store> {
   if (config.clickhouseUrl !== null) {
+    // Credentials in the URL win, and the URL travels on without them: never in a log line.
+    const { url, username, password } = splitUrlCredentials(config.clickhouseUrl);
     return await HttpStore.open({
-      url: config.clickhouseUrl,
-      username: config.clickhouseUser,
-      password: config.clickhousePassword,
+      url,
+      username: username ?? config.clickhouseUser,
+      password: password ?? config.clickhousePassword,
       database: config.clickhouseDatabase,
     });
   }
@@ -104,10 +107,10 @@ if (import.meta.main) {
     Deno.exitCode = await run(Deno.args);
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(`tracehouse: ${error.message}`);
+      console.error(`tracehouse: ${maskCredentials(error.message)}`);
       Deno.exit(2);
     }
-    console.error(`tracehouse: ${(error as Error).message}`);
+    console.error(`tracehouse: ${maskCredentials((error as Error).message)}`);
     Deno.exit(1);
   }
 }

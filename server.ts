@@ -6,8 +6,10 @@
  * @module
  */
 import { endpointPassword } from "./clickhouse_http/password.ts";
-import { serveClickHouseHttp } from "./clickhouse_http/server.ts";
+import { clickhouseHttpHandler } from "./clickhouse_http/server.ts";
 import type { Config } from "./config.ts";
+import { checkBind } from "./doors/bind.ts";
+import { listen, type Listener } from "./doors/listen.ts";
 import { createApp } from "./routes/app.ts";
 import { createOtlpApp } from "./routes/otlp.ts";
 import { type OtlpGrpcServer, serveOtlpGrpc } from "./otlp/grpc.ts";
@@ -37,9 +39,14 @@ function announce(name: string, addr: Deno.NetAddr): string {
 }
 
 /** Runs `start`, turning "address in use" into an error that names the address and the setting. */
-function listening<T>(hostname: string, port: number, setting: string, start: () => T): T {
+async function listening<T>(
+  hostname: string,
+  port: number,
+  setting: string,
+  start: () => T | Promise<T>,
+): Promise<T> {
   try {
-    return start();
+    return await start();
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse || error instanceof Deno.errors.AddrNotAvailable) {
       throw new Error(`Cannot listen on ${hostname}:${port} (${setting}): ${error.message}`);
@@ -48,26 +55,35 @@ function listening<T>(hostname: string, port: number, setting: string, start: ()
   }
 }
 
-/** `Deno.serve` on `hostname:port`, with the error of {@linkcode listening}. */
-function listen(
-  hostname: string,
+/** A listener of `doors/listen.ts` (deadlines, connection cap) on `hostname:port`. */
+function serveDoor(
+  config: Config,
   port: number,
   setting: string,
-  handler: Deno.ServeHandler,
-): Deno.HttpServer<Deno.NetAddr> {
-  return listening(
-    hostname,
-    port,
-    setting,
-    () => Deno.serve({ hostname, port, onListen: () => {} }, handler),
-  );
+  handler: (request: Request) => Response | Promise<Response>,
+): Promise<Listener> {
+  return listening(config.host, port, setting, () =>
+    listen(handler, {
+      hostname: config.host,
+      port,
+      headersTimeoutMs: config.headersTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      maxConnections: config.maxConnections,
+    }));
+}
+
+/** Names browsers may use for this server: the configured ones and a named `--host`. */
+function allowedHosts(config: Config): string[] {
+  const named = /[a-z]/i.test(config.host) && !config.host.includes(":");
+  return named ? [...config.allowedHosts, config.host] : config.allowedHosts;
 }
 
 /** Starts every server of the configuration; resolves once they listen. */
 export async function startServer(config: Config, deps: ServeDeps): Promise<RunningServer> {
+  checkBind(config);
   const store = await deps.openStore(config);
   let migrated = false;
-  const servers: Deno.HttpServer[] = [];
+  const servers: Pick<Listener, "shutdown" | "finished">[] = [];
   let grpc: OtlpGrpcServer | undefined;
   try {
     const { applied } = await deps.migrateStore(store, config);
@@ -83,20 +99,28 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
         cacheSize: config.queryCacheSize,
         queryToken: config.queryToken ?? undefined,
       },
+      allowedHosts: allowedHosts(config),
     });
     const otlp = createOtlpApp(store, {
       ingestToken: config.ingestToken,
       maxBodyBytes: config.otlpMaxBodyBytes,
+      corsOrigins: config.otlpCorsOrigins,
+      allowedHosts: allowedHosts(config),
       batch: {
         maxRows: config.batchMaxRows,
         maxDelayMs: config.batchMaxDelayMs,
         maxQueuedRows: config.batchMaxQueuedRows,
       },
     });
-    const ui = listen(config.host, config.port, "TRACEHOUSE_PORT", app.fetch);
+    const ui = await serveDoor(config, config.port, "TRACEHOUSE_PORT", app.fetch);
     servers.push(ui);
     const uiUrl = announce("ui", ui.addr);
-    const otlpServer = listen(config.host, config.otlpPort, "TRACEHOUSE_OTLP_PORT", otlp.app.fetch);
+    const otlpServer = await serveDoor(
+      config,
+      config.otlpPort,
+      "TRACEHOUSE_OTLP_PORT",
+      otlp.app.fetch,
+    );
     servers.push(otlpServer);
     announce("otlp", otlpServer.addr);
     if (config.otlpGrpcPort !== null) {
@@ -117,21 +141,28 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
       const { hostname, port } = config.clickhouseHttp;
       const password = await endpointPassword({
         password: config.clickhouseHttpPassword,
-        passwordFile: config.clickhouseHttpPasswordFile,
         dataDir: store.path,
       });
-      const endpoint = listening(
+      const endpoint = await listening(
         hostname,
         port,
         "TRACEHOUSE_CLICKHOUSE_HTTP",
         () =>
-          serveClickHouseHttp(store, {
-            hostname,
-            port,
-            username: config.clickhouseHttpUser,
-            password,
-            allowedHosts: [hostname],
-          }),
+          // The doors' listener: header and body deadlines and a connection cap here too.
+          listen(
+            clickhouseHttpHandler(store, {
+              username: config.clickhouseHttpUser,
+              password,
+              allowedHosts: [...allowedHosts(config), hostname],
+            }),
+            {
+              hostname,
+              port,
+              headersTimeoutMs: config.headersTimeoutMs,
+              requestTimeoutMs: config.requestTimeoutMs,
+              maxConnections: config.maxConnections,
+            },
+          ),
       );
       servers.push(endpoint);
       announce("clickhouse-http", endpoint.addr);

@@ -1,6 +1,6 @@
 /**
- * The endpoint's own password: configured (flag, variable or a file), or
- * generated once into the data directory with mode 0600 and reused on every
+ * The endpoint's own password: configured (flag, variable, or a file read by
+ * `config.ts`), or generated once into the data directory with mode 0600 and reused on every
  * later start. The secret itself is never printed: the first start prints
  * where it is and how to read it, so it does not end up in logs.
  *
@@ -13,20 +13,18 @@ export const PASSWORD_FILE = "clickhouse_http_password";
 
 /** Options of {@linkcode endpointPassword}. */
 export interface PasswordOptions {
-  /** The configured password; wins over everything else. */
+  /** The configured password; when set, nothing is generated. */
   password?: string | null;
-  /** A file holding the password (first line); used when `password` is not set. */
-  passwordFile?: string | null;
-  /** Where to keep a generated password; required when neither of the above is set. */
+  /** Where to keep a generated password; required when `password` is not set. */
   dataDir?: string;
   /** Where the one-time notice goes. Default `console.log`. */
   log?: (line: string) => void;
 }
 
 /**
- * Resolves the endpoint's password. A file given as `passwordFile` must exist
- * and not be empty. Without one, `<dataDir>/clickhouse_http_password` is read,
- * or created with 32 random bytes (base64url) and mode 0600 on first start.
+ * Resolves the endpoint's password: the configured one, else
+ * `<dataDir>/clickhouse_http_password`, created with 32 random bytes
+ * (base64url) and mode 0600 on first start.
  *
  * @example
  * ```ts
@@ -43,18 +41,6 @@ export interface PasswordOptions {
  */
 export async function endpointPassword(options: PasswordOptions): Promise<string> {
   if (options.password) return options.password;
-  if (options.passwordFile) {
-    const text = await Deno.readTextFile(options.passwordFile).catch((error) => {
-      throw new Error(
-        `Cannot read the ClickHouse HTTP password file "${options.passwordFile}": ${error.message}`,
-      );
-    });
-    const password = text.split(/\r?\n/, 1)[0];
-    if (!password) {
-      throw new Error(`The ClickHouse HTTP password file "${options.passwordFile}" is empty`);
-    }
-    return password;
-  }
   if (!options.dataDir) throw new TypeError("No password and no data directory to keep one in");
   const path = join(options.dataDir, PASSWORD_FILE);
   const existing = await Deno.readTextFile(path).catch((error) => {

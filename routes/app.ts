@@ -1,13 +1,17 @@
 /**
  * The UI-port application: health probes, the JSON API and the dashboard,
- * mounted in one place.
+ * mounted in one place, behind the shared doors: cross-site and `Host`
+ * checks for everything, and the query token (bearer or login session) for
+ * everything but the probes, the login form and the static assets.
  *
  * @module
  */
 import { Hono } from "hono";
+import { crossSiteMiddleware } from "../doors/cross_site.ts";
 import { errorId, errorResponse } from "../doors/errors.ts";
 import type { Store } from "../sql/store.ts";
 import { type ApiOptions, createApiApp } from "./api/mod.ts";
+import { dashboardAuth, loginApp } from "./login.ts";
 import { createPages, type PagesOptions } from "./pages/mod.ts";
 
 /** What the UI-port app needs from the running process. */
@@ -19,7 +23,12 @@ export interface AppDeps {
   api?: Partial<ApiOptions>;
   /** Options of the dashboard pages (OTLP endpoint shown in hints, …). */
   pages?: PagesOptions;
+  /** Host names browsers may use besides IP literals and localhost (see `doors/cross_site.ts`). */
+  allowedHosts?: readonly string[];
 }
+
+/** Paths anyone may fetch: probes, the login form, the static assets, `/api` (own check). */
+const OPEN_PATHS = /^\/(healthz|readyz|login|logout|favicon\.ico|static\/.*|api(\/.*)?)$/;
 
 /**
  * Builds the UI-port app.
@@ -32,6 +41,13 @@ export interface AppDeps {
  */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
+  // Other sites may link to a page (a trace id in a chat message), nothing else.
+  app.use(crossSiteMiddleware({ allowedHosts: deps.allowedHosts, allowNavigation: true }));
+  const token = deps.api?.queryToken;
+  if (token) {
+    app.use(dashboardAuth(token, (path) => OPEN_PATHS.test(path)));
+    app.route("/", loginApp(token));
+  }
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
     if (!deps.isMigrated()) return c.json({ status: "migrating" }, 503);

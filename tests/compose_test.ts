@@ -13,6 +13,15 @@ const ROOT = new URL("../", import.meta.url).pathname;
 const COMPOSE_GO = "github.com/compose-spec/compose-go/v2/cmd@v2.16.2";
 const COMPOSE_FILE = `${ROOT}compose.yaml`;
 const DOCS = `${ROOT}collector/README.md`;
+const ENV_EXAMPLE = `${ROOT}.env.example`;
+
+/** The variables `.env.example` asks for, filled with values as a user would. */
+async function exampleEnv(): Promise<Record<string, string>> {
+  const text = await Deno.readTextFile(ENV_EXAMPLE);
+  const env: Record<string, string> = {};
+  for (const m of text.matchAll(/^([A-Z0-9_]+)=(.*)$/gm)) env[m[1]] = m[2] || `test-${m[1]}`;
+  return env;
+}
 
 const hasGo = await requireTool("go", ["version"]);
 const hasPython = await requireTool("python3", ["--version"]);
@@ -22,6 +31,7 @@ interface Service {
   image?: string;
   environment?: Record<string, string | null>;
   healthcheck?: { test: string[] };
+  ports?: { host_ip?: string; published?: string; target: number }[];
   depends_on?: Record<string, { condition: string }>;
   volumes?: { type: string; source: string }[];
 }
@@ -31,8 +41,27 @@ interface Project {
   volumes?: Record<string, unknown>;
 }
 
-/** Renders compose.yaml with only the variables of a bare shell, so the defaults are used. */
-async function render(): Promise<Project> {
+/**
+ * Renders compose.yaml with only the variables of a bare shell plus those `.env.example` asks
+ * for, so the defaults are used.
+ */
+async function render(extra?: Record<string, string>): Promise<Project> {
+  const result = await renderRaw(extra ?? await exampleEnv());
+  if (result.code !== 0) {
+    throw new Error(
+      `compose-go config of ${COMPOSE_FILE} exited with ${result.code}:\n${result.output}`,
+    );
+  }
+  return JSON.parse(result.stdout) as Project;
+}
+
+/**
+ * Runs compose-go on compose.yaml with the required (`${NAME:?…}`) variables of `extra` filled
+ * in. They are filled in the text, as `.env` would fill them: the compose-go CLI (v2.16.2)
+ * interpolates from the file's defaults only (its `LoadModel` does not pass the process
+ * environment on). The text goes in on stdin, so relative paths still resolve from the root.
+ */
+async function renderRaw(extra: Record<string, string>) {
   const keep = [
     "PATH",
     "HOME",
@@ -48,13 +77,26 @@ async function render(): Promise<Project> {
     const v = Deno.env.get(k);
     if (v !== undefined) env[k] = v;
   }
-  const result = await run("go", ["run", COMPOSE_GO, "--format", "json", COMPOSE_FILE], {
+  const text = (await Deno.readTextFile(COMPOSE_FILE)).replace(
+    /\$\{([A-Z0-9_]+):\?[^}]*\}/g,
+    (whole, name: string) => extra[name] ?? whole,
+  );
+  const child = new Deno.Command("go", {
+    args: ["run", COMPOSE_GO, "--format", "json", "-"],
     cwd: ROOT,
     env,
     clearEnv: true,
-  });
-  assertSuccess(`compose-go config of ${COMPOSE_FILE}`, result);
-  return JSON.parse(result.stdout) as Project;
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(text));
+  await writer.close();
+  const out = await child.output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  const stdout = decode(out.stdout);
+  return { code: out.code, stdout, output: stdout + decode(out.stderr) };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -153,8 +195,11 @@ Deno.test({
     const compose = await Deno.readTextFile(COMPOSE_FILE);
     const docs = await Deno.readTextFile(DOCS);
     const code = compose.split("\n").filter((l) => !l.trimStart().startsWith("#")).join("\n");
+    const required = Object.keys(await exampleEnv());
     for (const m of code.matchAll(/\$\{([A-Z0-9_]+)([^}]*)\}/g)) {
-      ok(m[2].startsWith(":-"), `\${${m[1]}} in compose.yaml has no default`);
+      // Secrets have no default: they come from .env, which .env.example describes.
+      const secret = m[2].startsWith(":?") && required.includes(m[1]);
+      ok(m[2].startsWith(":-") || secret, `\${${m[1]}} in compose.yaml has no default`);
       ok(docs.includes(`\`${m[1]}\``), `\${${m[1]}} is not documented in collector/README.md`);
     }
     const project = await render();
@@ -175,6 +220,35 @@ Deno.test({
         ok(known, `service ${name} is given ${key}, which nothing in it reads`);
       }
     }
+  },
+});
+
+Deno.test({
+  name: "compose.yaml: ports on 127.0.0.1 only, tokens required from .env, Tracehouse not root",
+  ignore: !hasGo,
+  async fn() {
+    const project = await render();
+    for (const [name, service] of Object.entries(project.services)) {
+      for (const port of service.ports ?? []) {
+        deepStrictEqual(
+          port.host_ip,
+          "127.0.0.1",
+          `${name} publishes ${port.target} beyond loopback`,
+        );
+      }
+    }
+    const env = project.services.tracehouse.environment ?? {};
+    ok(env.TRACEHOUSE_INGEST_TOKEN && env.TRACEHOUSE_QUERY_TOKEN, "tokens reach Tracehouse");
+    ok(!("TRACEHOUSE_ALLOW_INSECURE_BIND" in env), "no opt-out of the bind check");
+    const withoutTokens = await renderRaw({});
+    ok(withoutTokens.code !== 0, "compose must refuse to render without the tokens");
+    ok(
+      /copy \.env\.example to \.env/.test(withoutTokens.output),
+      withoutTokens.output,
+    );
+    const dockerfile = await Deno.readTextFile(`${ROOT}Dockerfile`);
+    const user = [...dockerfile.matchAll(/^USER\s+(\S+)/gm)].at(-1)?.[1];
+    ok(user && user !== "root" && user !== "0", `the image runs as ${user ?? "root"}`);
   },
 });
 

@@ -18,7 +18,11 @@ async function run(args: string[], env: Record<string, string> = {}) {
 }
 
 /** Starts `serve` on free ports and resolves with the announced URLs. */
-async function startServe(dataDir: string, extra: string[] = []) {
+async function startServe(
+  dataDir: string,
+  extra: string[] = [],
+  env: Record<string, string> = {},
+) {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -33,7 +37,7 @@ async function startServe(dataDir: string, extra: string[] = []) {
       "0",
       ...extra,
     ],
-    env: { TRACEHOUSE_DATA: dataDir },
+    env: { TRACEHOUSE_DATA: dataDir, ...env },
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -174,4 +178,138 @@ Deno.test("serve: a taken ClickHouse HTTP port is a clear error naming the setti
   } finally {
     taken.close();
   }
+});
+
+/** Stops a child started by {@linkcode startServe} and checks it exits cleanly. */
+async function stop(child: Deno.ChildProcess) {
+  child.kill("SIGTERM");
+  const status = await child.status;
+  await child.stderr.cancel();
+  await child.stdout.cancel().catch(() => {});
+  assert.equal(status.code, 0);
+}
+
+Deno.test("serve: a non-loopback address without both tokens refuses to start", async () => {
+  const data = await Deno.makeTempDir({ prefix: "tracehouse-serve-" });
+  for (
+    const [args, env] of [
+      [["serve", "--host", "0.0.0.0"], {}],
+      [["serve"], { TRACEHOUSE_HOST: "::", TRACEHOUSE_INGEST_TOKEN: "i" }],
+      [["serve", "--host", "192.0.2.10", "--query-token", "q"], {}],
+    ] as [string[], Record<string, string>][]
+  ) {
+    const result = await run(args, { TRACEHOUSE_DATA: data, ...env });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /Refusing to listen on .* without TRACEHOUSE_/);
+    assert.match(result.stderr, /--allow-insecure-bind/);
+    assert.doesNotMatch(result.stdout, /listening/);
+  }
+});
+
+Deno.test("serve: tokens from files guard every door; the secrets are not in the command line", async () => {
+  const data = await Deno.makeTempDir({ prefix: "tracehouse-serve-" });
+  const queryToken = "q-" + crypto.randomUUID();
+  const ingestToken = "i-" + crypto.randomUUID();
+  await Deno.writeTextFile(`${data}/query.token`, `${queryToken}\n`);
+  await Deno.writeTextFile(`${data}/ingest.token`, ingestToken);
+  const { child, urls } = await startServe(data, ["--query-token-file", `${data}/query.token`], {
+    TRACEHOUSE_INGEST_TOKEN_FILE: `${data}/ingest.token`,
+  });
+  try {
+    const cmdline = await Deno.readTextFile(`/proc/${child.pid}/cmdline`);
+    assert.ok(!cmdline.includes(queryToken) && !cmdline.includes(ingestToken));
+    // Dashboard: to the login form; /api: 401; probes open.
+    const page = await fetch(`${urls.ui}/logs`, { redirect: "manual" });
+    assert.equal(page.status, 303);
+    assert.equal(page.headers.get("location"), "/login?next=%2Flogs");
+    await page.body?.cancel();
+    const api = await fetch(`${urls.ui}/api/services`);
+    assert.equal(api.status, 401);
+    await api.body?.cancel();
+    assert.equal((await fetch(`${urls.ui}/readyz`)).status, 200);
+    const withBearer = await fetch(`${urls.ui}/api/services`, {
+      headers: { authorization: `Bearer ${queryToken}` },
+    });
+    assert.equal(withBearer.status, 200);
+    await withBearer.body?.cancel();
+    // Login over the wire, then the page with the cookie.
+    const login = await fetch(`${urls.ui}/login`, {
+      method: "POST",
+      body: new URLSearchParams({ token: queryToken, next: "/logs" }),
+      headers: { origin: urls.ui },
+      redirect: "manual",
+    });
+    assert.equal(login.status, 303);
+    await login.body?.cancel();
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0];
+    const logs = await fetch(`${urls.ui}/logs`, { headers: { cookie } });
+    assert.equal(logs.status, 200);
+    await logs.body?.cancel();
+    // OTLP: the ingest token, not the query token.
+    const send = (token: string) =>
+      fetch(`${urls.otlp}/v1/logs`, {
+        method: "POST",
+        body: "{}",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      });
+    const wrong = await send(queryToken);
+    assert.equal(wrong.status, 401);
+    await wrong.body?.cancel();
+    const right = await send(ingestToken);
+    assert.equal(right.status, 200);
+    await right.body?.cancel();
+  } finally {
+    await stop(child);
+  }
+});
+
+Deno.test("serve: a slow-loris connection is closed at the deadline while normal clients are served", async () => {
+  const data = await Deno.makeTempDir({ prefix: "tracehouse-serve-" });
+  const { child, urls } = await startServe(data, ["--headers-timeout-ms", "1000"]);
+  try {
+    for (const base of [urls.ui, urls.otlp]) {
+      const { hostname, port } = new URL(base);
+      const conn = await Deno.connect({ hostname, port: Number(port) });
+      const started = performance.now();
+      await conn.write(new TextEncoder().encode(`GET /healthz HTTP/1.1\r\nHost: ${hostname}\r\n`));
+      const drip = setInterval(() => {
+        conn.write(new TextEncoder().encode("X-Drip: 1\r\n")).catch(() => {});
+      }, 200);
+      try {
+        const normal = await fetch(`${urls.ui}/healthz`);
+        assert.equal(normal.status, 200);
+        await normal.body?.cancel();
+        const buffer = new Uint8Array(512);
+        let text = "";
+        while (true) {
+          const n = await conn.read(buffer).catch(() => null);
+          if (n === null) break;
+          text += new TextDecoder().decode(buffer.subarray(0, n));
+        }
+        const elapsed = performance.now() - started;
+        assert.match(text, /^HTTP\/1\.1 408 /, base);
+        assert.ok(elapsed < 3000, `closed after ${Math.round(elapsed)} ms`);
+      } finally {
+        clearInterval(drip);
+        conn.close();
+      }
+    }
+  } finally {
+    await stop(child);
+  }
+});
+
+Deno.test("cli: credentials in CLICKHOUSE_URL are used but never printed", async () => {
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = closed.addr as Deno.NetAddr;
+  closed.close();
+  const result = await run(["migrate"], {
+    CLICKHOUSE_URL: `http://tracehouse:hunter2@127.0.0.1:${port}`,
+  });
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr,
+    new RegExp(`Cannot reach ClickHouse at http://127\\.0\\.0\\.1:${port}`),
+  );
+  assert.doesNotMatch(result.stderr + result.stdout, /hunter2/);
 });

@@ -24,7 +24,9 @@ export interface UiServer {
 }
 
 /** Starts a seeded Tracehouse UI on 127.0.0.1 (port chosen by the OS). */
-export async function startUiServer(options: { traces?: number; port?: number } = {}): Promise<
+export async function startUiServer(
+  options: { traces?: number; port?: number; queryToken?: string } = {},
+): Promise<
   UiServer
 > {
   const dir = await Deno.makeTempDir({ prefix: "tracehouse-ui-test-" });
@@ -46,14 +48,21 @@ export async function startUiServer(options: { traces?: number; port?: number } 
     const started = performance.now();
     const data = await seedUiData(store, { traces: options.traces });
     const seedSeconds = (performance.now() - started) / 1000;
-    const app = createApp({ store, isMigrated: () => true });
+    const app = createApp({
+      store,
+      isMigrated: () => true,
+      api: { queryToken: options.queryToken },
+    });
     const server = Deno.serve(
       { hostname: "127.0.0.1", port: options.port ?? 0, onListen: () => {} },
       app.fetch,
     );
     const url = `http://127.0.0.1:${server.addr.port}`;
     // Build the island bundles now, so the first page a test opens is not the slow one.
-    await (await fetch(`${url}/services`)).body?.cancel();
+    const warm = await fetch(`${url}/services`, {
+      headers: options.queryToken ? { authorization: `Bearer ${options.queryToken}` } : {},
+    });
+    await warm.body?.cancel();
     return {
       url,
       data,

@@ -1,14 +1,15 @@
 /**
- * Optional bearer-token check of the query API (`TRACEHOUSE_QUERY_TOKEN`).
+ * Optional token check of the query API (`TRACEHOUSE_QUERY_TOKEN`): a bearer token, or the
+ * dashboard's session cookie (`doors/session.ts`).
  *
  * @module
  */
 import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { bearerMatches } from "../../doors/bearer.ts";
+import { hasQueryAccess } from "../../doors/session.ts";
 
 /**
- * Requires `Authorization: Bearer <token>` when `token` is set; `open` paths
+ * Requires `Authorization: Bearer <token>` or a dashboard session when `token` is set; `open` paths
  * (the OpenAPI document and its page) stay public.
  */
 export function tokenMiddleware(
@@ -16,7 +17,7 @@ export function tokenMiddleware(
 ): MiddlewareHandler {
   return async function queryToken(c, next) {
     if (opts.token && !opts.open?.(c.req.path)) {
-      if (!bearerMatches(c.req.header("Authorization"), opts.token)) {
+      if (!hasQueryAccess(c, opts.token)) {
         throw new HTTPException(401, { message: "A valid bearer token is required" });
       }
     }
