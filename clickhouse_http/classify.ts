@@ -43,6 +43,12 @@ export interface InsertTarget {
   format: string;
 }
 
+/** A table a statement names. */
+interface TableRef {
+  database: string;
+  table: string;
+}
+
 /** What a statement is, once the engine has parsed and the allow-lists have passed it. */
 export type Classified =
   | { kind: "read"; sql: string; format?: string }
@@ -120,6 +126,8 @@ const STATEMENT_NODES = new Set([
   "CreateQuery",
   "DropQuery",
 ]);
+/** Engines of tables a read may name: data in the database's own storage. */
+const READ_ENGINES = /^(\w*MergeTree|Memory|Null|View|MaterializedView|Dictionary)$/;
 const IN_FUNCTIONS = new Set(["in", "notIn", "globalIn", "globalNotIn", "nullIn", "notNullIn"]);
 
 /** A refusal: `403 ACCESS_DENIED` in ClickHouse's words. */
@@ -194,8 +202,13 @@ export class Classifier {
     const known = key === undefined ? undefined : this.#verdicts.get(key);
     if (known !== undefined) return known;
     const verdict = await this.#classify(text, database, params);
-    if (key !== undefined) remember(this.#verdicts, key, verdict);
+    if (key !== undefined && verdict.kind !== "schema") remember(this.#verdicts, key, verdict);
     return verdict;
+  }
+
+  /** Forgets every verdict: tables they were checked against may have changed. */
+  schemaChanged(): void {
+    this.#verdicts.clear();
   }
 
   async #classify(
@@ -219,19 +232,25 @@ export class Classifier {
       throw refused(`the statement's parse tree is ambiguous (${(error as Error).message})`);
     }
     switch (tree.type) {
-      case "SelectWithUnionQuery":
-        return { kind: "read", sql: canonical, format: this.#checkSelect(tree, database) };
-      case "DescribeQuery":
+      case "SelectWithUnionQuery": {
+        const tables: TableRef[] = [];
+        const format = this.#checkSelect(tree, database, tables);
+        await this.#checkTablesExist(tables);
+        return { kind: "read", sql: canonical, format };
+      }
+      case "DescribeQuery": {
         if (!canonical.startsWith("DESCRIBE TABLE ")) throw refused("this DESCRIBE form");
-        this.#checkRead(tree, database);
+        const tables: TableRef[] = [];
+        this.#checkRead(tree, database, tables);
+        await this.#checkTablesExist(tables);
         return { kind: "read", sql: canonical };
+      }
       case "InsertQuery":
         return await this.#checkInsert(tree, canonical, database);
       case "CreateQuery":
       case "DropQuery":
         if (!this.#options.allowSchemaChanges) throw refused("schema changes");
-        this.#checkSchema(tree, canonical, database);
-        return { kind: "schema", sql: canonical };
+        return await this.#checkSchema(tree, canonical, database);
       default:
         throw refused(`${canonical.split(" ", 1)[0]} statements`);
     }
@@ -276,7 +295,7 @@ export class Classifier {
     throw refused("cannot tell where the INSERT statement ends and its data begins");
   }
 
-  #checkSelect(tree: AstNode, database: string): string | undefined {
+  #checkSelect(tree: AstNode, database: string, tables: TableRef[]): string | undefined {
     // SelectWithUnionQuery: the selects, then INTO OUTFILE (a Literal), FORMAT (an
     // Identifier), SETTINGS (a Set). Only FORMAT is accepted.
     const [selects, ...output] = tree.children;
@@ -293,11 +312,11 @@ export class Classifier {
         throw refused("this SELECT form");
       }
     }
-    this.#checkRead(selects, database);
+    this.#checkRead(selects, database, tables);
     return format;
   }
 
-  #checkRead(tree: AstNode, database: string): void {
+  #checkRead(tree: AstNode, database: string, tables: TableRef[]): void {
     for (const { node, parent } of walk(tree)) {
       if (node.type === "Set") {
         throw refused("SETTINGS in the query text (pass settings as URL parameters)");
@@ -306,7 +325,9 @@ export class Classifier {
       if (node.type === "SelectWithUnionQuery" && node !== tree && node.children.length !== 1) {
         throw refused("INTO OUTFILE, FORMAT or SETTINGS in a subquery");
       }
-      if (node.type === "TableIdentifier") this.#checkReadTable(node.detail, database);
+      if (node.type === "TableIdentifier") {
+        tables.push(this.#checkReadTable(node.detail, database));
+      }
       if (node.type === "Function") {
         const name = detailName(node.detail);
         if (name === undefined) throw refused("a function whose name cannot be read");
@@ -319,24 +340,52 @@ export class Classifier {
         const [args] = node.children;
         const set = args?.children[1];
         if (IN_FUNCTIONS.has(name) && set?.type === "Identifier") {
-          this.#checkReadTable(set.detail, database);
+          tables.push(this.#checkReadTable(set.detail, database));
         }
       }
     }
   }
 
-  #checkReadTable(detail: string, database: string): void {
+  #checkReadTable(detail: string, database: string): TableRef {
     const name = detailName(detail);
     if (name === undefined) throw refused("a table whose name cannot be read");
     const dot = name.indexOf(".");
     if (dot < 0) {
-      if (this.databaseAllowed(database)) return;
+      if (this.databaseAllowed(database)) return { database, table: name };
       throw refused(`tables of database ${database}`);
     }
     const [db, table] = [name.slice(0, dot), name.slice(dot + 1)];
-    if (db === "system" && SYSTEM_TABLES.has(table)) return;
-    if (!ENGINE_DATABASES.has(db) && this.databaseAllowed(db)) return;
+    if (db === "system" && SYSTEM_TABLES.has(table)) return { database: db, table };
+    if (!ENGINE_DATABASES.has(db) && this.databaseAllowed(db)) return { database: db, table };
     throw refused(`table ${name}`);
+  }
+
+  /**
+   * Every table a read names must be a table the engine lists. chDB's default
+   * database also resolves names to files in the working directory, and once
+   * such a file table exists the engine no longer applies `readonly` to it;
+   * a name checked here never gets that far.
+   */
+  async #checkTablesExist(tables: TableRef[]): Promise<void> {
+    const own = tables.filter((t) => t.database !== "system");
+    if (own.length === 0) return;
+    const found = await this.#store.query<{ database: string; name: string; engine: string }>(
+      `SELECT database, name, engine FROM system.tables
+        WHERE database IN {databases:Array(String)} AND name IN {names:Array(String)}`,
+      {
+        params: {
+          databases: [...new Set(own.map((t) => t.database))],
+          names: [...new Set(own.map((t) => t.table))],
+        },
+      },
+    );
+    for (const { database, table } of own) {
+      const row = found.find((r) => r.database === database && r.name === table);
+      if (row === undefined) {
+        throw new EndpointError("UNKNOWN_TABLE", `Table ${database}.${table} does not exist`);
+      }
+      if (!READ_ENGINES.test(row.engine)) throw refused(`reads of a ${row.engine} table`);
+    }
   }
 
   async #checkInsert(tree: AstNode, canonical: string, database: string): Promise<Classified> {
@@ -404,7 +453,7 @@ export class Classifier {
     }
   }
 
-  #checkSchema(tree: AstNode, canonical: string, database: string): void {
+  async #checkSchema(tree: AstNode, canonical: string, database: string): Promise<Classified> {
     const create = /^CREATE (TABLE|DATABASE) (IF NOT EXISTS )?/.exec(canonical);
     const drop = /^DROP TABLE (IF EXISTS )?/.exec(canonical);
     if (!create && !drop) throw refused("this schema change");
@@ -414,7 +463,7 @@ export class Classifier {
         throw refused("CREATE DATABASE with an engine or options");
       }
       if (!this.databaseAllowed(names[0])) throw refused(`database ${names[0]}`);
-      return;
+      return { kind: "schema", sql: canonical };
     }
     const db = names.length === 2 ? names[0] : database;
     if (names.length === 0 || names.length > 2 || !this.databaseAllowed(db)) {
@@ -422,7 +471,18 @@ export class Classifier {
     }
     if (drop) {
       if (tree.children.length !== names.length) throw refused("this DROP form");
-      return;
+      // Only tables the engine lists: a name it does not would be looked up as a file.
+      const table = names.at(-1)!;
+      const found = await this.#store.query<{ engine: string }>(
+        "SELECT engine FROM system.tables WHERE database = {d:String} AND name = {t:String}",
+        { params: { d: db, t: table } },
+      );
+      if (found.length === 0) {
+        if (drop[1]) return { kind: "schema", sql: "" };
+        throw new EndpointError("UNKNOWN_TABLE", `Table ${db}.${table} does not exist`);
+      }
+      if (!TABLE_ENGINES.has(found[0].engine)) throw refused(`dropping a ${found[0].engine} table`);
+      return { kind: "schema", sql: canonical };
     }
     const parts = tree.children.map((c) => c.type);
     if (!parts.includes("Columns definition") || !parts.includes("Storage definition")) {
@@ -442,6 +502,7 @@ export class Classifier {
     }
     const storage = tree.children.find((c) => c.type === "Storage definition");
     if (storage?.children[0]?.type !== "Function") throw refused("CREATE TABLE without ENGINE");
+    return { kind: "schema", sql: canonical };
   }
 }
 

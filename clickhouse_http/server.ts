@@ -86,6 +86,10 @@ export interface ClickHouseHttpOptions {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+const EMPTY: RawResult = {
+  data: new Uint8Array(0),
+  stats: { rowsRead: 0, bytesRead: 0, elapsedMs: 0 },
+};
 
 /**
  * A fetch handler that answers ClickHouse's HTTP interface from `store`.
@@ -177,10 +181,14 @@ export function clickhouseHttpHandler(
     headers: Headers,
   ): Promise<Response> {
     if (statement.kind === "schema") {
-      const result = await store.execute(statement.sql, "TabSeparated", {
-        boundParams: request.params,
-        database: request.database,
-      });
+      // `DROP TABLE IF EXISTS` of a table that does not exist: nothing to run.
+      const result = statement.sql === ""
+        ? EMPTY
+        : await store.execute(statement.sql, "TabSeparated", {
+          boundParams: request.params,
+          database: request.database,
+        });
+      (await engineClassifier()).schemaChanged();
       return finish(result, request, headers, "");
     }
     if (statement.kind !== "read") throw new TypeError("inserts run through runInsert");

@@ -371,6 +371,21 @@ test("statements reaching files, hosts or the engine itself are refused", async 
   ) {
     assertError(await call("/", { method: "POST", body: query }), 403, 497, /ACCESS_DENIED/);
   }
+  // chDB's default database resolves plain names to files in the working directory, and a file
+  // table the engine once looked up is read even under readonly: a DROP of a name the engine
+  // does not list must not make it look one up.
+  await ok("/", { method: "POST", body: "DROP TABLE IF EXISTS Dockerfile" });
+  assertError(
+    await call("/", { method: "POST", body: "DROP TABLE Dockerfile" }),
+    404,
+    60,
+    /Dockerfile/,
+  );
+  for (const query of ["SELECT * FROM Dockerfile", "SELECT * FROM default.Dockerfile"]) {
+    const answer = await call("/", { method: "POST", body: query });
+    assertError(answer, 404, 60, /UNKNOWN_TABLE/);
+    assert.doesNotMatch(answer.text, /FROM |deno/i);
+  }
   // Several statements: the engine's parser refuses them.
   assertError(
     await call("/", { method: "POST", body: "SELECT 1; SET max_result_rows = 1" }),

@@ -271,6 +271,12 @@ function handWritten(t: Targets): { sql: string; expect: "refused" | "any" }[] {
       `fuzzJSON('x', '{}')`,
       `url('file://${t.canary}', 'LineAsString')`,
     ].map((f) => refused(`SELECT * FROM ${f}`)),
+    // Plain names that chDB's default database would resolve as files in the working directory
+    // (the repository root here): only the engine's readonly stops these.
+    refused(`SELECT * FROM Dockerfile`),
+    refused(`SELECT * FROM default.Dockerfile`),
+    refused(`SELECT count() FROM otel_logs WHERE Body IN Dockerfile`),
+    refused(`DESCRIBE TABLE Dockerfile`),
     refused(`DESCRIBE TABLE file(${file})`),
     refused(`DESCRIBE TABLE url('${t.http}', 'CSV')`),
     refused(`DESCRIBE TABLE \`${t.canary}\``),
