@@ -24,9 +24,10 @@
 import type { ChdbStore } from "../sql/chdb.ts";
 import { quoteIdentifier } from "../sql/identifiers.ts";
 import { type AstNode, detailName, parseAstDump, walk } from "./ast.ts";
-import { EndpointError } from "./errors.ts";
+import { EndpointError, refused } from "./errors.ts";
+import { findDataOffset, MAX_STATEMENT_BYTES } from "./insert_split.ts";
+import { checkSchemaChange } from "./schema_change.ts";
 import {
-  DDL_FUNCTIONS,
   ENGINE_DATABASES,
   type FunctionPolicy,
   SYSTEM_TABLES,
@@ -69,9 +70,6 @@ export interface ClassifierOptions {
   allowSchemaChanges: boolean;
 }
 
-/** Longest statement text the endpoint parses, as ClickHouse's default `max_query_size`. */
-export const MAX_STATEMENT_BYTES = 262_144;
-
 const SIMPLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FORMAT_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 const READ_NODES = new Set([
@@ -104,21 +102,6 @@ const READ_NODES = new Set([
   "SampleRatio",
   "DescribeQuery",
 ]);
-const DDL_NODES = new Set([
-  "CreateQuery",
-  "DropQuery",
-  "Identifier",
-  "Literal",
-  "Function",
-  "ExpressionList",
-  "Columns definition",
-  "ColumnDeclaration",
-  "DataType",
-  "NameTypePair",
-  "Index",
-  "TTLElement",
-  "Storage definition",
-]);
 const STATEMENT_NODES = new Set([
   "SelectWithUnionQuery",
   "DescribeQuery",
@@ -129,15 +112,6 @@ const STATEMENT_NODES = new Set([
 /** Engines of tables a read may name: data in the database's own storage. */
 const READ_ENGINES = /^(\w*MergeTree|Memory|Null|View|MaterializedView|Dictionary)$/;
 const IN_FUNCTIONS = new Set(["in", "notIn", "globalIn", "globalNotIn", "nullIn", "notNullIn"]);
-
-/** A refusal: `403 ACCESS_DENIED` in ClickHouse's words. */
-export function refused(reason: string): EndpointError {
-  return new EndpointError(
-    "ACCESS_DENIED",
-    `Not allowed through this endpoint: ${reason}. It accepts reads of this database's tables, ` +
-      "inserts into its tables (INSERT INTO t (columns) FORMAT F, data in the body) and nothing else",
-  );
-}
 
 /** Entries of the classification cache: clients send the same statements again and again. */
 const CACHE_SIZE = 512;
@@ -250,7 +224,11 @@ export class Classifier {
       case "CreateQuery":
       case "DropQuery":
         if (!this.#options.allowSchemaChanges) throw refused("schema changes");
-        return await this.#checkSchema(tree, canonical, database);
+        return await checkSchemaChange(tree, canonical, database, {
+          store: this.#store,
+          functions: this.#functions,
+          databaseAllowed: (db) => this.databaseAllowed(db),
+        });
       default:
         throw refused(`${canonical.split(" ", 1)[0]} statements`);
     }
@@ -268,31 +246,14 @@ export class Classifier {
     const key = bytes.length <= CACHE_TEXT_LIMIT ? new TextDecoder().decode(bytes) : undefined;
     const known = key === undefined ? undefined : this.#offsets.get(key);
     if (known !== undefined) return known;
-    const offset = await this.#insertDataOffset(bytes, classified);
+    const offset = await findDataOffset(
+      bytes,
+      classified.canonical,
+      classified.insert.format,
+      (text) => this.canonical(text),
+    );
     if (key !== undefined) remember(this.#offsets, key, offset);
     return offset;
-  }
-
-  async #insertDataOffset(bytes: Uint8Array, classified: Classified): Promise<number> {
-    if (classified.kind !== "insert") throw new TypeError("not an insert");
-    const name = new TextEncoder().encode(classified.insert.format.toLowerCase());
-    const limit = Math.min(bytes.length, MAX_STATEMENT_BYTES);
-    let tries = 0;
-    for (let at = 0; at + name.length <= limit && tries < 32; at++) {
-      if (!name.every((b, i) => (bytes[at + i] | 0x20) === b || bytes[at + i] === b)) continue;
-      tries++;
-      const end = at + name.length;
-      const prefix = new TextDecoder("utf-8", { fatal: true });
-      let text: string;
-      try {
-        text = prefix.decode(bytes.subarray(0, end));
-      } catch {
-        continue;
-      }
-      const same = await this.canonical(text).then((c) => c === classified.canonical, () => false);
-      if (same) return dataStart(bytes, end);
-    }
-    throw refused("cannot tell where the INSERT statement ends and its data begins");
   }
 
   #checkSelect(tree: AstNode, database: string, tables: TableRef[]): string | undefined {
@@ -452,58 +413,6 @@ export class Classifier {
       );
     }
   }
-
-  async #checkSchema(tree: AstNode, canonical: string, database: string): Promise<Classified> {
-    const create = /^CREATE (TABLE|DATABASE) (IF NOT EXISTS )?/.exec(canonical);
-    const drop = /^DROP TABLE (IF EXISTS )?/.exec(canonical);
-    if (!create && !drop) throw refused("this schema change");
-    const names = tree.children.filter((c) => c.type === "Identifier").map((c) => c.detail);
-    if (create?.[1] === "DATABASE") {
-      if (tree.children.length !== 1 || names.length !== 1) {
-        throw refused("CREATE DATABASE with an engine or options");
-      }
-      if (!this.databaseAllowed(names[0])) throw refused(`database ${names[0]}`);
-      return { kind: "schema", sql: canonical };
-    }
-    const db = names.length === 2 ? names[0] : database;
-    if (names.length === 0 || names.length > 2 || !this.databaseAllowed(db)) {
-      throw refused(`tables of ${db}`);
-    }
-    if (drop) {
-      if (tree.children.length !== names.length) throw refused("this DROP form");
-      // Only tables the engine lists: a name it does not would be looked up as a file.
-      const table = names.at(-1)!;
-      const found = await this.#store.query<{ engine: string }>(
-        "SELECT engine FROM system.tables WHERE database = {d:String} AND name = {t:String}",
-        { params: { d: db, t: table } },
-      );
-      if (found.length === 0) {
-        if (drop[1]) return { kind: "schema", sql: "" };
-        throw new EndpointError("UNKNOWN_TABLE", `Table ${db}.${table} does not exist`);
-      }
-      if (!TABLE_ENGINES.has(found[0].engine)) throw refused(`dropping a ${found[0].engine} table`);
-      return { kind: "schema", sql: canonical };
-    }
-    const parts = tree.children.map((c) => c.type);
-    if (!parts.includes("Columns definition") || !parts.includes("Storage definition")) {
-      throw refused("CREATE TABLE without columns and ENGINE");
-    }
-    for (const { node, parent } of walk(tree)) {
-      if (node.type === "Set") throw refused("table SETTINGS");
-      if (!DDL_NODES.has(node.type)) throw refused(`${node.type} in CREATE TABLE`);
-      if (node.type !== "Function") continue;
-      const name = detailName(node.detail);
-      if (name === undefined) throw refused("a function whose name cannot be read");
-      if (parent?.type === "Storage definition" && parent.children[0] === node) {
-        if (!TABLE_ENGINES.has(name)) throw refused(`table engine ${name}`);
-      } else if (!this.#functions.allows(name) && !DDL_FUNCTIONS.has(name)) {
-        throw refused(`function ${name}()`);
-      }
-    }
-    const storage = tree.children.find((c) => c.type === "Storage definition");
-    if (storage?.children[0]?.type !== "Function") throw refused("CREATE TABLE without ENGINE");
-    return { kind: "schema", sql: canonical };
-  }
 }
 
 /** Adds `key` to a bounded map, dropping the oldest entry when full. */
@@ -515,15 +424,6 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
 /** A column name as clients write it: `Events.Name` is the nested column `Events`.`Name`. */
 function quoteColumn(name: string): string {
   return name.split(".").map(quoteIdentifier).join(".");
-}
-
-/** ClickHouse's rule: data starts after spaces and at most one line break after the format. */
-function dataStart(bytes: Uint8Array, from: number): number {
-  let pos = from;
-  while (pos < bytes.length && (bytes[pos] === 0x20 || bytes[pos] === 0x09)) pos++;
-  if (bytes[pos] === 0x0d) pos++;
-  if (bytes[pos] === 0x0a) pos++;
-  return pos;
 }
 
 /** The engine's error about the statement, without the wrapper query it was bound into. */

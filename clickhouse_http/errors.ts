@@ -173,3 +173,12 @@ export function errorResponse(
   const body = chError.message.endsWith("\n") ? chError.message : `${chError.message}\n`;
   return new Response(body, { status, headers });
 }
+
+/** A refusal: `403 ACCESS_DENIED` in ClickHouse's words. */
+export function refused(reason: string): EndpointError {
+  return new EndpointError(
+    "ACCESS_DENIED",
+    `Not allowed through this endpoint: ${reason}. It accepts reads of this database's tables, ` +
+      "inserts into its tables (INSERT INTO t (columns) FORMAT F, data in the body) and nothing else",
+  );
+}
