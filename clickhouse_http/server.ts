@@ -41,13 +41,14 @@ import { quoteIdentifier } from "../sql/identifiers.ts";
 import { TABLE_COLUMNS } from "../sql/schema.ts";
 import { ClickHouseError } from "../sql/store.ts";
 import { checkCredentials, type Credentials, requestCredentials } from "./auth.ts";
-import { bodyChunks, readBody } from "./body.ts";
+import { bodyChunks, multipartQuery, readBody } from "./body.ts";
 import { type Classified, Classifier, type InsertTarget } from "./classify.ts";
 import { MAX_STATEMENT_BYTES } from "./insert_split.ts";
 import { EndpointError, errorResponse } from "./errors.ts";
 import { toProtocolRevision } from "./native_revision.ts";
+import { finish } from "./response.ts";
 import { FunctionPolicy } from "./policy.ts";
-import { boundParams, type RequestOptions, requestOptions } from "./request.ts";
+import { type RequestOptions, requestOptions } from "./request.ts";
 import { settingsClause } from "./settings.ts";
 
 /** Options of {@linkcode clickhouseHttpHandler}. */
@@ -379,78 +380,6 @@ async function prepareInsertDir(dir: string): Promise<void> {
       await Deno.remove(join(dir, entry.name), { recursive: true }).catch(() => {});
     }
   }
-}
-
-function finish(result: RawResult, options: RequestOptions, headers: Headers, format: string) {
-  const summary = {
-    read_rows: String(result.stats.rowsRead),
-    read_bytes: String(result.stats.bytesRead),
-    written_rows: "0",
-    written_bytes: "0",
-    total_rows_to_read: String(result.stats.rowsRead),
-    result_rows: "0",
-    result_bytes: String(result.data.length),
-    elapsed_ns: String(Math.round(result.stats.elapsedMs * 1e6)),
-  };
-  headers.set("X-ClickHouse-Query-Id", options.queryId);
-  headers.set("X-ClickHouse-Summary", JSON.stringify(summary));
-  headers.set("X-ClickHouse-Server-Display-Name", "tracehouse");
-  headers.set("X-ClickHouse-Timezone", "UTC");
-  if (format !== "") headers.set("X-ClickHouse-Format", format);
-  headers.set("Content-Type", contentTypeFor(format));
-  return new Response(result.data.length > 0 ? result.data as Uint8Array<ArrayBuffer> : null, {
-    headers,
-  });
-}
-
-function contentTypeFor(format: string): string {
-  if (format === "") return "text/plain; charset=UTF-8";
-  if (/^(JSON|PrettyJSON)/.test(format)) {
-    return /EachRow|Lines|Stream/.test(format)
-      ? "application/x-ndjson; charset=UTF-8"
-      : "application/json; charset=UTF-8";
-  }
-  if (/^(TabSeparated|TSV)/.test(format)) return "text/tab-separated-values; charset=UTF-8";
-  if (/^CSV/.test(format)) return "text/csv; charset=UTF-8; header=absent";
-  if (/^(Native|RowBinary|Parquet|Arrow|ORC|Avro|Protobuf|MsgPack|CapnProto)/.test(format)) {
-    return "application/octet-stream";
-  }
-  return "text/plain; charset=UTF-8";
-}
-
-async function multipartQuery(
-  request: Request,
-  contentType: string,
-  urlQuery: string,
-  options: RequestOptions,
-  maxBodyBytes: number,
-): Promise<string> {
-  const body = await readBody(request, maxBodyBytes);
-  let form: FormData;
-  try {
-    form = await new Response(body as Uint8Array<ArrayBuffer>, {
-      headers: { "Content-Type": contentType },
-    }).formData();
-  } catch (error) {
-    throw new EndpointError(
-      "BAD_ARGUMENTS",
-      `Cannot parse multipart body: ${(error as Error).message}`,
-    );
-  }
-  const fields: [string, string][] = [];
-  for (const [name, value] of form) {
-    if (typeof value !== "string") {
-      throw new EndpointError(
-        "NOT_IMPLEMENTED",
-        "External tables are not supported by this endpoint",
-      );
-    }
-    fields.push([name, value]);
-  }
-  Object.assign(options.params, boundParams(fields));
-  const formQuery = form.get("query");
-  const parts = [urlQuery, typeof formQuery === "string" ? formQuery : ""].filter((p) => p !== "");
-  return parts.join("\n");
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
