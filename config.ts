@@ -23,6 +23,10 @@ export interface Config {
   otlpGrpcPort: number | null;
   /** `host:port` of the ClickHouse-compatible HTTP endpoint, or `null` when off. */
   clickhouseHttp: { hostname: string; port: number } | null;
+  /** User name clients of the ClickHouse-compatible endpoint give. */
+  clickhouseHttpUser: string;
+  /** Password of the ClickHouse-compatible endpoint (or from its file); `null` = generated. */
+  clickhouseHttpPassword: string | null;
   /** A ClickHouse server to use instead of the embedded engine. */
   clickhouseUrl: string | null;
   clickhouseUser: string;
@@ -96,6 +100,8 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   otlpPort: 4318,
   otlpGrpcPort: 4317,
   clickhouseHttp: null,
+  clickhouseHttpUser: "default",
+  clickhouseHttpPassword: null,
   clickhouseUrl: null,
   clickhouseUser: "default",
   clickhousePassword: "",
@@ -290,7 +296,7 @@ function yesNo(raw: string, source: string): boolean {
  * without its final line break. Overrides the option's plain form.
  */
 function secretFile(
-  key: "ingestToken" | "queryToken" | "clickhousePassword",
+  key: "ingestToken" | "queryToken" | "clickhousePassword" | "clickhouseHttpPassword",
   flag: string,
   env: string,
   what: string,
@@ -341,6 +347,26 @@ export const OPTIONS: readonly Option[] = [
     "TRACEHOUSE_CLICKHOUSE_HTTP",
     "host:port of a ClickHouse-compatible HTTP endpoint over the embedded engine",
     hostPort,
+  ),
+  setting(
+    "clickhouseHttpUser",
+    "clickhouse-http-user",
+    "TRACEHOUSE_CLICKHOUSE_HTTP_USER",
+    "user name of that endpoint",
+    identifier,
+  ),
+  setting(
+    "clickhouseHttpPassword",
+    "clickhouse-http-password",
+    "TRACEHOUSE_CLICKHOUSE_HTTP_PASSWORD",
+    "password of that endpoint; unset: generated once into the data directory",
+    optionalText,
+  ),
+  secretFile(
+    "clickhouseHttpPassword",
+    "clickhouse-http-password-file",
+    "TRACEHOUSE_CLICKHOUSE_HTTP_PASSWORD_FILE",
+    "password of the ClickHouse-compatible endpoint",
   ),
   setting(
     "clickhouseUrl",

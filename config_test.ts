@@ -105,12 +105,14 @@ Deno.test("config: secrets from files stay out of argv; their errors name the fi
     {
       TRACEHOUSE_INGEST_TOKEN_FILE: file("ingest", "i-secret"),
       CLICKHOUSE_PASSWORD_FILE: file("password", "p-secret\r\n"),
+      TRACEHOUSE_CLICKHOUSE_HTTP_PASSWORD_FILE: file("endpoint", "e-secret\n"),
       TRACEHOUSE_QUERY_TOKEN: "overridden-by-the-file",
     },
   );
   assert.equal(config.queryToken, "q-secret");
   assert.equal(config.ingestToken, "i-secret");
   assert.equal(config.clickhousePassword, "p-secret");
+  assert.equal(config.clickhouseHttpPassword, "e-secret");
   for (
     const [argv, message] of [
       [["--ingest-token-file", `${dir}/missing`], /Cannot read --ingest-token-file ".*missing"/],

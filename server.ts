@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { serveClickHouseHttp } from "./clickhouse_http/server.ts";
+import { endpointPassword } from "./clickhouse_http/password.ts";
+import { clickhouseHttpHandler } from "./clickhouse_http/server.ts";
 import type { Config } from "./config.ts";
 import { checkBind } from "./doors/bind.ts";
 import { listen, type Listener } from "./doors/listen.ts";
@@ -138,17 +139,30 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
         );
       }
       const { hostname, port } = config.clickhouseHttp;
+      const password = await endpointPassword({
+        password: config.clickhouseHttpPassword,
+        dataDir: store.path,
+      });
       const endpoint = await listening(
         hostname,
         port,
         "TRACEHOUSE_CLICKHOUSE_HTTP",
         () =>
-          serveClickHouseHttp(store, {
-            hostname,
-            port,
-            username: config.clickhouseUser,
-            password: config.clickhousePassword,
-          }),
+          // The doors' listener: header and body deadlines and a connection cap here too.
+          listen(
+            clickhouseHttpHandler(store, {
+              username: config.clickhouseHttpUser,
+              password,
+              allowedHosts: [...allowedHosts(config), hostname],
+            }),
+            {
+              hostname,
+              port,
+              headersTimeoutMs: config.headersTimeoutMs,
+              requestTimeoutMs: config.requestTimeoutMs,
+              maxConnections: config.maxConnections,
+            },
+          ),
       );
       servers.push(endpoint);
       announce("clickhouse-http", endpoint.addr);

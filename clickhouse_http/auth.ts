@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { timingSafeEqual } from "node:crypto";
+import { sameSecret } from "../doors/bearer.ts";
 import { EndpointError } from "./errors.ts";
 
 /** A user name and password. */
@@ -63,33 +63,22 @@ export function requestCredentials(request: Request, params: URLSearchParams): C
   return found[0] ?? { username: "default", password: "" };
 }
 
-function sameText(a: string, b: string): boolean {
-  const x = new TextEncoder().encode(a);
-  const y = new TextEncoder().encode(b);
-  // Compare equal-length buffers so the time does not depend on where they differ.
-  const equal = timingSafeEqual(
-    x.length === y.length ? x : y,
-    y,
-  );
-  return equal && x.length === y.length;
-}
-
 /**
- * Throws `AUTHENTICATION_FAILED` unless `given` matches `expected` (by default
- * the `default` user with an empty password).
+ * Throws `AUTHENTICATION_FAILED` unless `given` matches `expected`. Both are
+ * compared in constant time (`doors/bearer.ts`); an empty expected password
+ * matches nothing.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkCredentials } from "./auth.ts";
- * checkCredentials({ username: "default", password: "" });
+ * checkCredentials({ username: "otel", password: "s3cret" }, { username: "otel", password: "s3cret" });
+ * assert.throws(() => checkCredentials({ username: "otel", password: "" }, { username: "otel", password: "" }));
  * ```
  */
-export function checkCredentials(
-  given: Credentials,
-  expected: Credentials = { username: "default", password: "" },
-): void {
-  const userOk = sameText(given.username, expected.username);
-  const passwordOk = sameText(given.password, expected.password);
+export function checkCredentials(given: Credentials, expected: Credentials): void {
+  const userOk = sameSecret(given.username, expected.username);
+  const passwordOk = sameSecret(given.password, expected.password);
   if (!userOk || !passwordOk) {
     throw new EndpointError(
       "AUTHENTICATION_FAILED",

@@ -5,6 +5,7 @@
  * @module
  */
 import { EndpointError } from "./errors.ts";
+import { boundParams, type RequestOptions } from "./request.ts";
 
 /**
  * The request body chunk by chunk, decompressed when `Content-Encoding: gzip`
@@ -80,4 +81,44 @@ function limit(maxBytes: number): TransformStream<Uint8Array, Uint8Array> {
       controller.enqueue(chunk);
     },
   });
+}
+
+/**
+ * The query of a `multipart/form-data` request: the URL's `query`, a newline,
+ * the form's `query`; the form's `param_*` fields join `options.params`.
+ * File fields (external tables) are refused.
+ */
+export async function multipartQuery(
+  request: Request,
+  contentType: string,
+  urlQuery: string,
+  options: RequestOptions,
+  maxBodyBytes: number,
+): Promise<string> {
+  const body = await readBody(request, maxBodyBytes);
+  let form: FormData;
+  try {
+    form = await new Response(body as Uint8Array<ArrayBuffer>, {
+      headers: { "Content-Type": contentType },
+    }).formData();
+  } catch (error) {
+    throw new EndpointError(
+      "BAD_ARGUMENTS",
+      `Cannot parse multipart body: ${(error as Error).message}`,
+    );
+  }
+  const fields: [string, string][] = [];
+  for (const [name, value] of form) {
+    if (typeof value !== "string") {
+      throw new EndpointError(
+        "NOT_IMPLEMENTED",
+        "External tables are not supported by this endpoint",
+      );
+    }
+    fields.push([name, value]);
+  }
+  Object.assign(options.params, boundParams(fields));
+  const formQuery = form.get("query");
+  const parts = [urlQuery, typeof formQuery === "string" ? formQuery : ""].filter((p) => p !== "");
+  return parts.join("\n");
 }

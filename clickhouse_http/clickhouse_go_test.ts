@@ -38,7 +38,11 @@ Deno.test({
       .output();
     assert.ok(build.success, new TextDecoder().decode(build.stderr));
 
-    const endpoint = await startEndpointProcess({ username: "otel", password: "secret" });
+    const endpoint = await startEndpointProcess({
+      username: "otel",
+      password: "secret",
+      allowSchemaChanges: true,
+    });
     const seen: Seen[] = [];
     // A recording pass-through in front of the endpoint.
     const proxy = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {

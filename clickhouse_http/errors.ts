@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { errorId } from "../doors/errors.ts";
 import { ClickHouseError } from "../sql/store.ts";
 
 /** Exception names ClickHouse answers with 400 Bad Request. */
@@ -37,6 +38,7 @@ const BAD_REQUEST = new Set([
   "UNKNOWN_COMPRESSION_METHOD",
   "CANNOT_DECOMPRESS",
   "SETTING_CONSTRAINT_VIOLATION",
+  "NO_SUCH_COLUMN_IN_TABLE",
 ]);
 
 /** Exception names ClickHouse answers with 404 Not Found. */
@@ -81,6 +83,9 @@ export const ERROR_CODES = {
   NOT_IMPLEMENTED: 48,
   READONLY: 164,
   UNKNOWN_DATABASE: 81,
+  UNKNOWN_TABLE: 60,
+  NO_SUCH_COLUMN_IN_TABLE: 16,
+  STD_EXCEPTION: 1001,
   THERE_IS_NO_SESSION: 113,
   UNKNOWN_COMPRESSION_METHOD: 89,
   UNKNOWN_SETTING: 115,
@@ -117,16 +122,63 @@ export function statusForError(type: string): number {
   return OTHER[type] ?? 500;
 }
 
-/** A ClickHouse-style error response for `error`, with `X-ClickHouse-Exception-Code`. */
-export function errorResponse(error: unknown, headers: Headers = new Headers()): Response {
-  const chError = error instanceof ClickHouseError ? error : new ClickHouseError(
-    `Code: 1001. DB::Exception: ${(error as Error)?.message ?? String(error)}. (STD_EXCEPTION)`,
-    1001,
-    "STD_EXCEPTION",
-  );
+/** Options of {@linkcode errorResponse}. */
+export interface ErrorResponseOptions {
+  /**
+   * Whether the caller passed the password. Engine messages reach only
+   * callers that did; anything else is logged with an id and answered with
+   * that id. Default false.
+   */
+  authenticated?: boolean;
+  /** Where hidden errors are logged. Default `console.error`. */
+  log?: (line: string, error: unknown) => void;
+}
+
+/**
+ * A ClickHouse-style error response for `error`, with `X-ClickHouse-Exception-Code`.
+ * The endpoint's own refusals ({@linkcode EndpointError}) are always shown;
+ * engine errors only to authenticated callers; anything else (a bug, an I/O
+ * failure) is logged with an id and only the id is answered.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { errorResponse } from "./errors.ts";
+ * const response = errorResponse(new Error("/secret/path"), new Headers(), { log: () => {} });
+ * const text = await response.text();
+ * assert.ok(response.status === 500 && !text.includes("secret") && /error id [0-9a-f]+/.test(text));
+ * ```
+ */
+export function errorResponse(
+  error: unknown,
+  headers: Headers = new Headers(),
+  options: ErrorResponseOptions = {},
+): Response {
+  let chError: ClickHouseError;
+  if (
+    error instanceof EndpointError || (options.authenticated && error instanceof ClickHouseError)
+  ) {
+    chError = error;
+  } else {
+    const id = errorId();
+    (options.log ?? ((line, e) => console.error(line, e)))(
+      `tracehouse: ClickHouse HTTP endpoint request failed [error id ${id}]:`,
+      error,
+    );
+    chError = new EndpointError("STD_EXCEPTION", `Internal error (error id ${id})`);
+  }
   headers.set("Content-Type", "text/plain; charset=UTF-8");
   headers.set("X-ClickHouse-Exception-Code", String(chError.code));
   const status = chError.code === 0 ? 500 : statusForError(chError.type);
   const body = chError.message.endsWith("\n") ? chError.message : `${chError.message}\n`;
   return new Response(body, { status, headers });
+}
+
+/** A refusal: `403 ACCESS_DENIED` in ClickHouse's words. */
+export function refused(reason: string): EndpointError {
+  return new EndpointError(
+    "ACCESS_DENIED",
+    `Not allowed through this endpoint: ${reason}. It accepts reads of this database's tables, ` +
+      "inserts into its tables (INSERT INTO t (columns) FORMAT F, data in the body) and nothing else",
+  );
 }

@@ -5,9 +5,8 @@
  *
  * @module
  */
-import type { Settings } from "../sql/store.ts";
 import { EndpointError } from "./errors.ts";
-import { settingsFromParams } from "./settings.ts";
+import { type RequestSettings, settingsFromParams } from "./settings.ts";
 
 /** What a request asks for, besides its query text and data. */
 export interface RequestOptions {
@@ -16,7 +15,7 @@ export interface RequestOptions {
   database?: string;
   /** Output format unless the query says `FORMAT …`. */
   defaultFormat: string;
-  settings: Settings;
+  settings: RequestSettings;
   /** `param_<name>` values in ClickHouse's text form. */
   params: Record<string, string>;
   /** `client_protocol_version`: Native output is written for this protocol revision. */

@@ -11,7 +11,11 @@ let endpoint: Promise<EndpointProcess> | undefined;
 let databases = 0;
 
 function server(): Promise<EndpointProcess> {
-  endpoint ??= startEndpointProcess({ username: "suite", password: "s3cret" });
+  endpoint ??= startEndpointProcess({
+    username: "suite",
+    password: "s3cret",
+    allowSchemaChanges: true,
+  });
   return endpoint;
 }
 

@@ -109,9 +109,21 @@ export async function httpOk(url: string): Promise<true | undefined> {
   return res.ok ? true : undefined;
 }
 
+/**
+ * Credentials of the ClickHouse HTTP endpoint: the password the stack gives its own Tracehouse,
+ * or `TRACEHOUSE_E2E_CLICKHOUSE_USER`/`_PASSWORD` for an external endpoint.
+ */
+const E2E_USER = Deno.env.get("TRACEHOUSE_E2E_CLICKHOUSE_USER") ?? "default";
+const E2E_PASSWORD = Deno.env.get("TRACEHOUSE_E2E_CLICKHOUSE_PASSWORD") ??
+  `e2e-${crypto.randomUUID()}`;
+
 /** Runs a query on a ClickHouse HTTP endpoint and returns its rows (JSONEachRow). */
 export async function query<T>(endpoint: string, sql: string): Promise<T[]> {
-  const res = await fetch(`${endpoint}/?default_format=JSONEachRow`, { method: "POST", body: sql });
+  const res = await fetch(`${endpoint}/?default_format=JSONEachRow`, {
+    method: "POST",
+    body: sql,
+    headers: { Authorization: `Basic ${btoa(`${E2E_USER}:${E2E_PASSWORD}`)}` },
+  });
   const text = await res.text();
   if (!res.ok) throw new Error(`Query failed (${res.status}): ${text}`);
   return text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as T);
@@ -172,7 +184,7 @@ export async function startCollectorStack(
           "off",
           "--clickhouse-http",
           `127.0.0.1:${chPort}`,
-        ], {}),
+        ], { TRACEHOUSE_CLICKHOUSE_HTTP_PASSWORD: E2E_PASSWORD }),
       );
       await waitFor("the ClickHouse HTTP endpoint", () => httpOk(`${endpoint}/ping`), { procs });
     }
@@ -195,6 +207,8 @@ export async function startCollectorStack(
         OTELCOL_HEALTH_PORT: String(health),
         OTELCOL_METRICS_PORT: String(metrics),
         CLICKHOUSE_ENDPOINT: endpoint,
+        CLICKHOUSE_USER: E2E_USER,
+        CLICKHOUSE_PASSWORD: E2E_PASSWORD,
         // The embedded endpoint does not speak ClickHouse's native LZ4 framing; gzip it is.
         CLICKHOUSE_COMPRESS: "gzip",
         CLICKHOUSE_ASYNC_INSERT: "false",
