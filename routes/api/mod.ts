@@ -20,9 +20,11 @@ import { tokenMiddleware } from "./auth.ts";
 import { cacheMiddleware } from "./cache_middleware.ts";
 import { renderDocsPage } from "./docs_page.ts";
 import type { ApiEnv } from "./env.ts";
+import { errorsApp } from "./errors.ts";
 import { logsApp } from "./logs.ts";
 import { metricsApp } from "./metrics.ts";
 import { type ApiOptions, resolveApiOptions } from "./options.ts";
+import { serviceMapApp } from "./service_map.ts";
 import { servicesApp } from "./services.ts";
 import { tracesApp } from "./traces.ts";
 
@@ -101,6 +103,8 @@ export function createApiApp(
   app.route("/traces", tracesApp(store, resolved));
   app.route("/logs", logsApp(store, resolved));
   app.route("/metrics", metricsApp(store, resolved));
+  app.route("/errors", errorsApp(store, resolved));
+  app.route("/service-map", serviceMapApp(store, resolved));
   app.doc31("/openapi.json", { openapi: "3.1.0", info: INFO, servers: SERVERS });
   app.get("/docs", (c) => c.html(renderDocsPage(openApiDocument(app))));
   return Object.assign(app, {
