@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { AlertManager } from "./alerts/manager.ts";
+import { parseShard } from "./alerts/shard.ts";
 import { serveClickHouseHttp } from "./clickhouse_http/server.ts";
 import type { Config } from "./config.ts";
 import { createApp } from "./routes/app.ts";
@@ -68,10 +70,20 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
   let migrated = false;
   const servers: Deno.HttpServer[] = [];
   let grpc: OtlpGrpcServer | undefined;
+  let alerts: AlertManager | undefined;
   try {
     const { applied } = await deps.migrateStore(store, config);
     if (applied.length > 0) console.log(`tracehouse: applied migrations ${applied.join(", ")}`);
     migrated = true;
+    if (config.alertsFile !== null) {
+      alerts = await AlertManager.start(store, {
+        file: config.alertsFile,
+        shard: parseShard(config.alertsShard),
+        concurrency: config.alertsConcurrency,
+        queryTimeoutSeconds: config.queryTimeoutSeconds,
+      });
+      console.log(`tracehouse: alerts: evaluating rules from ${config.alertsFile}`);
+    }
     const app = createApp({
       store,
       isMigrated: () => migrated,
@@ -82,6 +94,7 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
         cacheSize: config.queryCacheSize,
         queryToken: config.queryToken ?? undefined,
       },
+      alerts,
     });
     const otlp = createOtlpApp(store, {
       ingestToken: config.ingestToken,
@@ -135,6 +148,7 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
       stopping ??= (async () => {
         await Promise.allSettled([...servers.map((s) => s.shutdown()), grpc?.shutdown()]);
         await otlp.close();
+        await alerts?.stop();
         await store.close();
       })();
     return {
@@ -144,6 +158,7 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
     };
   } catch (error) {
     await Promise.allSettled([...servers.map((s) => s.shutdown()), grpc?.shutdown()]);
+    await alerts?.stop();
     await store.close();
     throw error;
   }

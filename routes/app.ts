@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Store } from "../sql/store.ts";
+import type { AlertsService } from "./api/alerts.ts";
 import { type ApiOptions, createApiApp } from "./api/mod.ts";
 import { createPages, type PagesOptions } from "./pages/mod.ts";
 
@@ -20,6 +21,8 @@ export interface AppDeps {
   api?: Partial<ApiOptions>;
   /** Options of the dashboard pages (OTLP endpoint shown in hints, …). */
   pages?: PagesOptions;
+  /** The alerting service, when an alerts file is configured. */
+  alerts?: AlertsService | null;
 }
 
 /** The JSON body of every error answer. */
@@ -77,7 +80,7 @@ export function createApp(deps: AppDeps): Hono {
     }
     return c.json({ status: "ready", engine: deps.store.kind });
   });
-  app.route("/api", createApiApp(deps.store, deps.api));
+  app.route("/api", createApiApp(deps.store, deps.api, { alerts: deps.alerts }));
   app.route(
     "/",
     createPages(deps.store, {

@@ -16,6 +16,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { InvalidParamError } from "../../sql/invalid_param.ts";
 import { ClickHouseError, type Store } from "../../sql/store.ts";
+import { alertsApp, type AlertsService } from "./alerts.ts";
 import { tokenMiddleware } from "./auth.ts";
 import { cacheMiddleware } from "./cache_middleware.ts";
 import { renderDocsPage } from "./docs_page.ts";
@@ -53,6 +54,12 @@ const INFO = {
 /** Paths in the document are relative to where `routes/app.ts` mounts the app. */
 const SERVERS = [{ url: "/api" }];
 
+/** Services beside the store that some routes answer from. */
+export interface ApiServices {
+  /** The alerting service; `/alerts` reports alerting as off without it. */
+  alerts?: AlertsService | null;
+}
+
 /**
  * Builds the API app over `store`. Options not given take
  * {@linkcode DEFAULT_API_OPTIONS}.
@@ -60,6 +67,7 @@ const SERVERS = [{ url: "/api" }];
 export function createApiApp(
   store: Store,
   options: Partial<ApiOptions> = {},
+  services: ApiServices = {},
 ): OpenAPIHono<ApiEnv> & { cacheStats: () => { hits: number; misses: number; size: number } } {
   const resolved = resolveApiOptions(options);
   const app = new OpenAPIHono<ApiEnv>();
@@ -98,6 +106,8 @@ export function createApiApp(
     c.json({ error: { code: "not_found", message: `No route ${c.req.path}` } }, 404)
   );
   app.use("*", tokenMiddleware({ token: resolved.queryToken, open: (p) => OPEN_PATHS.test(p) }));
+  // Alert state is live: mounted before the answer cache.
+  app.route("/alerts", alertsApp(services.alerts ?? null));
   app.use("*", cache);
   app.route("/services", servicesApp(store, resolved));
   app.route("/traces", tracesApp(store, resolved));

@@ -5,7 +5,7 @@ import { createApiApp, openApiDocument } from "./mod.ts";
 const NOW = Date.UTC(2026, 10, 25, 10, 30);
 const R = "from=2026-11-25T09:00:00Z&to=2026-11-25T11:00:00Z";
 
-Deno.test("API: /errors and /service-map answer, document themselves and refuse bad input", async () => {
+Deno.test("API: /errors, /service-map and /alerts answer, document themselves and refuse bad input", async () => {
   const store = await openFixtureStore();
   try {
     const app = createApiApp(store, { now: () => NOW, cacheSize: 0 });
@@ -41,6 +41,15 @@ Deno.test("API: /errors and /service-map answer, document themselves and refuse 
     const missing = await get(`/errors/0123456789abcdef?${R}`);
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error.code, "not_found");
+    const alerts = await get("/alerts");
+    assert.deepEqual(alerts, { status: 200, body: { enabled: false, rules: [], silences: [] } });
+    const silence = await app.request("/alerts/silences", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ matchers: { alertname: "x" }, duration: "1h" }),
+    });
+    assert.equal(silence.status, 404);
+    assert.match((await silence.json()).error.message, /--alerts-file/);
     const doc = openApiDocument(app);
     assert.ok(doc.paths?.["/errors"]?.get);
     assert.ok(doc.paths?.["/errors/{fingerprint}"]?.get);

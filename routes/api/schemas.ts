@@ -207,3 +207,73 @@ export const ServiceMapSchema = z.object({
   })),
   truncated: z.boolean(),
 }).openapi("ServiceMap");
+
+/** One silence. */
+export const SilenceSchema = z.object({
+  id: z.string(),
+  matchers: z.record(z.string(), z.string()),
+  startsAt: z.string(),
+  endsAt: z.string(),
+  comment: z.string(),
+  source: z.enum(["file", "api"]),
+}).openapi("Silence");
+
+const alertState = z.enum(["ok", "pending", "firing", "resolved"]);
+
+/** `GET /alerts`. */
+export const AlertsSchema = z.object({
+  enabled: z.boolean(),
+  file: z.string().optional(),
+  loadedAt: z.string().optional(),
+  reloadError: z.string().nullable().optional(),
+  shard: z.string().optional(),
+  rules: z.array(z.object({
+    name: z.string(),
+    kind: z.string(),
+    description: z.string().nullable(),
+    comparison: z.string(),
+    threshold: z.number(),
+    intervalSeconds: z.number(),
+    forSeconds: z.number(),
+    noData: z.string(),
+    labels: z.record(z.string(), z.string()),
+    annotations: z.record(z.string(), z.string()),
+    receivers: z.array(z.string()),
+    owned: z.boolean(),
+    state: alertState,
+    lastEvaluation: z.object({
+      at: z.string(),
+      durationMs: z.number(),
+      error: z.string().nullable(),
+    }).nullable(),
+    groups: z.array(z.object({
+      labels: z.record(z.string(), z.string()),
+      state: alertState,
+      value: z.number().nullable(),
+      activeAt: z.string().nullable(),
+      firedAt: z.string().nullable(),
+      resolvedAt: z.string().nullable(),
+      silenced: z.boolean(),
+    })),
+  })),
+  silences: z.array(SilenceSchema),
+  stats: z.object({
+    evaluations: z.number().int(),
+    skipped: z.number().int(),
+    notificationsSent: z.number().int(),
+    notificationsFailed: z.number().int(),
+  }).optional(),
+}).openapi("Alerts");
+
+/** `GET /alerts/history`. */
+export const AlertHistorySchema = z.object({
+  transitions: z.array(z.object({
+    at: z.string(),
+    rule: z.string(),
+    key: z.string(),
+    labels: z.record(z.string(), z.string()),
+    from: alertState,
+    to: alertState,
+    value: z.number().nullable(),
+  })),
+}).openapi("AlertHistory");
