@@ -86,6 +86,7 @@ export function createApp(deps: AppDeps): Hono {
     createPages(deps.store, {
       queryTimeoutSeconds: deps.api?.queryTimeoutSeconds,
       maxRangeHours: deps.api?.maxRangeHours,
+      alerts: deps.alerts,
       ...deps.pages,
     }),
   );

@@ -335,7 +335,7 @@ GROUP BY Fingerprint`);
     byService: row.byService[0]
       .map((service, i) => ({ service, count: Number(row.byService[1][i]) }))
       .sort((x, y) => y.count - x.count || x.service.localeCompare(y.service)),
-    exception: await sampleException(store, row, options),
+    exception: await exceptionOf(store, row, occurrences, options),
     occurrences,
   };
 }
@@ -379,14 +379,50 @@ async function latestOccurrences(
   return rows.map(({ t, ...rest }) => ({ time: toRfc3339(t), ...rest }));
 }
 
-/** The exception of the sample occurrence: its span's last `exception` event, else its log. */
-async function sampleException(
+/**
+ * The sample's exception; when the sample is a log record without a stack trace (an error logged
+ * next to its span), the newest span occurrence's exception, which usually has one.
+ */
+async function exceptionOf(
   store: Store,
   row: GroupRow,
+  occurrences: ErrorOccurrence[],
   options: QueryOptions,
 ): Promise<ErrorGroupDetail["exception"]> {
-  const [traceId, spanId] = row.sample;
-  const at = timeParam(BigInt(row.last));
+  const sample = await sampleException(
+    store,
+    row.sample[0],
+    row.sample[1],
+    BigInt(row.last),
+    options,
+  );
+  if (sample?.stacktrace) return sample;
+  const span = occurrences.find((o) => o.source === "span");
+  if (span) {
+    const found = await sampleException(store, span.traceId, span.spanId, nsOf(span.time), options);
+    if (found?.stacktrace) return found;
+  }
+  return sample && {
+    type: sample.type || row.sample[2],
+    message: sample.message || row.sample[3],
+    stacktrace: sample.stacktrace,
+  };
+}
+
+function nsOf(rfc3339: string): bigint {
+  const [whole, fraction = "0"] = rfc3339.replace(/Z$/, "").split(".");
+  return BigInt(Date.parse(`${whole}Z`)) * 1_000_000n + BigInt(fraction.padEnd(9, "0").slice(0, 9));
+}
+
+/** The exception of one occurrence: its span's last `exception` event, else its log's attributes. */
+async function sampleException(
+  store: Store,
+  traceId: string,
+  spanId: string,
+  atNs: bigint,
+  options: QueryOptions,
+): Promise<{ type: string; message: string; stacktrace: string } | null> {
+  const at = timeParam(atNs);
   const q = render(sql`SELECT e['exception.type'] AS type, e['exception.message'] AS message,
   e['exception.stacktrace'] AS stacktrace
 FROM (
@@ -404,10 +440,5 @@ FROM (
     q.query,
     { params: q.params, ...callOptions(options) },
   );
-  if (!found) return null;
-  return {
-    type: found.type || row.sample[2],
-    message: found.message || row.sample[3],
-    stacktrace: found.stacktrace,
-  };
+  return found ?? null;
 }

@@ -131,8 +131,10 @@ Deno.test("error groups: rollup counts, order, sparkline, pagination, detail", a
       }]);
       assert.equal(detail.series[0].length, detail.series[1].length);
       assert.equal(detail.series[1].reduce((x, y) => x + y, 0), 13);
-      // The newest occurrence is the log: no stack trace of its own.
-      assert.equal(detail.exception?.message, "job failed: boom");
+      // The newest occurrence is the log, which has no stack trace: the newest span's is shown.
+      assert.equal(detail.message, "job failed: boom");
+      assert.equal(detail.exception?.message, "boom 11");
+      assert.match(detail.exception?.stacktrace ?? "", /^TypeError: boom 11\n/);
       assert.equal(detail.occurrences.length, 13);
       assert.equal(detail.occurrences[0].source, "log");
       assert.equal(detail.occurrences[1].traceId, `e${(11).toString(16).padStart(31, "0")}`);
