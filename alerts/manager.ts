@@ -18,6 +18,7 @@ import type { Store } from "../sql/store.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { Evaluator } from "./evaluator.ts";
 import { Notifier } from "./notifier.ts";
+import { RedCache } from "./red_cache.ts";
 import { type AlertsConfig, loadAlertsFile, type Rule } from "./rules_file.ts";
 import { Scheduler } from "./scheduler.ts";
 import { owns, type Shard, WHOLE } from "./shard.ts";
@@ -103,6 +104,8 @@ export interface AlertsStatus {
 }
 
 const RANK: Record<AlertState, number> = { ok: 0, resolved: 1, pending: 2, firing: 3 };
+/** Write-behind delay of alert state. */
+const STATE_FLUSH_MS = 1_000;
 /** How long API silences are cached between reads of ClickHouse. */
 const SILENCE_REFRESH_MS = 5_000;
 
@@ -142,7 +145,8 @@ export class AlertManager {
     };
     this.#config = config;
     this.#loadedAt = this.#o.clock.now();
-    this.#states = new AlertStateStore(store);
+    // Write-behind: a second's state changes go out as one insert per table.
+    this.#states = new AlertStateStore(store, { flushDelayMs: STATE_FLUSH_MS });
     this.#silenceStore = new SilenceStore(store);
     this.#notifier = new Notifier({
       clock: this.#o.clock,
@@ -158,6 +162,7 @@ export class AlertManager {
       silences: (now) => this.#activeSilences(now),
       receivers: () => this.#config.receivers,
       queryTimeoutSeconds: this.#o.queryTimeoutSeconds,
+      red: new RedCache(store),
     });
     this.#scheduler = new Scheduler({
       clock: this.#o.clock,
@@ -348,6 +353,7 @@ export class AlertManager {
     this.#watcher?.close();
     await this.#scheduler.stop();
     await this.#notifier.close();
+    await this.#states.flush();
   }
 
   /** The store this manager reads and writes (for the API). */

@@ -19,6 +19,7 @@ import { param, render, type Sql, sql } from "../sql/sql_template.ts";
 import type { Store } from "../sql/store.ts";
 import type { TimeRange } from "../sql/time_range.ts";
 import { redGroupBy, redQuery, redValue } from "./query_red.ts";
+import type { RedCache } from "./red_cache.ts";
 import type { RuleSpec } from "./rule_schema.ts";
 import { groupKey } from "./state_machine.ts";
 import { ruleWindow } from "./window.ts";
@@ -53,23 +54,21 @@ async function rows<Row>(store: Store, q: Sql, options: QueryOptions): Promise<R
   return await store.query<Row>(query, { params, ...callOptions(options) });
 }
 
-/** Evaluates the query of `spec` at `now`. */
+/** Evaluates the query of `spec` at `now`; service RED rules go through `red` when given. */
 export async function runRuleQuery(
   store: Store,
   spec: RuleSpec,
   now: number,
   options: QueryOptions = {},
+  red?: RedCache,
 ): Promise<QueryResult> {
   switch (spec.kind) {
     case "service_red": {
       const window = ruleWindow(now, spec.window, true);
-      const found = await rows<
-        { spans: string; errors: string; q: number[] } & Record<string, string>
-      >(
-        store,
-        redQuery(spec, window),
-        options,
-      );
+      type Row = { spans: string; errors: string; q: number[]; [label: string]: unknown };
+      const found: Row[] = red
+        ? await red.answer(spec, window, options)
+        : await rows<Row>(store, redQuery(spec, window), options);
       const groupBy = redGroupBy(spec);
       return {
         window,
