@@ -9,8 +9,7 @@ import type { Store } from "../sql/store.ts";
 import type { Clock } from "./clock.ts";
 import type { AlertMessage } from "./payload.ts";
 import { renderTemplate } from "./payload.ts";
-import { type GroupValue, runRuleQuery } from "./query.ts";
-import type { RedCache } from "./red_cache.ts";
+import { type GroupValue, runRuleQuery, type Shared } from "./query.ts";
 import type { Receiver, Rule } from "./rules_file.ts";
 import { type Silence, silences } from "./silences.ts";
 import {
@@ -47,8 +46,8 @@ export interface EvaluatorOptions {
   receivers(): Map<string, Receiver>;
   /** `max_execution_time` of each rule query, seconds. */
   queryTimeoutSeconds: number;
-  /** Shares one rollup query per window among service RED rules. */
-  red?: RedCache;
+  /** Queries rules share (one RED rollup query per window, per-second log counts, …). */
+  shared?: Shared;
 }
 
 function iso(ms: number | null): string | null {
@@ -118,7 +117,7 @@ export class Evaluator {
         ),
         timeout_overflow_mode: "throw",
       },
-    }, this.#o.red);
+    }, this.#o.shared);
     let groups = this.#groups.get(rule.name);
     if (!groups) this.#groups.set(rule.name, groups = new Map());
     const observed = new Map<string, { labels: Record<string, string>; obs: Observation }>();

@@ -323,3 +323,84 @@ Deno.test("notifier: retries with backoff on 5xx, then gives up and owes the mes
     await store.close();
   }
 });
+
+Deno.test("evaluator: metric rules per group from the rollup; new error groups fire once, then resolve", async () => {
+  const store = await openFixtureStore();
+  const receiver = startReceiver();
+  try {
+    const config = parseAlertsFile(
+      `receivers:
+  - name: hook
+    type: webhook
+    url: ${receiver.url}/hook
+rules:
+  - name: cpu
+    kind: metric
+    metric: process.cpu.utilization
+    agg: avg
+    window: 5m
+    group_by: [attr.cpu.mode]
+    comparison: ">"
+    threshold: 0.4
+  - name: cpu-per-pod
+    kind: metric
+    metric: process.cpu.utilization
+    agg: max
+    reduce: max
+    window: 5m
+    comparison: ">"
+    threshold: 0.7
+  - name: new-errors
+    kind: new_error_group
+    window: 5m
+    annotations: { summary: "new {{context.type}} in {{context.services}}" }
+`,
+      "alerts.yaml",
+    );
+    const clock = new ManualClock(T0_MS);
+    const h = harness(store, config, clock);
+    await h.evaluator.adopt(config.rules);
+    // Gauge: pod-1 at 0.25, pod-2 at 0.75 every 10 s for 30 minutes; avg 0.5, max 0.75.
+    await h.run("cpu", T0_MS + 10 * MIN);
+    assert.deepEqual(states(h, "cpu"), ['{"attr.cpu.mode":"user"}=firing']);
+    assert.equal(h.evaluator.groups("cpu")[0].value, 0.5);
+    await h.run("cpu-per-pod", T0_MS + 10 * MIN);
+    assert.equal(h.evaluator.groups("cpu-per-pod")[0].value, 0.75);
+
+    // A fingerprint first seen at T0+2m: new for the 5 minutes after, then no longer new.
+    await store.insert("otel_traces", [{
+      Timestamp: T0_NS + BigInt(2 * MIN) * 1_000_000n,
+      TraceId: "c".repeat(32),
+      SpanId: "c".repeat(16),
+      ParentSpanId: "",
+      TraceState: "",
+      SpanName: "GET /new",
+      SpanKind: "Server",
+      ServiceName: "shop",
+      ResourceAttributes: {},
+      ScopeName: "",
+      ScopeVersion: "",
+      SpanAttributes: { "error.fingerprint": "00000000000000aa" },
+      Duration: 1n,
+      StatusCode: "Error",
+      StatusMessage: "",
+      "Events.Timestamp": [T0_NS + BigInt(2 * MIN) * 1_000_000n],
+      "Events.Name": ["exception"],
+      "Events.Attributes": [{ "exception.type": "NewError", "exception.message": "first time" }],
+      "Links.TraceId": [],
+      "Links.SpanId": [],
+      "Links.TraceState": [],
+      "Links.Attributes": [],
+    }], { columns: TRACES_COLUMNS });
+    await h.run("new-errors", T0_MS + 3 * MIN);
+    assert.deepEqual(states(h, "new-errors"), ['{"fingerprint":"00000000000000aa"}=firing']);
+    const fired = receiver.calls.find((c) => c.json.alerts[0].rule === "new-errors")!;
+    assert.equal(fired.json.alerts[0].annotations.summary, "new NewError in shop");
+    await h.run("new-errors", T0_MS + 8 * MIN);
+    assert.deepEqual(states(h, "new-errors"), ['{"fingerprint":"00000000000000aa"}=resolved']);
+    assert.equal(receiver.calls.filter((c) => c.json.alerts[0].rule === "new-errors").length, 2);
+  } finally {
+    await receiver.close();
+    await store.close();
+  }
+});

@@ -19,6 +19,7 @@ import { type Clock, systemClock } from "./clock.ts";
 import { Evaluator } from "./evaluator.ts";
 import { Notifier } from "./notifier.ts";
 import { RedCache } from "./red_cache.ts";
+import { SharedQueries } from "./shared_queries.ts";
 import { type AlertsConfig, loadAlertsFile, type Rule } from "./rules_file.ts";
 import { Scheduler } from "./scheduler.ts";
 import { owns, type Shard, WHOLE } from "./shard.ts";
@@ -162,7 +163,7 @@ export class AlertManager {
       silences: (now) => this.#activeSilences(now),
       receivers: () => this.#config.receivers,
       queryTimeoutSeconds: this.#o.queryTimeoutSeconds,
-      red: new RedCache(store),
+      shared: { red: new RedCache(store), queries: new SharedQueries(store) },
     });
     this.#scheduler = new Scheduler({
       clock: this.#o.clock,

@@ -20,6 +20,7 @@ import type { Store } from "../sql/store.ts";
 import type { TimeRange } from "../sql/time_range.ts";
 import { redGroupBy, redQuery, redValue } from "./query_red.ts";
 import type { RedCache } from "./red_cache.ts";
+import type { SeverityCount, SharedQueries } from "./shared_queries.ts";
 import type { RuleSpec } from "./rule_schema.ts";
 import { groupKey } from "./state_machine.ts";
 import { ruleWindow } from "./window.ts";
@@ -54,14 +55,25 @@ async function rows<Row>(store: Store, q: Sql, options: QueryOptions): Promise<R
   return await store.query<Row>(query, { params, ...callOptions(options) });
 }
 
-/** Evaluates the query of `spec` at `now`; service RED rules go through `red` when given. */
+/** What rules of one process share (see `red_cache.ts` and `shared_queries.ts`). */
+export interface Shared {
+  red?: RedCache;
+  queries?: SharedQueries;
+}
+
+/**
+ * Evaluates the query of `spec` at `now`. With `shared`, service RED rules read the shared
+ * rollup query, log counts without text/attribute filters the shared per-severity counts, and
+ * identical new-error-group queries run once.
+ */
 export async function runRuleQuery(
   store: Store,
   spec: RuleSpec,
   now: number,
   options: QueryOptions = {},
-  red?: RedCache,
+  shared: Shared = {},
 ): Promise<QueryResult> {
+  const red = shared.red;
   switch (spec.kind) {
     case "service_red": {
       const window = ruleWindow(now, spec.window, true);
@@ -80,12 +92,12 @@ export async function runRuleQuery(
       };
     }
     case "log_count": {
-      const window = ruleWindow(now, spec.window, false);
-      return {
-        window,
-        absentIsZero: true,
-        groups: keyed(await logCounts(store, spec, window, options)),
-      };
+      const window = ruleWindow(wholeSecond(now), spec.window, false);
+      const simple = spec.text === undefined && spec.attributes === undefined;
+      const groups = simple && shared.queries
+        ? fromSeverityCounts(spec, await shared.queries.logCounts(window, options))
+        : await logCounts(store, spec, window, options);
+      return { window, absentIsZero: true, groups: keyed(groups) };
     }
     case "metric": {
       const window = ruleWindow(now, spec.window, true);
@@ -111,14 +123,39 @@ export async function runRuleQuery(
       };
     }
     case "new_error_group": {
-      const window = ruleWindow(now, spec.window, false);
-      return {
-        window,
-        absentIsZero: true,
-        groups: keyed(await newErrors(store, spec, window, options)),
-      };
+      const window = ruleWindow(wholeSecond(now), spec.window, false);
+      const run = () => newErrors(store, spec, window, options);
+      const groups = shared.queries
+        ? await shared.queries.memo(
+          `new:${window.fromNs}:${window.toNs}:${spec.service ?? ""}`,
+          run,
+        )
+        : await run();
+      return { window, absentIsZero: true, groups: keyed(groups) };
     }
   }
+}
+
+/** Raw-table windows end at whole seconds, so rules evaluated in one second can share. */
+function wholeSecond(now: number): number {
+  return Math.floor(now / 1000) * 1000;
+}
+
+/** A log-count rule's groups from the shared per-service, per-severity counts. */
+function fromSeverityCounts(spec: LogSpec, counts: SeverityCount[]): GroupValue[] {
+  const least = spec.severity === undefined ? 0 : SEVERITY_NUMBERS[spec.severity];
+  const grouped = (spec.group_by ?? []).includes("service");
+  const sums = new Map<string, number>();
+  if (!grouped) sums.set("", 0); // an ungrouped count always has its row, as count() does
+  for (const c of counts) {
+    if (c.severity < least || (spec.service !== undefined && c.service !== spec.service)) continue;
+    const key = grouped ? c.service : "";
+    sums.set(key, (sums.get(key) ?? 0) + Number(c.n));
+  }
+  return [...sums].map(([service, n]): GroupValue => ({
+    labels: grouped ? { service } : {},
+    value: n,
+  }));
 }
 
 /** Sums add up over minutes; other aggregations average. */

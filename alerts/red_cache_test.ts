@@ -53,7 +53,7 @@ Deno.test("RED cache: every filter/grouping level answers as the rule's own quer
     ].map((s) => ({ ...base, ...s }) as RuleSpec);
     for (const spec of specs) {
       const direct = await runRuleQuery(store, spec, now);
-      const cached = await runRuleQuery(store, spec, now, {}, cache);
+      const cached = await runRuleQuery(store, spec, now, {}, { red: cache });
       const flat = (r: typeof direct) =>
         [...r.groups.entries()].sort().map(([k, v]) => [k, Number(v.value?.toFixed(6))]);
       const [d, c] = [flat(direct), flat(cached)];

@@ -22,6 +22,7 @@ import { ManualClock } from "../alerts/clock.ts";
 import { Evaluator } from "../alerts/evaluator.ts";
 import { Notifier } from "../alerts/notifier.ts";
 import { RedCache } from "../alerts/red_cache.ts";
+import { SharedQueries } from "../alerts/shared_queries.ts";
 import type { RuleSpec } from "../alerts/rule_schema.ts";
 import type { Rule } from "../alerts/rules_file.ts";
 import { AlertStateStore } from "../alerts/state_store.ts";
@@ -272,7 +273,7 @@ async function main(): Promise<void> {
       silences: () => [],
       receivers: () => new Map(),
       queryTimeoutSeconds: 10,
-      red: new RedCache(store),
+      shared: { red: new RedCache(store), queries: new SharedQueries(store) },
     });
     await evaluator.adopt(all);
 
