@@ -172,7 +172,7 @@ function resolve(
       spec,
       intervalMs: spec.interval ?? file.defaults?.interval ?? DEFAULT_INTERVAL_MS,
       forMs: spec.for ?? file.defaults?.for ?? 0,
-      noData: spec.no_data ?? file.defaults?.no_data ?? "keep",
+      noData: spec.no_data ?? file.defaults?.no_data ?? "ok",
       receivers: spec.receivers ?? file.defaults?.receivers ?? allReceivers,
     })),
     receivers,
