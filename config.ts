@@ -7,6 +7,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { parseShard } from "./alerts/shard.ts";
 import { BATCH_DEFAULTS } from "./otlp/batcher.ts";
 
 /** The resolved configuration of a Tracehouse process. */
@@ -69,6 +70,12 @@ export interface Config {
   requestTimeoutMs: number;
   /** Open connections per HTTP listener; more are closed on accept. */
   maxConnections: number;
+  /** The alert rules file (YAML), or `null`: alerting off. */
+  alertsFile: string | null;
+  /** This replica's part of the alert rules, `i/N` (checked; parse with `parseShard`). */
+  alertsShard: string;
+  /** Alert rules evaluated at once. */
+  alertsConcurrency: number;
 }
 
 /** A configuration value that failed validation; names the flag or variable. */
@@ -125,6 +132,9 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 60_000,
   maxConnections: 1024,
+  alertsFile: null,
+  alertsShard: "0/1",
+  alertsConcurrency: 4,
 });
 
 type TopLevelKey = Exclude<keyof Config, "retentionDays">;
@@ -204,6 +214,15 @@ function wholeNumber(min: number, max: number): (raw: string, source: string) =>
 
 function text(raw: string): string {
   return raw;
+}
+
+function shard(raw: string, source: string): string {
+  try {
+    const { index, count } = parseShard(raw);
+    return `${index}/${count}`;
+  } catch (error) {
+    throw new ConfigError(`Invalid ${source} "${raw}": ${(error as Error).message}`);
+  }
 }
 
 function optionalText(raw: string): string | null {
@@ -539,6 +558,27 @@ export const OPTIONS: readonly Option[] = [
     "TRACEHOUSE_QUERY_CACHE_SIZE",
     "entries of the API answer cache (0 = off)",
     wholeNumber(0, 1_000_000),
+  ),
+  setting(
+    "alertsFile",
+    "alerts-file",
+    "TRACEHOUSE_ALERTS_FILE",
+    "alert rules (YAML, docs/alerts.md); reloaded on change and SIGHUP",
+    optionalText,
+  ),
+  setting(
+    "alertsShard",
+    "alerts-shard",
+    "TRACEHOUSE_ALERTS_SHARD",
+    "i/N: with N replicas on one ClickHouse, this one evaluates the rules hashing to i",
+    shard,
+  ),
+  setting(
+    "alertsConcurrency",
+    "alerts-concurrency",
+    "TRACEHOUSE_ALERTS_CONCURRENCY",
+    "alert rules evaluated at once",
+    wholeNumber(1, 64),
   ),
 ];
 

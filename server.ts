@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { AlertManager } from "./alerts/manager.ts";
+import { parseShard } from "./alerts/shard.ts";
 import { endpointPassword } from "./clickhouse_http/password.ts";
 import { clickhouseHttpHandler } from "./clickhouse_http/server.ts";
 import type { Config } from "./config.ts";
@@ -85,10 +87,20 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
   let migrated = false;
   const servers: Pick<Listener, "shutdown" | "finished">[] = [];
   let grpc: OtlpGrpcServer | undefined;
+  let alerts: AlertManager | undefined;
   try {
     const { applied } = await deps.migrateStore(store, config);
     if (applied.length > 0) console.log(`tracehouse: applied migrations ${applied.join(", ")}`);
     migrated = true;
+    if (config.alertsFile !== null) {
+      alerts = await AlertManager.start(store, {
+        file: config.alertsFile,
+        shard: parseShard(config.alertsShard),
+        concurrency: config.alertsConcurrency,
+        queryTimeoutSeconds: config.queryTimeoutSeconds,
+      });
+      console.log(`tracehouse: alerts: evaluating rules from ${config.alertsFile}`);
+    }
     const app = createApp({
       store,
       isMigrated: () => migrated,
@@ -100,6 +112,7 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
         queryToken: config.queryToken ?? undefined,
       },
       allowedHosts: allowedHosts(config),
+      alerts,
     });
     const otlp = createOtlpApp(store, {
       ingestToken: config.ingestToken,
@@ -173,6 +186,7 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
       stopping ??= (async () => {
         await Promise.allSettled([...servers.map((s) => s.shutdown()), grpc?.shutdown()]);
         await otlp.close();
+        await alerts?.stop();
         await store.close();
       })();
     return {
@@ -182,6 +196,7 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
     };
   } catch (error) {
     await Promise.allSettled([...servers.map((s) => s.shutdown()), grpc?.shutdown()]);
+    await alerts?.stop();
     await store.close();
     throw error;
   }

@@ -10,6 +10,7 @@ import { Hono } from "hono";
 import { crossSiteMiddleware } from "../doors/cross_site.ts";
 import { errorId, errorResponse } from "../doors/errors.ts";
 import type { Store } from "../sql/store.ts";
+import type { AlertsService } from "./api/alerts.ts";
 import { type ApiOptions, createApiApp } from "./api/mod.ts";
 import { dashboardAuth, loginApp } from "./login.ts";
 import { createPages, type PagesOptions } from "./pages/mod.ts";
@@ -25,6 +26,8 @@ export interface AppDeps {
   pages?: PagesOptions;
   /** Host names browsers may use besides IP literals and localhost (see `doors/cross_site.ts`). */
   allowedHosts?: readonly string[];
+  /** The alerting service, when an alerts file is configured. */
+  alerts?: AlertsService | null;
 }
 
 /** Paths anyone may fetch: probes, the login form, the static assets, `/api` (own check). */
@@ -61,12 +64,13 @@ export function createApp(deps: AppDeps): Hono {
     }
     return c.json({ status: "ready", engine: deps.store.kind });
   });
-  app.route("/api", createApiApp(deps.store, deps.api));
+  app.route("/api", createApiApp(deps.store, deps.api, { alerts: deps.alerts }));
   app.route(
     "/",
     createPages(deps.store, {
       queryTimeoutSeconds: deps.api?.queryTimeoutSeconds,
       maxRangeHours: deps.api?.maxRangeHours,
+      alerts: deps.alerts,
       ...deps.pages,
     }),
   );

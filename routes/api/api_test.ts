@@ -497,9 +497,16 @@ Deno.test("query API over the embedded engine", async (t) => {
       const spec = await ok("/openapi.json");
       assert.equal(spec.openapi, "3.1.0");
       assert.deepEqual(Object.keys(spec.paths).sort(), [
+        "/alerts",
+        "/alerts/history",
+        "/alerts/silences",
+        "/alerts/silences/{id}",
+        "/errors",
+        "/errors/{fingerprint}",
         "/logs",
         "/metrics",
         "/metrics/query",
+        "/service-map",
         "/services",
         "/services/{service}/operations",
         "/traces",

@@ -15,13 +15,16 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { errorResponse } from "../../doors/errors.ts";
 import type { Store } from "../../sql/store.ts";
+import { alertsApp, type AlertsService } from "./alerts.ts";
 import { tokenMiddleware } from "./auth.ts";
 import { cacheMiddleware } from "./cache_middleware.ts";
 import { renderDocsPage } from "./docs_page.ts";
 import type { ApiEnv } from "./env.ts";
+import { errorsApp } from "./errors.ts";
 import { logsApp } from "./logs.ts";
 import { metricsApp } from "./metrics.ts";
 import { type ApiOptions, resolveApiOptions } from "./options.ts";
+import { serviceMapApp } from "./service_map.ts";
 import { servicesApp } from "./services.ts";
 import { tracesApp } from "./traces.ts";
 
@@ -40,6 +43,12 @@ const INFO = {
 /** Paths in the document are relative to where `routes/app.ts` mounts the app. */
 const SERVERS = [{ url: "/api" }];
 
+/** Services beside the store that some routes answer from. */
+export interface ApiServices {
+  /** The alerting service; `/alerts` reports alerting as off without it. */
+  alerts?: AlertsService | null;
+}
+
 /**
  * Builds the API app over `store`. Options not given take
  * {@linkcode DEFAULT_API_OPTIONS}.
@@ -47,6 +56,7 @@ const SERVERS = [{ url: "/api" }];
 export function createApiApp(
   store: Store,
   options: Partial<ApiOptions> = {},
+  services: ApiServices = {},
 ): OpenAPIHono<ApiEnv> & { cacheStats: () => { hits: number; misses: number; size: number } } {
   const resolved = resolveApiOptions(options);
   const app = new OpenAPIHono<ApiEnv>();
@@ -61,11 +71,15 @@ export function createApiApp(
     c.json({ error: { code: "not_found", message: `No route ${c.req.path}` } }, 404)
   );
   app.use("*", tokenMiddleware({ token: resolved.queryToken, open: (p) => OPEN_PATHS.test(p) }));
+  // Alert state is live: mounted before the answer cache.
+  app.route("/alerts", alertsApp(services.alerts ?? null));
   app.use("*", cache);
   app.route("/services", servicesApp(store, resolved));
   app.route("/traces", tracesApp(store, resolved));
   app.route("/logs", logsApp(store, resolved));
   app.route("/metrics", metricsApp(store, resolved));
+  app.route("/errors", errorsApp(store, resolved));
+  app.route("/service-map", serviceMapApp(store, resolved));
   app.doc31("/openapi.json", { openapi: "3.1.0", info: INFO, servers: SERVERS });
   app.get("/docs", (c) => c.html(renderDocsPage(openApiDocument(app))));
   return Object.assign(app, {

@@ -131,3 +131,149 @@ export const MetricSeriesSchema = z.object({
   }),
   truncated: z.boolean(),
 }).openapi("MetricSeries");
+
+const errorGroupFields = {
+  fingerprint: z.string().openapi({ example: "3f2a9c0d1b7e4a55" }),
+  type: z.string().openapi({ example: "TypeError" }),
+  message: z.string().openapi({ example: "Cannot read properties of undefined (reading 'id')" }),
+  count: z.number().int(),
+  spanCount: z.number().int(),
+  logCount: z.number().int(),
+  services: z.array(z.string()),
+  firstSeen: z.string(),
+  lastSeen: z.string(),
+  firstSeenEver: z.string(),
+  sample: z.object({ traceId: z.string(), spanId: z.string() }),
+};
+
+/** `GET /errors`. */
+export const ErrorGroupsSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  step: z.number().int().openapi({ description: "Seconds per sparkline bucket" }),
+  buckets: z.array(z.number().int()).openapi({
+    description: "Bucket starts (epoch s) shared by every group's sparkline",
+  }),
+  groups: z.array(z.object({ ...errorGroupFields, sparkline: z.array(z.number().int()) })),
+  nextCursor: z.string().nullable(),
+}).openapi("ErrorGroups");
+
+/** `GET /errors/{fingerprint}`. */
+export const ErrorGroupSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  step: z.number().int(),
+  ...errorGroupFields,
+  series: z.array(z.array(z.number())).openapi({
+    description: "uPlot columns: bucket starts (epoch s), occurrences per bucket",
+  }),
+  byService: z.array(z.object({ service: z.string(), count: z.number().int() })),
+  exception: z.object({ type: z.string(), message: z.string(), stacktrace: z.string() })
+    .nullable(),
+  occurrences: z.array(z.object({
+    time: z.string(),
+    source: z.enum(["span", "log"]),
+    service: z.string(),
+    traceId: z.string(),
+    spanId: z.string(),
+    name: z.string(),
+    message: z.string(),
+  })),
+}).openapi("ErrorGroup");
+
+/** `GET /service-map`. */
+export const ServiceMapSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  nodes: z.array(z.object({
+    name: z.string(),
+    external: z.boolean(),
+    callsIn: z.number().int(),
+    callsOut: z.number().int(),
+    errorsIn: z.number().int(),
+  })),
+  edges: z.array(z.object({
+    source: z.string().openapi({ example: "frontend" }),
+    target: z.string().openapi({ example: "checkout" }),
+    external: z.boolean().openapi({
+      description: "The target is an uninstrumented peer named by the client span",
+    }),
+    calls: z.number().int(),
+    errors: z.number().int(),
+    errorRate: z.number(),
+    p50Ns: z.number().int(),
+    p95Ns: z.number().int(),
+    sampleTraceId: z.string(),
+  })),
+  truncated: z.boolean(),
+}).openapi("ServiceMap");
+
+/** One silence. */
+export const SilenceSchema = z.object({
+  id: z.string(),
+  matchers: z.record(z.string(), z.string()),
+  startsAt: z.string(),
+  endsAt: z.string(),
+  comment: z.string(),
+  source: z.enum(["file", "api"]),
+}).openapi("Silence");
+
+const alertState = z.enum(["ok", "pending", "firing", "resolved"]);
+
+/** `GET /alerts`. */
+export const AlertsSchema = z.object({
+  enabled: z.boolean(),
+  file: z.string().optional(),
+  loadedAt: z.string().optional(),
+  reloadError: z.string().nullable().optional(),
+  shard: z.string().optional(),
+  rules: z.array(z.object({
+    name: z.string(),
+    kind: z.string(),
+    description: z.string().nullable(),
+    comparison: z.string(),
+    threshold: z.number(),
+    intervalSeconds: z.number(),
+    forSeconds: z.number(),
+    noData: z.string(),
+    labels: z.record(z.string(), z.string()),
+    annotations: z.record(z.string(), z.string()),
+    receivers: z.array(z.string()),
+    owned: z.boolean(),
+    state: alertState,
+    lastEvaluation: z.object({
+      at: z.string(),
+      durationMs: z.number(),
+      error: z.string().nullable(),
+    }).nullable(),
+    groups: z.array(z.object({
+      labels: z.record(z.string(), z.string()),
+      state: alertState,
+      value: z.number().nullable(),
+      activeAt: z.string().nullable(),
+      firedAt: z.string().nullable(),
+      resolvedAt: z.string().nullable(),
+      silenced: z.boolean(),
+    })),
+  })),
+  silences: z.array(SilenceSchema),
+  stats: z.object({
+    evaluations: z.number().int(),
+    skipped: z.number().int(),
+    notificationsSent: z.number().int(),
+    notificationsFailed: z.number().int(),
+  }).optional(),
+}).openapi("Alerts");
+
+/** `GET /alerts/history`. */
+export const AlertHistorySchema = z.object({
+  transitions: z.array(z.object({
+    at: z.string(),
+    rule: z.string(),
+    key: z.string(),
+    labels: z.record(z.string(), z.string()),
+    from: alertState,
+    to: alertState,
+    value: z.number().nullable(),
+  })),
+}).openapi("AlertHistory");

@@ -15,13 +15,23 @@ import { island, renderPage } from "./island.ts";
 import { PRESETS, REFRESH_CHOICES, type TimeState } from "./state.ts";
 
 /** Pages of the navigation. */
-export type PageName = "services" | "traces" | "logs" | "metrics";
+export type PageName =
+  | "services"
+  | "traces"
+  | "logs"
+  | "metrics"
+  | "errors"
+  | "service-map"
+  | "alerts";
 
 const NAV: { name: PageName; label: string; path: string }[] = [
   { name: "services", label: "Services", path: "/services" },
   { name: "traces", label: "Traces", path: "/traces" },
   { name: "logs", label: "Logs", path: "/logs" },
   { name: "metrics", label: "Metrics", path: "/metrics" },
+  { name: "errors", label: "Errors", path: "/errors" },
+  { name: "service-map", label: "Service map", path: "/service-map" },
+  { name: "alerts", label: "Alerts", path: "/alerts" },
 ];
 
 /** What a page hands to {@linkcode renderDocument}. */

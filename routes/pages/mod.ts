@@ -17,6 +17,10 @@ import type { Context } from "hono";
 import type { VNode } from "preact";
 import { classifyError } from "../../doors/errors.ts";
 import type { Store } from "../../sql/store.ts";
+import type { AlertsService } from "../api/alerts.ts";
+import { alertsPage } from "./alerts_page.ts";
+import { errorGroupPage, errorsPage } from "./errors_page.ts";
+import { serviceMapPage } from "./service_map_page.ts";
 import { type Assets, buildAssets } from "./assets.ts";
 import { errorState } from "./components.ts";
 import type { PageContext } from "./context.ts";
@@ -38,6 +42,8 @@ export interface PagesOptions {
   maxRangeHours?: number;
   /** Built assets to reuse (tests share one build); default: built on first request. */
   assets?: Promise<Assets>;
+  /** The alerting service for `/alerts`; the page explains how to turn it on without one. */
+  alerts?: AlertsService | null;
 }
 
 /** A page: returns its title and body, or a `Response` (redirects, 404). */
@@ -141,6 +147,43 @@ export function createPages(store: Store, options: PagesOptions = {}): Hono {
       title: "Metrics",
       body: await metricsPage(ctx),
     })),
+  );
+  app.get(
+    "/errors",
+    page("errors", async (ctx) => ({ title: "Errors", body: await errorsPage(ctx), keyNav: true })),
+  );
+  app.get(
+    "/errors/:fingerprint",
+    page("errors", async (ctx, c) => {
+      const fingerprint = c.req.param("fingerprint") ?? "";
+      if (!/^[0-9a-fA-F]{16}$/.test(fingerprint)) {
+        return {
+          title: "Error group",
+          body: errorState("An error fingerprint is 16 hexadecimal digits."),
+          status: 400,
+        };
+      }
+      const body = await errorGroupPage(ctx, fingerprint);
+      if (!body) {
+        return {
+          title: "Error group",
+          body: errorState("This error group has no occurrence in the selected time range."),
+          status: 404,
+        };
+      }
+      return { title: `Error ${fingerprint.toLowerCase()}`, body };
+    }),
+  );
+  app.get(
+    "/service-map",
+    page("service-map", async (ctx) => ({
+      title: "Service map",
+      body: await serviceMapPage(ctx),
+    })),
+  );
+  app.get(
+    "/alerts",
+    page("alerts", async () => ({ title: "Alerts", body: await alertsPage(options.alerts) })),
   );
   return app;
 }
