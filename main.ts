@@ -1,5 +1,7 @@
 /**
- * Tracehouse's command line: `serve` (default), `migrate`, `version`.
+ * Tracehouse's command line: `serve` (default), `migrate`, `version`, and the
+ * terminal commands of `cli/` (`services`, `traces`, `trace`, `logs`,
+ * `metrics`, `archive`, `completion`).
  *
  * @module
  */
@@ -11,6 +13,7 @@ import { setTraceIdProjection } from "./sql/trace_projection.ts";
 import { type Config, ConfigError, optionsHelp, parseCommandLine } from "./config.ts";
 import { serve } from "./server.ts";
 import { VERSION } from "./version.ts";
+import { COMMANDS, commandsHelp, runCli, terminalIo } from "./cli/mod.ts";
 
 const HELP = `Tracehouse ${VERSION} — OpenTelemetry observability on ClickHouse
 
@@ -22,6 +25,9 @@ Commands:
   serve      receive OTLP, serve the dashboard and the JSON API (default)
   migrate    apply schema migrations, then exit
   version    print the version
+${commandsHelp()}
+
+  Run \`deno run -A main.ts <command> --help\` for a command's flags and examples.
 
 Options (flag, environment variable, meaning [default]):
 ${optionsHelp()}
@@ -66,6 +72,8 @@ export async function migrateStore(store: Store, config: Config): Promise<Migrat
 }
 
 async function run(argv: string[]): Promise<number> {
+  // Terminal commands have flags of their own; they never reach the server's option parser.
+  if (argv.length > 0 && COMMANDS.has(argv[0])) return await runCli(argv, terminalIo());
   const { command, config, help } = parseCommandLine(argv, Deno.env.toObject());
   if (help) {
     console.log(HELP);
