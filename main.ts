@@ -73,7 +73,9 @@ export async function migrateStore(store: Store, config: Config): Promise<Migrat
 
 async function run(argv: string[]): Promise<number> {
   // Terminal commands have flags of their own; they never reach the server's option parser.
-  if (argv.length > 0 && COMMANDS.has(argv[0])) return await runCli(argv, terminalIo());
+  if (argv.length > 0 && COMMANDS.has(argv[0])) {
+    return await runCli(argv, terminalIo({ openStore, migrateStore }));
+  }
   const { command, config, help } = parseCommandLine(argv, Deno.env.toObject());
   if (help) {
     console.log(HELP);

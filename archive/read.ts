@@ -132,6 +132,8 @@ export class ArchiveStore implements Store {
     await this.contents();
     const { data, stats } = await this.#inner.execute(sql, "JSONEachRow", {
       ...options,
+      // The S3 engine has no `.size` subcolumns for `x = ''` rewritten to `empty(x)`.
+      settings: { ...options.settings, optimize_functions_to_subcolumns: 0 },
       database: ARCHIVE_DATABASE,
     });
     return { rows: parseJsonEachRow<Row>(data), stats };

@@ -42,7 +42,7 @@ export function commandsHelp(): string {
 }
 
 /** Io for a real terminal: colours only when stdout is a TTY and `NO_COLOR` is unset. */
-export function terminalIo(): Io {
+export function terminalIo(stores?: Io["stores"]): Io {
   const encoder = new TextEncoder();
   const tty = Deno.stdout.isTerminal();
   const env = Deno.env.toObject();
@@ -58,6 +58,7 @@ export function terminalIo(): Io {
     colours: palette(tty && !env.NO_COLOR),
     width,
     env,
+    stores,
   };
 }
 

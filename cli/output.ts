@@ -5,6 +5,9 @@
  *
  * @module
  */
+import type { Config } from "../config.ts";
+import type { MigrateResult } from "../sql/migrate.ts";
+import type { Store } from "../sql/store.ts";
 import { UsageError } from "./errors.ts";
 import { type Palette, visibleLength } from "./format.ts";
 
@@ -31,6 +34,11 @@ export interface Io {
   /** Terminal width in columns (a default when stdout is not a terminal). */
   width: number;
   env: Record<string, string | undefined>;
+  /** How commands that work on the store (`archive`) open it; `main.ts` provides them. */
+  stores?: {
+    openStore(config: Config): Promise<Store>;
+    migrateStore(store: Store, config: Config): Promise<MigrateResult>;
+  };
 }
 
 /** Checks a `--output` value. */

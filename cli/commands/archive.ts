@@ -173,8 +173,8 @@ async function withStore(
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
   }
-  // Imported here: main.ts imports the CLI, and only this command needs a store.
-  const { openStore, migrateStore } = await import("../../main.ts");
+  if (!io.stores) throw new Error("archive needs a store opener (main.ts provides it)");
+  const { openStore, migrateStore } = io.stores;
   let store: Store;
   try {
     store = await openStore(config);
