@@ -48,9 +48,10 @@ export async function startS3(bucket = "archive"): Promise<S3Server> {
   let log = "";
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`gofakes3 did not start:\n${log}`)), 20_000);
+    const decoder = new TextDecoder();
     const pump = async (stream: ReadableStream<Uint8Array>) => {
-      for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-        log += text;
+      for await (const chunk of stream) {
+        log += decoder.decode(chunk, { stream: true });
         const match = /using port: (\d+)/.exec(log);
         if (match) {
           clearTimeout(timer);
