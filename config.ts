@@ -53,6 +53,10 @@ export interface Config {
   maxPageLimit: number;
   /** Entries of the API answer cache; 0 turns it off. */
   queryCacheSize: number;
+  /** Archive location (directory or `s3://bucket/prefix`) for the daily job and `/api/archive`. */
+  archiveTo: string | null;
+  /** Days after which the daily job archives a day; `null`: no daily job. */
+  archiveAfterDays: number | null;
 }
 
 /** A configuration value that failed validation; names the flag or variable. */
@@ -99,6 +103,8 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   queryTimeoutSeconds: 10,
   maxPageLimit: 1000,
   queryCacheSize: 500,
+  archiveTo: null,
+  archiveAfterDays: null,
 });
 
 type TopLevelKey = Exclude<keyof Config, "retentionDays">;
@@ -222,6 +228,16 @@ function url(raw: string, source: string): string | null {
   } catch {
     throw new ConfigError(`Invalid ${source} "${raw}": expected an http:// or https:// URL`);
   }
+}
+
+function optionalDays(raw: string, source: string): number | null {
+  if (raw === "") return null;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) > 3650) {
+    throw new ConfigError(
+      `Invalid ${source} "${raw}": expected a whole number of days from 0 to 3650`,
+    );
+  }
+  return Number(raw);
 }
 
 /** Every option, in `--help` order. */
@@ -358,6 +374,20 @@ export const OPTIONS: readonly Option[] = [
     "TRACEHOUSE_QUERY_CACHE_SIZE",
     "entries of the API answer cache (0 = off)",
     wholeNumber(0, 1_000_000),
+  ),
+  setting(
+    "archiveTo",
+    "archive-to",
+    "TRACEHOUSE_ARCHIVE_TO",
+    "Parquet archive: a directory or s3://bucket/prefix (AWS_* variables); read at /api/archive",
+    optionalText,
+  ),
+  setting(
+    "archiveAfterDays",
+    "archive-after-days",
+    "TRACEHOUSE_ARCHIVE_AFTER_DAYS",
+    "archive days older than this, daily, to --archive-to (unset: no daily job)",
+    optionalDays,
   ),
 ];
 

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { type Archiving, startArchiving } from "./archive/schedule.ts";
 import { serveClickHouseHttp } from "./clickhouse_http/server.ts";
 import type { Config } from "./config.ts";
 import { createApp } from "./routes/app.ts";
@@ -68,12 +69,15 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
   let migrated = false;
   const servers: Deno.HttpServer[] = [];
   let grpc: OtlpGrpcServer | undefined;
+  let archiving: Archiving | undefined;
   try {
     const { applied } = await deps.migrateStore(store, config);
     if (applied.length > 0) console.log(`tracehouse: applied migrations ${applied.join(", ")}`);
     migrated = true;
+    archiving = startArchiving(store, config);
     const app = createApp({
       store,
+      archive: archiving?.reader,
       isMigrated: () => migrated,
       api: {
         maxRangeHours: config.maxRangeHours,
@@ -134,6 +138,7 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
     const shutdown = () =>
       stopping ??= (async () => {
         await Promise.allSettled([...servers.map((s) => s.shutdown()), grpc?.shutdown()]);
+        await archiving?.stop();
         await otlp.close();
         await store.close();
       })();
@@ -144,6 +149,7 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
     };
   } catch (error) {
     await Promise.allSettled([...servers.map((s) => s.shutdown()), grpc?.shutdown()]);
+    await archiving?.stop();
     await store.close();
     throw error;
   }

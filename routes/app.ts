@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Store } from "../sql/store.ts";
+import { archiveApiApp } from "./api/archive.ts";
 import { type ApiOptions, createApiApp } from "./api/mod.ts";
 import { createPages, type PagesOptions } from "./pages/mod.ts";
 
@@ -20,6 +21,8 @@ export interface AppDeps {
   api?: Partial<ApiOptions>;
   /** Options of the dashboard pages (OTLP endpoint shown in hints, …). */
   pages?: PagesOptions;
+  /** The Parquet archive, served at `/api/archive` (docs/archiving.md). */
+  archive?: Store & { target: { display: string } };
 }
 
 /** The JSON body of every error answer. */
@@ -77,6 +80,7 @@ export function createApp(deps: AppDeps): Hono {
     }
     return c.json({ status: "ready", engine: deps.store.kind });
   });
+  if (deps.archive) app.route("/api/archive", archiveApiApp(deps.archive, deps.api));
   app.route("/api", createApiApp(deps.store, deps.api));
   app.route(
     "/",

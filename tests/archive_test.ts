@@ -19,6 +19,7 @@ import type { Store } from "../sql/store.ts";
 import { parseTimeRange } from "../sql/time_range.ts";
 import { getTrace, listTraces } from "../sql/traces.ts";
 import { runCli, spawnCli } from "./cli_support.ts";
+import { startTracehouse } from "./interop/server.ts";
 import { haveGofakes3, startS3 } from "./s3_server.ts";
 
 const RETENTION = {
@@ -59,6 +60,21 @@ async function answers(store: Store) {
   return { errors, page2, trace, logs };
 }
 
+/** The same questions over HTTP: `prefix` is `/api` or `/api/archive`. */
+async function apiAnswers(ui: string, prefix: string, traceId: string) {
+  const range = `from=${DAYS[1]}T00:00:00Z&to=${DAYS[1]}T23:59:59.999Z`;
+  const get = async (path: string) => {
+    const response = await fetch(`${ui}${prefix}${path}`);
+    assert.equal(response.status, 200, await response.clone().text());
+    return { source: response.headers.get("tracehouse-source"), body: await response.json() };
+  };
+  return [
+    await get(`/traces?${range}&status=error&service=checkout&limit=20`),
+    await get(`/traces/${traceId}?logs=1`),
+    await get(`/logs?${range}&q=declined&severity=error&limit=30`),
+  ];
+}
+
 Deno.test({
   name: "archive to S3: killed midway, resumed, verified, read back, dropped",
   ignore: !haveGofakes3(),
@@ -91,6 +107,11 @@ Deno.test({
       assert.equal(before.errors.traces.length, 20);
       assert.ok(before.trace && before.trace.spans.length === 4);
       assert.equal(before.logs.logs.length, 30);
+      const traceId = before.errors.traces[3].traceId;
+      let th = await startTracehouse(data, RETENTION);
+      const apiBefore = await apiAnswers(th.uiUrl, "/api", traceId);
+      await th.stop();
+      assert.ok(apiBefore.every((a) => a.source === null));
 
       // Kill the run as soon as its first day is archived.
       const args = ["archive", "--to", to, "--older-than-days", "1", "--rows-per-part", "15000"];
@@ -177,6 +198,17 @@ Deno.test({
         const fromArchive = await answers(new ArchiveStore(store, target));
         assert.deepEqual(fromArchive, before, "the dropped day answers the same from the archive");
       });
+
+      th = await startTracehouse(data, { ...env, TRACEHOUSE_ARCHIVE_TO: to });
+      try {
+        const live = await apiAnswers(th.uiUrl, "/api", traceId).catch((e) => e);
+        assert.ok(live instanceof Error, "the live API no longer knows the dropped trace");
+        const fromArchive = await apiAnswers(th.uiUrl, "/api/archive", traceId);
+        assert.deepEqual(fromArchive.map((a) => a.body), apiBefore.map((a) => a.body));
+        assert.ok(fromArchive.every((a) => a.source === `archive ${to}`));
+      } finally {
+        await th.stop();
+      }
 
       const list = await runCli(["archive", "list", "--to", to, "-o", "json"], env);
       assert.equal(list.code, 0, list.stderr);
