@@ -39,6 +39,10 @@ export const COMMON_FLAGS: Record<string, FlagSpec> = {
     description: "output format [table]",
   },
   local: { type: "boolean", description: "print times in the local time zone, not UTC" },
+  archive: {
+    type: "boolean",
+    description: "read the Parquet archive (/api/archive) instead of the tables",
+  },
   "fail-empty": { type: "boolean", description: "exit 1 when there are no results" },
   help: { type: "boolean", short: "h", description: "show this help" },
 };

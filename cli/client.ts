@@ -21,11 +21,16 @@ export const PAGE_SIZE = 1000;
 /** A client of one Tracehouse. */
 export class ApiClient {
   readonly baseUrl: string;
+  /** `/api`, or `/api/archive` to read the Parquet archive. */
+  readonly prefix: string;
+  /** Where the last answer came from when not the live tables (`archive s3://…`). */
+  source: string | null = null;
   #token: string | undefined;
 
-  constructor(baseUrl: string, token?: string) {
+  constructor(baseUrl: string, token?: string, prefix = "/api") {
     this.baseUrl = baseUrl.replace(/\/+$/, "");
     this.#token = token;
+    this.prefix = prefix;
   }
 
   /** A client from `--url`/`--token-file` or `TRACEHOUSE_URL`/`TRACEHOUSE_QUERY_TOKEN`. */
@@ -52,7 +57,7 @@ export class ApiClient {
       }
       if (token === "") throw new UsageError(`--token-file "${tokenFile}" is empty`);
     }
-    return new ApiClient(url, token);
+    return new ApiClient(url, token, flags.archive === true ? "/api/archive" : "/api");
   }
 
   /** GETs `/api<path>` and returns its JSON; errors become {@linkcode ServerError}. */
@@ -61,7 +66,7 @@ export class ApiClient {
     params: Params = [],
     signal?: AbortSignal,
   ): Promise<T> {
-    const url = new URL(`${this.baseUrl}/api${path}`);
+    const url = new URL(`${this.baseUrl}${this.prefix}${path}`);
     for (const [key, value] of params) url.searchParams.append(key, value);
     let response: Response;
     try {
@@ -76,6 +81,13 @@ export class ApiClient {
       );
     }
     const text = await response.text();
+    this.source = response.headers.get("tracehouse-source");
+    if (this.prefix !== "/api" && response.status === 404 && this.source === null) {
+      throw new ServerError(
+        `${this.baseUrl} serves no archive: start it with --archive-to (docs/archiving.md)`,
+        404,
+      );
+    }
     let body: unknown;
     try {
       body = JSON.parse(text);

@@ -30,8 +30,9 @@ export async function commandContext(flags: Flags, io: Io): Promise<CommandConte
   };
 }
 
-/** The exit code after printing `count` results. */
+/** The exit code after printing `count` results; notes on stderr when they came from the archive. */
 export function exitFor(ctx: CommandContext, count: number): number {
+  if (ctx.client.source !== null) ctx.io.stderr(`tracehouse: read from the ${ctx.client.source}\n`);
   if (count === 0 && ctx.failEmpty) {
     ctx.io.stderr("tracehouse: no results\n");
     return EXIT.empty;

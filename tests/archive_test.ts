@@ -206,6 +206,30 @@ Deno.test({
         const fromArchive = await apiAnswers(th.uiUrl, "/api/archive", traceId);
         assert.deepEqual(fromArchive.map((a) => a.body), apiBefore.map((a) => a.body));
         assert.ok(fromArchive.every((a) => a.source === `archive ${to}`));
+        const cli = await runCli([
+          "traces",
+          "--archive",
+          "--from",
+          `${DAYS[1]}T00:00:00Z`,
+          "--to",
+          `${DAYS[1]}T23:59:59.999Z`,
+          "--status",
+          "error",
+          "--service",
+          "checkout",
+          "--limit",
+          "20",
+          "-o",
+          "json",
+        ], { TRACEHOUSE_URL: th.uiUrl });
+        assert.equal(cli.code, 0, cli.stderr);
+        assert.deepEqual(JSON.parse(cli.stdout), apiBefore[0].body.traces);
+        assert.match(cli.stderr, new RegExp(`read from the archive ${to}`));
+        const waterfall = await runCli(["trace", traceId, "--archive"], {
+          TRACEHOUSE_URL: th.uiUrl,
+        });
+        assert.equal(waterfall.code, 0, waterfall.stderr);
+        assert.match(waterfall.stdout, /4 spans/);
       } finally {
         await th.stop();
       }

@@ -293,6 +293,9 @@ Deno.test({
         const down = await runCli(["services", "--url", `http://127.0.0.1:${closedPort}`]);
         assert.equal(down.code, 3);
         assert.match(down.stderr, /Cannot reach Tracehouse at http:\/\/127\.0\.0\.1:\d+/);
+        const noArchive = await cli("traces", "--archive");
+        assert.equal(noArchive.code, 3);
+        assert.match(noArchive.stderr, /serves no archive: start it with --archive-to/);
         const badRange = await cli("traces", "--from", "now-100d");
         assert.equal(badRange.code, 3, "the server's 400 is a server answer");
         assert.match(badRange.stderr, /answered 400/);

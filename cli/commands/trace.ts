@@ -5,7 +5,7 @@
  */
 import { COMMON_FLAGS } from "../args.ts";
 import type { Command } from "../command.ts";
-import { commandContext } from "../context.ts";
+import { commandContext, exitFor } from "../context.ts";
 import { EXIT, ServerError, UsageError } from "../errors.ts";
 import { formatDuration, formatTime } from "../format.ts";
 import { type Column, printRows } from "../output.ts";
@@ -72,7 +72,7 @@ export const traceCommand: Command = {
     if (answer.truncated) io.stderr("tracehouse: warning: the trace has more spans than shown\n");
     if (ctx.format === "json") {
       io.stdout(JSON.stringify(answer, null, 2) + "\n");
-      return EXIT.ok;
+      return exitFor(ctx, 1);
     }
     if (ctx.format !== "table") {
       const columns: Column<TraceAnswer["spans"][number]>[] = [
@@ -86,7 +86,7 @@ export const traceCommand: Command = {
         { header: "statusCode", value: (s) => s.statusCode },
       ];
       printRows(answer.spans, columns, ctx.format, io);
-      return EXIT.ok;
+      return exitFor(ctx, 1);
     }
     const errors = answer.spans.filter((s) => /error/i.test(s.statusCode)).length;
     io.stdout(
@@ -103,6 +103,6 @@ export const traceCommand: Command = {
       logs: answer.logs,
     });
     io.stdout(lines.join("\n") + "\n");
-    return EXIT.ok;
+    return exitFor(ctx, 1);
   },
 };
