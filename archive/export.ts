@@ -183,15 +183,18 @@ export async function exportDay(
   date: string,
   rows: number,
   rowsPerPart = ROWS_PER_PART,
+  settings: Record<string, string | number> = {},
 ): Promise<void> {
   const parts = Math.max(1, Math.ceil(rows / rowsPerPart));
+  // One part needs no PARTITION BY (which splits every block by hash before encoding).
   const fn = tableFunction(
     target,
-    `${dayDirectory(table.signal, date)}/part-{_partition_id}.parquet`,
+    `${dayDirectory(table.signal, date)}/part-${parts === 1 ? "0" : "{_partition_id}"}.parquet`,
     "Parquet",
   );
+  const split = parts === 1 ? "" : `PARTITION BY cityHash64(${table.splitKey}) % ${parts}`;
   await store.command(
-    `INSERT INTO FUNCTION ${fn.sql} PARTITION BY cityHash64(${table.splitKey}) % ${parts}
+    `INSERT INTO FUNCTION ${fn.sql} ${split}
      SELECT * FROM ${table.table} WHERE _partition_id = {partition:String}`,
     {
       params: { ...fn.params, partition: partitionIdOf(date) },
@@ -200,6 +203,7 @@ export async function exportDay(
         engine_file_truncate_on_insert: 1,
         output_format_parquet_compression_method: "zstd",
         max_execution_time: 0,
+        ...settings,
       },
     },
   );
