@@ -27,7 +27,7 @@ export function helpText(command: Command): string {
   const flagLines = Object.entries(command.flags).map(([name, spec]) => {
     const short = spec.short ? `-${spec.short}, ` : "    ";
     const left = `${short}--${name}${spec.value ? ` ${spec.value}` : ""}`;
-    return `  ${left.padEnd(34)} ${spec.description}`;
+    return `  ${left.padEnd(36)} ${spec.description}`;
   });
   return [
     `Usage: tracehouse ${command.usage}`,
