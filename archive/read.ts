@@ -3,7 +3,8 @@
  * (`ENGINE = Memory`, so credentials never reach the disk) whose tables carry
  * the names the query modules use — `otel_traces`, `otel_logs`, the metric
  * tables — with the `File`/`S3` engine over the archived days' Parquet parts,
- * plus the trace-id lookup as a view over them. A {@linkcode Store} that
+ * plus the trace-id lookup as a view over them, and `Merge` tables over the
+ * live rollups and catalog (which archiving does not drop). A {@linkcode Store} that
  * resolves unqualified names in that database runs the same query modules
  * (`sql/traces.ts`, `sql/logs.ts`, …) over the archive: the engine reads
  * Parquet directly.
@@ -97,6 +98,7 @@ export class ArchiveStore implements Store {
         `CREATE TABLE ${db}.${table.table} (${structure}) ENGINE = ${engine}`,
       );
     }
+    await this.#passThrough();
     // The trace lookup reads this first; over the archive it is computed from the spans.
     await this.#inner.command(
       `CREATE VIEW ${db}.otel_traces_trace_id_ts AS
@@ -105,6 +107,39 @@ export class ArchiveStore implements Store {
     );
     this.#contents = { days, loadedAt: Date.now() };
     return this.#contents;
+  }
+
+  /**
+   * The tables the archive does not hold — rollups, the service catalog — and the catalog's
+   * dictionary, reachable under the same names from the archive database, so pages and
+   * routes that read them (services, operations, metric rollups) answer as they do live.
+   * `Merge` tables (not views), because the query modules use `PREWHERE` and `FINAL`.
+   */
+  async #passThrough(): Promise<void> {
+    const db = ARCHIVE_DATABASE;
+    const archived = [...ARCHIVED_TABLES.map((t) => t.table), "otel_traces_trace_id_ts"];
+    const others = await this.#inner.query<{ name: string; engine: string; ddl: string }>(
+      `SELECT name, engine, create_table_query AS ddl FROM system.tables
+       WHERE database = currentDatabase() AND name NOT IN {archived:Array(String)}
+         AND (engine LIKE '%MergeTree' OR engine = 'Dictionary')`,
+      { params: { archived } },
+    );
+    for (const { name, engine, ddl } of others) {
+      // Names from the engine's own catalogue, still checked before they go into DDL.
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) continue;
+      if (engine === "Dictionary") {
+        await this.#inner.command(`DROP DICTIONARY IF EXISTS ${db}.${name}`);
+        const prefix = `CREATE DICTIONARY ${this.#inner.database}.${name} `;
+        if (!ddl.startsWith(prefix)) continue;
+        await this.#inner.command(`CREATE DICTIONARY ${db}.${name} ${ddl.slice(prefix.length)}`);
+        continue;
+      }
+      await this.#inner.command(`DROP TABLE IF EXISTS ${db}.${name}`);
+      await this.#inner.command(
+        `CREATE TABLE ${db}.${name} AS ${this.#inner.database}.${name}
+         ENGINE = Merge(${this.#inner.database}, '^${name}$')`,
+      );
+    }
   }
 
   /** `File(Parquet, '…')` or `S3('…', key, secret, 'Parquet')` over `relative`. */

@@ -87,6 +87,7 @@ export function createApp(deps: AppDeps): Hono {
     createPages(deps.store, {
       queryTimeoutSeconds: deps.api?.queryTimeoutSeconds,
       maxRangeHours: deps.api?.maxRangeHours,
+      archive: deps.archive,
       ...deps.pages,
     }),
   );

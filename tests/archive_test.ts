@@ -110,6 +110,12 @@ Deno.test({
       const traceId = before.errors.traces[3].traceId;
       let th = await startTracehouse(data, RETENTION);
       const apiBefore = await apiAnswers(th.uiUrl, "/api", traceId);
+      const noArchive = await fetch(`${th.uiUrl}/traces?archive=1`);
+      assert.equal(noArchive.status, 404);
+      assert.match(
+        await noArchive.text(),
+        /This server reads no archive: start it with --archive-to/,
+      );
       await th.stop();
       assert.ok(apiBefore.every((a) => a.source === null));
 
@@ -206,6 +212,25 @@ Deno.test({
         const fromArchive = await apiAnswers(th.uiUrl, "/api/archive", traceId);
         assert.deepEqual(fromArchive.map((a) => a.body), apiBefore.map((a) => a.body));
         assert.ok(fromArchive.every((a) => a.source === `archive ${to}`));
+        // The dashboard: the same pages over the archive, with a banner saying so.
+        const range = `from=${DAYS[1]}T00:00:00Z&to=${DAYS[1]}T23:59:59.999Z`;
+        const list = await fetch(`${th.uiUrl}/traces?archive=1&${range}&status=error`);
+        const listHtml = await list.text();
+        assert.equal(list.status, 200, listHtml);
+        assert.match(
+          listHtml,
+          /class="banner archive"[^]*Parquet at <code>s3:\/\/telemetry\/tracehouse<\/code>/,
+        );
+        assert.ok(listHtml.includes(traceId), "the archived error trace is listed");
+        assert.match(listHtml, /href="\/logs\?[^"]*archive=1/, "navigation stays in the archive");
+        const page = await fetch(`${th.uiUrl}/traces/${traceId}?archive=1`);
+        const pageHtml = await page.text();
+        assert.equal(page.status, 200, pageHtml);
+        assert.match(pageHtml, /class="banner archive"/);
+        assert.ok(pageHtml.includes("charge card"));
+        const livePage = await fetch(`${th.uiUrl}/traces/${traceId}`);
+        assert.equal(livePage.status, 404, "the live page no longer has the dropped trace");
+        assert.match(await livePage.text(), />Archive<\/a>/, "the live pages link to the archive");
         const cli = await runCli([
           "traces",
           "--archive",
