@@ -50,7 +50,7 @@ export class ArchiveStore implements Store {
   readonly target: ArchiveTarget;
   #inner: ChdbStore;
   #contents: ArchiveContents | undefined;
-  #loading: Promise<ArchiveContents> | undefined;
+  #tail: Promise<unknown> = Promise.resolve();
   #maxAgeMs: number;
 
   constructor(inner: ChdbStore, target: ArchiveTarget, { maxAgeMs = 60_000 } = {}) {
@@ -60,17 +60,30 @@ export class ArchiveStore implements Store {
   }
 
   /** The archive as last loaded, reloading it when older than `maxAgeMs`. */
-  async contents(): Promise<ArchiveContents> {
-    if (this.#contents && Date.now() - this.#contents.loadedAt < this.#maxAgeMs) {
-      return this.#contents;
-    }
-    return await this.refresh();
+  contents(): Promise<ArchiveContents> {
+    return this.#serial(() => this.#fresh());
   }
 
   /** Rebuilds the archive tables from the manifests now (after an archive run, say). */
   refresh(): Promise<ArchiveContents> {
-    this.#loading ??= this.#load().finally(() => this.#loading = undefined);
-    return this.#loading;
+    return this.#serial(() => this.#load());
+  }
+
+  /**
+   * Runs `task` after every earlier call: a query never lands between the `DROP` and the
+   * `CREATE` of a reload. (The engine runs one call at a time anyway, so nothing is lost.)
+   */
+  #serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(task, task);
+    this.#tail = run.catch(() => {});
+    return run;
+  }
+
+  async #fresh(): Promise<ArchiveContents> {
+    if (this.#contents && Date.now() - this.#contents.loadedAt < this.#maxAgeMs) {
+      return this.#contents;
+    }
+    return await this.#load();
   }
 
   async #load(): Promise<ArchiveContents> {
@@ -91,9 +104,10 @@ export class ArchiveStore implements Store {
       if (table.signal === "traces") {
         await this.#inner.command(`DROP VIEW IF EXISTS ${db}.otel_traces_trace_id_ts`);
       }
-      const engine = list.length === 0
-        ? "Null"
-        : this.#engine(`${table.signal}/date=${glob(list)}/part-*.parquet`);
+      // No archived day: a glob that matches nothing (the Null engine refuses PREWHERE).
+      const engine = this.#engine(
+        `${table.signal}/date=${list.length === 0 ? "none" : glob(list)}/part-*.parquet`,
+      );
       await this.#inner.command(
         `CREATE TABLE ${db}.${table.table} (${structure}) ENGINE = ${engine}`,
       );
@@ -164,14 +178,16 @@ export class ArchiveStore implements Store {
     sql: string,
     options: CallOptions = {},
   ): Promise<QueryResult<Row>> {
-    await this.contents();
-    const { data, stats } = await this.#inner.execute(sql, "JSONEachRow", {
-      ...options,
-      // The S3 engine has no `.size` subcolumns for `x = ''` rewritten to `empty(x)`.
-      settings: { ...options.settings, optimize_functions_to_subcolumns: 0 },
-      database: ARCHIVE_DATABASE,
+    return await this.#serial(async () => {
+      await this.#fresh();
+      const { data, stats } = await this.#inner.execute(sql, "JSONEachRow", {
+        ...options,
+        // The S3 engine has no `.size` subcolumns for `x = ''` rewritten to `empty(x)`.
+        settings: { ...options.settings, optimize_functions_to_subcolumns: 0 },
+        database: ARCHIVE_DATABASE,
+      });
+      return { rows: parseJsonEachRow<Row>(data), stats };
     });
-    return { rows: parseJsonEachRow<Row>(data), stats };
   }
 
   command(): Promise<void> {
