@@ -41,6 +41,21 @@ export function commandsHelp(): string {
   return [...COMMANDS.values()].map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join("\n");
 }
 
+/**
+ * Whether to colour: only on a terminal, and never with `NO_COLOR` set to anything but ""
+ * (https://no-color.org).
+ *
+ * @example
+ * ```ts
+ * import { coloursEnabled } from "./mod.ts";
+ * console.assert(coloursEnabled(true, {}) && !coloursEnabled(true, { NO_COLOR: "1" }));
+ * console.assert(!coloursEnabled(false, {}));
+ * ```
+ */
+export function coloursEnabled(tty: boolean, env: Record<string, string | undefined>): boolean {
+  return tty && !env.NO_COLOR;
+}
+
 /** Io for a real terminal: colours only when stdout is a TTY and `NO_COLOR` is unset. */
 export function terminalIo(stores?: Io["stores"]): Io {
   const encoder = new TextEncoder();
@@ -55,7 +70,7 @@ export function terminalIo(stores?: Io["stores"]): Io {
   return {
     stdout: (text) => writeAll(Deno.stdout, encoder.encode(text)),
     stderr: (text) => writeAll(Deno.stderr, encoder.encode(text)),
-    colours: palette(tty && !env.NO_COLOR),
+    colours: palette(coloursEnabled(tty, env)),
     width,
     env,
     stores,

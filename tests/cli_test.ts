@@ -54,6 +54,29 @@ Deno.test({
         assert.equal(checkout.errorCount, 10, "root and child of 5 traces");
       });
 
+      await t.step("colours on a terminal only, and never with NO_COLOR", async () => {
+        // `script` runs the CLI on a pseudo-terminal, as an interactive shell would.
+        const onTty = async (extra: Record<string, string>) => {
+          const out = await new Deno.Command("script", {
+            args: [
+              "-qec",
+              `${Deno.execPath()} run -A main.ts traces --status error`,
+              "/dev/null",
+            ],
+            cwd: new URL("..", import.meta.url).pathname,
+            env: { ...env, ...extra },
+            stdout: "piped",
+            stderr: "piped",
+          }).output();
+          return new TextDecoder().decode(out.stdout);
+        };
+        const coloured = await onTty({});
+        assert.ok(coloured.includes("\x1b[31m"), `errors in red on a terminal: ${coloured}`);
+        assert.ok(coloured.includes("\x1b[1m"), "bold headers");
+        const plain = await onTty({ NO_COLOR: "1" });
+        assert.ok(plain.includes("TRACE ID") && !plain.includes("\x1b["), plain);
+      });
+
       await t.step("traces: filters, table and JSON", async () => {
         const errors: Json[] = JSON.parse(
           ok(await cli("traces", "--service", "checkout", "--status", "error", "-o", "json"))
