@@ -14,6 +14,7 @@
 import { type Command, runCommand } from "./command.ts";
 import { archiveCommand } from "./commands/archive.ts";
 import { completionCommand } from "./commands/completion.ts";
+import { errorsCommand } from "./commands/errors.ts";
 import { logsCommand } from "./commands/logs.ts";
 import { metricsCommand } from "./commands/metrics.ts";
 import { servicesCommand } from "./commands/services.ts";
@@ -31,6 +32,7 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map(
     traceCommand,
     logsCommand,
     metricsCommand,
+    errorsCommand,
     archiveCommand,
     completionCommand,
   ].map((c) => [c.name, c]),

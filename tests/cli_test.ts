@@ -261,6 +261,43 @@ Deno.test({
         assert.equal(rows.reduce((a, r) => a + r.value, 0), 4);
       });
 
+      await t.step("errors: groups and one group, when the server has /api/errors", async () => {
+        const probe = await fetch(`${ui}/api/errors?from=now-15m`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
+        const body = await probe.json();
+        if (probe.status === 404) {
+          // A server from before error groups: a clear server error, not a crash.
+          assert.match(body.error.message, /No route/);
+          const run = await cli("errors");
+          assert.equal(run.code, 3);
+          assert.match(run.stderr, /has no error-groups API \(\/api\/errors\)/);
+          return;
+        }
+        assert.equal(probe.status, 200, JSON.stringify(body));
+        const groups: Json[] = JSON.parse(
+          ok(await cli("errors", "--since", "15m", "-o", "json")).stdout,
+        );
+        assert.deepEqual(
+          groups.map((g) => g.fingerprint),
+          body.groups.map((g: Json) => g.fingerprint),
+        );
+        assert.ok(groups.length > 0 && groups.every((g) => g.services.includes("checkout")));
+        const paged = ok(await cli("errors", "--since", "15m", "--page-size", "1", "-o", "ndjson"));
+        assert.equal(paged.stdout.trim().split("\n").length, groups.length, "cursor pages");
+        const table = ok(await cli("errors", "--since", "15m")).stdout.trim().split("\n");
+        assert.match(table[0], /^LAST SEEN\s+FINGERPRINT\s+COUNT\s+TREND\s+SERVICES\s+ERROR/);
+        assert.equal(table.length, 1 + groups.length);
+        const detail = ok(await cli("errors", groups[0].fingerprint, "--since", "15m"));
+        assert.match(
+          detail.stdout,
+          new RegExp(`fingerprint ${groups[0].fingerprint}\\s+${groups[0].count} occurrences`),
+        );
+        assert.match(detail.stdout, /\nTIME\s+SOURCE\s+SERVICE\s+TRACE ID\s+NAME\s+MESSAGE\n/);
+        const none = await cli("errors", "0000000000000000");
+        assert.equal(none.code, 1);
+      });
+
       await t.step("exit codes: empty, usage, server and auth", async () => {
         const empty = await cli("traces", "--service", "nobody", "--fail-empty");
         assert.equal(empty.code, 1);
@@ -297,6 +334,7 @@ Deno.test({
           [["services", "--url", "ftp://x"], /Invalid --url "ftp:\/\/x"/],
           [["services", "--token-file", "/nonexistent/token"], /Cannot read --token-file/],
           [["completion", "fish"], /completion takes one argument: bash or zsh/],
+          [["errors", "not-a-fingerprint"], /Invalid fingerprint "not-a-fingerprint"/],
         ];
         for (const [args, message] of cases) {
           const run = await cli(...args);
@@ -325,7 +363,9 @@ Deno.test({
       });
 
       await t.step("help and completion", async () => {
-        for (const command of ["services", "traces", "trace", "logs", "metrics", "archive"]) {
+        for (
+          const command of ["services", "traces", "trace", "logs", "metrics", "errors", "archive"]
+        ) {
           const help = ok(await cli(command, "--help"));
           assert.match(help.stdout, new RegExp(`^Usage: tracehouse ${command}`));
           assert.match(help.stdout, /\nExamples:\n {2}tracehouse /);
