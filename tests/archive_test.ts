@@ -312,6 +312,20 @@ Deno.test({
       (await Deno.stat(`${dir}/archive/logs/date=${DAYS[2]}/part-0.parquet`)).size,
     );
 
+    const nothing = await runCli(["archive", "list", "--to", `${dir}/empty`], env);
+    assert.equal(nothing.code, 0, nothing.stderr);
+    assert.equal(nothing.stdout, "");
+    assert.match(nothing.stderr, /nothing archived in .*\/empty/);
+    const listed = await runCli(["archive", "list", "--to", `${dir}/archive`, "-o", "csv"], env);
+    assert.match(
+      listed.stdout,
+      new RegExp(
+        `^SIGNAL,DATE,ROWS,PARTS,PARQUET BYTES,TABLE BYTES,IN TABLE,EXPORTED\nlogs,${
+          DAYS[2]
+        },500,1,`,
+      ),
+    );
+
     const cases: [string[], Record<string, string>, RegExp][] = [
       [["archive", "--to", "s3://Bad_Bucket/x"], {}, /the bucket must be 3-63 lower-case/],
       [

@@ -93,6 +93,9 @@ export const archiveCommand: Command = {
       return await withStore(flags, io, async (store) => {
         const manifests = await readManifests(store, target);
         printManifests(manifests, format, io);
+        if (manifests.length === 0) {
+          io.stderr(`tracehouse archive: nothing archived in ${target.display}\n`);
+        }
         return EXIT.ok;
       });
     }
