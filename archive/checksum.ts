@@ -9,7 +9,7 @@
 import type { Store } from "../sql/store.ts";
 import { dayDirectory } from "./manifest.ts";
 import type { ArchivedTable } from "./tables.ts";
-import { type ArchiveTarget, tableFunction } from "./target.ts";
+import { ARCHIVE_SETTINGS, type ArchiveTarget, tableFunction } from "./target.ts";
 
 /** Rows and checksum of a set of rows. */
 export interface Digest {
@@ -57,7 +57,7 @@ export async function archiveDigest(
     `SELECT _file AS file, count() AS rows, any(_size) AS bytes,
        toString(sum(cityHash64(*))) AS checksum
      FROM ${fn.sql} GROUP BY _file ORDER BY file`,
-    { params: fn.params },
+    { params: fn.params, settings: ARCHIVE_SETTINGS },
   );
   let checksum = 0n;
   for (const p of parts) checksum = (checksum + BigInt(p.checksum)) % (1n << 64n);

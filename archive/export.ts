@@ -16,7 +16,7 @@ import type { Store } from "../sql/store.ts";
 import { archiveDigest, partitionIdOf, sourceDigest } from "./checksum.ts";
 import { dayDirectory, type Manifest, readManifests, writeManifest } from "./manifest.ts";
 import { type ArchivedTable, tableStructure } from "./tables.ts";
-import { type ArchiveTarget, tableFunction } from "./target.ts";
+import { ARCHIVE_SETTINGS, type ArchiveTarget, tableFunction } from "./target.ts";
 
 /** Options of {@linkcode runArchive}. */
 export interface ArchiveOptions {
@@ -199,6 +199,7 @@ export async function exportDay(
     {
       params: { ...fn.params, partition: partitionIdOf(date) },
       settings: {
+        ...ARCHIVE_SETTINGS,
         s3_truncate_on_insert: 1,
         engine_file_truncate_on_insert: 1,
         output_format_parquet_compression_method: "zstd",

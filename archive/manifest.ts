@@ -9,7 +9,7 @@
  * @module
  */
 import type { Store } from "../sql/store.ts";
-import { type ArchiveTarget, tableFunction } from "./target.ts";
+import { ARCHIVE_SETTINGS, type ArchiveTarget, tableFunction } from "./target.ts";
 
 /** One Parquet file of an archived day. */
 export interface ManifestPart {
@@ -64,7 +64,7 @@ export async function writeManifest(
   );
   await store.command(`INSERT INTO FUNCTION ${fn.sql} SELECT {manifest_text:String}`, {
     params: { ...fn.params, manifest_text: JSON.stringify(manifest, null, 2) + "\n" },
-    settings: { s3_truncate_on_insert: 1, engine_file_truncate_on_insert: 1 },
+    settings: { ...ARCHIVE_SETTINGS, s3_truncate_on_insert: 1, engine_file_truncate_on_insert: 1 },
   });
 }
 
@@ -83,6 +83,7 @@ export async function readManifests(
   const fn = tableFunction(target, `${dir}/manifest*.json`, "RawBLOB", BLOB);
   const rows = await store.query<{ data: string }>(`SELECT data FROM ${fn.sql}`, {
     params: fn.params,
+    settings: ARCHIVE_SETTINGS,
   });
   const manifests = rows.map((r) => JSON.parse(r.data) as Manifest);
   return manifests.sort((a, b) =>

@@ -17,7 +17,7 @@ import { type ChdbStore, parseJsonEachRow } from "../sql/chdb.ts";
 import type { CallOptions, InsertOptions, NativeBlock, QueryResult, Store } from "../sql/store.ts";
 import { readManifests } from "./manifest.ts";
 import { ARCHIVED_TABLES, tableStructure } from "./tables.ts";
-import { type ArchiveTarget, locationOf } from "./target.ts";
+import { ARCHIVE_SETTINGS, type ArchiveTarget, locationOf } from "./target.ts";
 
 /** The in-memory database of the archive tables. */
 export const ARCHIVE_DATABASE = "tracehouse_archive";
@@ -183,7 +183,11 @@ export class ArchiveStore implements Store {
       const { data, stats } = await this.#inner.execute(sql, "JSONEachRow", {
         ...options,
         // The S3 engine has no `.size` subcolumns for `x = ''` rewritten to `empty(x)`.
-        settings: { ...options.settings, optimize_functions_to_subcolumns: 0 },
+        settings: {
+          ...ARCHIVE_SETTINGS,
+          ...options.settings,
+          optimize_functions_to_subcolumns: 0,
+        },
         database: ARCHIVE_DATABASE,
       });
       return { rows: parseJsonEachRow<Row>(data), stats };

@@ -23,6 +23,13 @@ export type ArchiveTarget =
     display: string;
   };
 
+/**
+ * Settings for every call that reaches the archive. ClickHouse retries an S3 request up to 500
+ * times by default, which holds a job against an unreachable endpoint for many minutes; a few
+ * retries still ride out a transient error.
+ */
+export const ARCHIVE_SETTINGS = { s3_retry_attempts: 3 } as const;
+
 /** SQL text with `{name:Type}` placeholders and the values to bind. */
 export interface BoundSql {
   sql: string;

@@ -326,6 +326,24 @@ Deno.test({
       ),
     );
 
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const closed = (listener.addr as Deno.NetAddr).port;
+    listener.close();
+    const unreachable = await runCli([
+      "archive",
+      "--to",
+      "s3://nowhere/x",
+      "--older-than-days",
+      "0",
+    ], {
+      ...env,
+      AWS_ENDPOINT_URL: `http://127.0.0.1:${closed}`,
+      AWS_ACCESS_KEY_ID: "k",
+      AWS_SECRET_ACCESS_KEY: "s",
+    });
+    assert.equal(unreachable.code, 3, unreachable.stderr);
+    assert.match(unreachable.stderr, /tracehouse archive: .*(Connection refused|connect|Poco)/i);
+
     const cases: [string[], Record<string, string>, RegExp][] = [
       [["archive", "--to", "s3://Bad_Bucket/x"], {}, /the bucket must be 3-63 lower-case/],
       [
