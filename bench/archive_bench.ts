@@ -10,7 +10,10 @@
  * Baseline in the same run: reading every column of the day once
  * (`SELECT * … FORMAT Null`), the least any export must do.
  *
- *   deno run -A bench/archive_bench.ts [--rows 300000] [--rounds 3]
+ *   deno run -A bench/archive_bench.ts [--rows 300000] [--rounds 3] [--s3]
+ *
+ * `--s3` writes to a local gofakes3 (`.ci/setup.d/70-s3.sh`) instead of a directory: the same
+ * export plus the HTTP upload, on loopback.
  *
  * @module
  */
@@ -23,6 +26,7 @@ import { migrate } from "../sql/migrate.ts";
 import { TRACES_COLUMNS } from "../sql/schema.ts";
 import { benchArgs, counts } from "./cli.ts";
 import { spanRows } from "./span_rows.ts";
+import { startS3 } from "../tests/s3_server.ts";
 import { fmt, percentile } from "./stats.ts";
 
 const { values } = benchArgs({
@@ -30,6 +34,7 @@ const { values } = benchArgs({
   options: {
     rows: { type: "string", default: "300000" },
     rounds: { type: "string", default: "3" },
+    s3: { type: "boolean", default: false },
   },
 });
 const { rows: total, rounds } = counts(values, ["rows", "rounds"]);
@@ -47,7 +52,15 @@ for (let i = 0; i < total; i += 50_000) {
 await store.command("OPTIMIZE TABLE otel_traces FINAL", { settings: { max_execution_time: 0 } });
 const table = ARCHIVED_TABLES.find((t) => t.signal === "traces")!;
 const structure = await tableStructure(store, table.table);
-const target = parseArchiveTarget(`${dir}/archive`, {});
+const s3 = values.s3 ? await startS3("bench") : undefined;
+const target = s3
+  ? parseArchiveTarget("s3://bench/archive", {
+    AWS_ENDPOINT_URL: s3.endpoint,
+    AWS_ACCESS_KEY_ID: "bench",
+    AWS_SECRET_ACCESS_KEY: "bench",
+  })
+  : parseArchiveTarget(`${dir}/archive`, {});
+console.log(`target: ${s3 ? `gofakes3 at ${s3.endpoint}` : "a local directory"}`);
 const oneCore = { max_threads: 1, output_format_parquet_parallel_encoding: 0 };
 const partition = day.replaceAll("-", "");
 
@@ -116,4 +129,5 @@ console.log(
   } (${fmt(parquet / Number(bytes), 2)}x), uncompressed ${fmt(Number(uncompressed) / total, 1)}`,
 );
 await store.close();
+await s3?.stop();
 await Deno.remove(dir, { recursive: true });
