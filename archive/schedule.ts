@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Config } from "../config.ts";
+import { type Config, ConfigError } from "../config.ts";
 import { ChdbStore } from "../sql/chdb.ts";
 import type { Store } from "../sql/store.ts";
 import { describe, runArchive } from "./export.ts";
@@ -33,7 +33,8 @@ export interface ArchivingOptions {
 
 /**
  * Sets up archiving from the configuration; `undefined` when `--archive-to` is unset.
- * Throws a `RangeError` naming the setting for a bad target or a job without target.
+ * Throws a {@linkcode ConfigError} naming the setting for a bad target or a job without target
+ * (`serve` then exits 2, as for any bad setting).
  */
 export function startArchiving(
   store: Store,
@@ -42,7 +43,7 @@ export function startArchiving(
 ): Archiving | undefined {
   if (config.archiveTo === null) {
     if (config.archiveAfterDays !== null) {
-      throw new RangeError("--archive-after-days needs --archive-to (TRACEHOUSE_ARCHIVE_TO)");
+      throw new ConfigError("--archive-after-days needs --archive-to (TRACEHOUSE_ARCHIVE_TO)");
     }
     return undefined;
   }
@@ -51,7 +52,7 @@ export function startArchiving(
   try {
     target = parseArchiveTarget(config.archiveTo, options.env ?? Deno.env.toObject());
   } catch (error) {
-    throw new RangeError(`Invalid --archive-to: ${(error as Error).message}`);
+    throw new ConfigError(`Invalid --archive-to: ${(error as Error).message}`);
   }
   const reader = store instanceof ChdbStore ? new ArchiveStore(store, target) : undefined;
   const days = config.archiveAfterDays;

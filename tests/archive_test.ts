@@ -371,6 +371,11 @@ Deno.test({
       ],
       [["archive", "restore"], {}, /Expected `archive` or `archive list`/],
     ];
+    const serve = ["serve", "--port", "0", "--otlp-port", "0", "--otlp-grpc-port", "0"];
+    cases.push(
+      [[...serve, "--archive-after-days", "2"], {}, /--archive-after-days needs --archive-to/],
+      [[...serve, "--archive-to", "s3://x"], {}, /Invalid --archive-to: Invalid archive target/],
+    );
     for (const [args, extra, message] of cases) {
       const bad = await runCli(args, { ...env, ...extra });
       assert.equal(bad.code, 2, `${args.join(" ")}: ${bad.stderr}`);
