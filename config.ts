@@ -76,6 +76,10 @@ export interface Config {
   alertsShard: string;
   /** Alert rules evaluated at once. */
   alertsConcurrency: number;
+  /** Archive location (directory or `s3://bucket/prefix`) for the daily job and `/api/archive`. */
+  archiveTo: string | null;
+  /** Days after which the daily job archives a day; `null`: no daily job. */
+  archiveAfterDays: number | null;
 }
 
 /** A configuration value that failed validation; names the flag or variable. */
@@ -135,6 +139,8 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   alertsFile: null,
   alertsShard: "0/1",
   alertsConcurrency: 4,
+  archiveTo: null,
+  archiveAfterDays: null,
 });
 
 type TopLevelKey = Exclude<keyof Config, "retentionDays">;
@@ -339,6 +345,16 @@ function secretFile(
     },
     current: () => undefined,
   };
+}
+
+function optionalDays(raw: string, source: string): number | null {
+  if (raw === "") return null;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) > 3650) {
+    throw new ConfigError(
+      `Invalid ${source} "${raw}": expected a whole number of days from 0 to 3650`,
+    );
+  }
+  return Number(raw);
 }
 
 /** Every option, in `--help` order. */
@@ -579,6 +595,20 @@ export const OPTIONS: readonly Option[] = [
     "TRACEHOUSE_ALERTS_CONCURRENCY",
     "alert rules evaluated at once",
     wholeNumber(1, 64),
+  ),
+  setting(
+    "archiveTo",
+    "archive-to",
+    "TRACEHOUSE_ARCHIVE_TO",
+    "Parquet archive: a directory or s3://bucket/prefix (AWS_* variables); read at /api/archive",
+    optionalText,
+  ),
+  setting(
+    "archiveAfterDays",
+    "archive-after-days",
+    "TRACEHOUSE_ARCHIVE_AFTER_DAYS",
+    "archive days older than this, daily, to --archive-to (unset: no daily job)",
+    optionalDays,
   ),
 ];
 

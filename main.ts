@@ -1,5 +1,7 @@
 /**
- * Tracehouse's command line: `serve` (default), `migrate`, `version`.
+ * Tracehouse's command line: `serve` (default), `migrate`, `version`, and the
+ * terminal commands of `cli/` (`services`, `traces`, `trace`, `logs`,
+ * `metrics`, `archive`, `completion`).
  *
  * @module
  */
@@ -12,6 +14,7 @@ import { type Config, ConfigError, optionsHelp, parseCommandLine } from "./confi
 import { maskCredentials, splitUrlCredentials } from "./doors/secrets.ts";
 import { serve } from "./server.ts";
 import { VERSION } from "./version.ts";
+import { COMMANDS, commandsHelp, runCli, terminalIo } from "./cli/mod.ts";
 
 const HELP = `Tracehouse ${VERSION} — OpenTelemetry observability on ClickHouse
 
@@ -23,6 +26,9 @@ Commands:
   serve      receive OTLP, serve the dashboard and the JSON API (default)
   migrate    apply schema migrations, then exit
   version    print the version
+${commandsHelp()}
+
+  Run \`deno run -A main.ts <command> --help\` for a command's flags and examples.
 
 Options (flag, environment variable, meaning [default]):
 ${optionsHelp()}
@@ -69,6 +75,10 @@ export async function migrateStore(store: Store, config: Config): Promise<Migrat
 }
 
 async function run(argv: string[]): Promise<number> {
+  // Terminal commands have flags of their own; they never reach the server's option parser.
+  if (argv.length > 0 && COMMANDS.has(argv[0])) {
+    return await runCli(argv, terminalIo({ openStore, migrateStore }));
+  }
   const { command, config, help } = parseCommandLine(argv, Deno.env.toObject());
   if (help) {
     console.log(HELP);

@@ -9,6 +9,7 @@ import { AlertManager } from "./alerts/manager.ts";
 import { parseShard } from "./alerts/shard.ts";
 import { endpointPassword } from "./clickhouse_http/password.ts";
 import { clickhouseHttpHandler } from "./clickhouse_http/server.ts";
+import { type Archiving, startArchiving } from "./archive/schedule.ts";
 import type { Config } from "./config.ts";
 import { checkBind } from "./doors/bind.ts";
 import { listen, type Listener } from "./doors/listen.ts";
@@ -88,6 +89,7 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
   const servers: Pick<Listener, "shutdown" | "finished">[] = [];
   let grpc: OtlpGrpcServer | undefined;
   let alerts: AlertManager | undefined;
+  let archiving: Archiving | undefined;
   try {
     const { applied } = await deps.migrateStore(store, config);
     if (applied.length > 0) console.log(`tracehouse: applied migrations ${applied.join(", ")}`);
@@ -101,8 +103,10 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
       });
       console.log(`tracehouse: alerts: evaluating rules from ${config.alertsFile}`);
     }
+    archiving = startArchiving(store, config);
     const app = createApp({
       store,
+      archive: archiving?.reader,
       isMigrated: () => migrated,
       api: {
         maxRangeHours: config.maxRangeHours,
@@ -185,6 +189,7 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
     const shutdown = () =>
       stopping ??= (async () => {
         await Promise.allSettled([...servers.map((s) => s.shutdown()), grpc?.shutdown()]);
+        await archiving?.stop();
         await otlp.close();
         await alerts?.stop();
         await store.close();
@@ -197,6 +202,7 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
   } catch (error) {
     await Promise.allSettled([...servers.map((s) => s.shutdown()), grpc?.shutdown()]);
     await alerts?.stop();
+    await archiving?.stop();
     await store.close();
     throw error;
   }

@@ -34,6 +34,8 @@ export interface LogListProps {
   nextCursor: string | null;
   /** `/api/logs` query string of the current filters and range (no cursor). */
   apiQuery: string;
+  /** `/api`, or `/api/archive` when the page shows the archive. */
+  apiBase?: string;
   /** Path and query of the page. */
   href: string;
   /** Time parameters to carry into trace links (`?from=…`). */
@@ -51,8 +53,11 @@ function keyOf(l: LogItem): string {
   return `${l.time}|${l.service}|${l.spanId}|${l.severityNumber}|${l.body}`;
 }
 
-async function fetchLogs(query: string): Promise<{ logs: LogItem[]; nextCursor: string | null }> {
-  const res = await fetch(`/api/logs?${query}`, { headers: { Accept: "application/json" } });
+async function fetchLogs(
+  query: string,
+  apiBase = "/api",
+): Promise<{ logs: LogItem[]; nextCursor: string | null }> {
+  const res = await fetch(`${apiBase}/logs?${query}`, { headers: { Accept: "application/json" } });
   if (!res.ok) {
     let message = `HTTP ${res.status}`;
     try {
@@ -136,6 +141,7 @@ export default function LogList(props: LogListProps): VNode {
     try {
       const page = await fetchLogs(
         `${props.apiQuery}&limit=${props.pageSize}&cursor=${encodeURIComponent(cursor)}`,
+        props.apiBase,
       );
       setLogs((prev) => [...prev, ...page.logs]);
       setCursor(page.nextCursor);
@@ -170,7 +176,7 @@ export default function LogList(props: LogListProps): VNode {
       base.set("order", "asc");
       base.set("limit", "500");
       try {
-        const page = await fetchLogs(base.toString());
+        const page = await fetchLogs(base.toString(), props.apiBase);
         if (stopped) return;
         setError("");
         if (page.logs.length) {

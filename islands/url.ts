@@ -25,8 +25,11 @@ export function withParams(
   return `${url.pathname}${search ? `?${search}` : ""}`;
 }
 
-/** The time parameters every page carries along (`from`, `to`, `refresh`). */
-export const TIME_PARAMS = ["from", "to", "refresh"] as const;
+/**
+ * The parameters every page carries along: the time (`from`, `to`, `refresh`) and where the
+ * data comes from (`archive=1`: the Parquet archive, docs/archiving.md).
+ */
+export const TIME_PARAMS = ["from", "to", "refresh", "archive"] as const;
 
 /** Query string of the time parameters of `href` that are set, with a leading `?` (or ""). */
 export function timeQuery(href: string): string {

@@ -11,6 +11,7 @@ import { crossSiteMiddleware } from "../doors/cross_site.ts";
 import { errorId, errorResponse } from "../doors/errors.ts";
 import type { Store } from "../sql/store.ts";
 import type { AlertsService } from "./api/alerts.ts";
+import { archiveApiApp } from "./api/archive.ts";
 import { type ApiOptions, createApiApp } from "./api/mod.ts";
 import { dashboardAuth, loginApp } from "./login.ts";
 import { createPages, type PagesOptions } from "./pages/mod.ts";
@@ -28,6 +29,8 @@ export interface AppDeps {
   allowedHosts?: readonly string[];
   /** The alerting service, when an alerts file is configured. */
   alerts?: AlertsService | null;
+  /** The Parquet archive, served at `/api/archive` (docs/archiving.md). */
+  archive?: Store & { target: { display: string } };
 }
 
 /** Paths anyone may fetch: probes, the login form, the static assets, `/api` (own check). */
@@ -64,6 +67,7 @@ export function createApp(deps: AppDeps): Hono {
     }
     return c.json({ status: "ready", engine: deps.store.kind });
   });
+  if (deps.archive) app.route("/api/archive", archiveApiApp(deps.archive, deps.api));
   app.route("/api", createApiApp(deps.store, deps.api, { alerts: deps.alerts }));
   app.route(
     "/",
@@ -71,6 +75,7 @@ export function createApp(deps: AppDeps): Hono {
       queryTimeoutSeconds: deps.api?.queryTimeoutSeconds,
       maxRangeHours: deps.api?.maxRangeHours,
       alerts: deps.alerts,
+      archive: deps.archive,
       ...deps.pages,
     }),
   );

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { TIME_PARAMS } from "../../islands/url.ts";
 import type { VNode } from "preact";
 import { html } from "../../islands/html.ts";
 import { InvalidParamError } from "../../sql/invalid_param.ts";
@@ -70,7 +71,7 @@ export function textField(
 
 /** Hidden inputs carrying the time parameters through a filter form. */
 export function timeInputs(params: URLSearchParams): VNode[] {
-  return ["from", "to", "refresh"].flatMap((k) => {
+  return TIME_PARAMS.flatMap((k) => {
     const v = params.get(k);
     return v ? [html`<input type="hidden" name=${k} value=${v} />`] : [];
   });

@@ -9,7 +9,7 @@ import type { VNode } from "preact";
 import { html } from "../../islands/html.ts";
 import TimePicker from "../../islands/TimePicker.tsx";
 import KeyNav from "../../islands/KeyNav.tsx";
-import { timeQuery } from "../../islands/url.ts";
+import { timeQuery, withParams } from "../../islands/url.ts";
 import { type Assets, scriptsFor } from "./assets.ts";
 import { island, renderPage } from "./island.ts";
 import { PRESETS, REFRESH_CHOICES, type TimeState } from "./state.ts";
@@ -44,6 +44,8 @@ export interface PageParts {
   body: VNode;
   /** Adds the keyboard list navigation island. */
   keyNav?: boolean;
+  /** When the server has a Parquet archive: where, and whether this page reads it. */
+  archive?: { location: string; active: boolean };
 }
 
 function escapeHtml(text: string): string {
@@ -68,6 +70,10 @@ export function renderDocument(parts: PageParts, assets: Assets): string {
                   n.name === parts.active ? "page" : undefined
                 }>${n.label}</a></li>`
               )}
+              ${parts.archive && !parts.archive.active
+                ? html`<li><a href=${withParams(parts.href, { archive: "1", cursor: null })}
+                    title="Read the days archived to Parquet">Archive</a></li>`
+                : null}
             </ul>
           </nav>
           ${island("TimePicker", TimePicker, {
@@ -82,6 +88,13 @@ export function renderDocument(parts: PageParts, assets: Assets): string {
           })}
         </header>
       <main id="main" tabindex="-1">
+          ${parts.archive?.active
+            ? html`<p class="banner archive" role="status"><strong>Archive</strong> — read from
+                Parquet at <code>${parts.archive.location}</code>, not from the live tables.
+                <a href=${
+              withParams(parts.href, { archive: null, cursor: null })
+            }>Live data</a></p>`
+            : null}
           ${parts.time.error
             ? html`<p class="banner error" role="alert">Time range: ${parts.time.error}. Showing the last hour instead.</p>`
             : null}

@@ -109,6 +109,7 @@ export async function logsPage(ctx: PageContext): Promise<VNode> {
       logs: list.logs,
       nextCursor: list.nextCursor,
       apiQuery: api.toString(),
+      apiBase: p.get("archive") === "1" ? "/api/archive" : "/api",
       href: ctx.href,
       timeQuery: timeQuery(ctx.href),
       live: p.get("live") === "1",

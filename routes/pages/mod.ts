@@ -44,6 +44,8 @@ export interface PagesOptions {
   assets?: Promise<Assets>;
   /** The alerting service for `/alerts`; the page explains how to turn it on without one. */
   alerts?: AlertsService | null;
+  /** The Parquet archive; pages with `?archive=1` read it (docs/archiving.md). */
+  archive?: Store & { target: { display: string } };
 }
 
 /** A page: returns its title and body, or a `Response` (redirects, 404). */
@@ -84,8 +86,9 @@ export function createPages(store: Store, options: PagesOptions = {}): Hono {
     const url = new URL(c.req.url);
     const href = `${url.pathname}${url.search}`;
     const time = timeState(url.searchParams, { maxRangeHours: options.maxRangeHours });
+    const fromArchive = url.searchParams.get("archive") === "1";
     const ctx: PageContext = {
-      store,
+      store: fromArchive && options.archive ? options.archive : store,
       href,
       params: url.searchParams,
       time,
@@ -94,13 +97,29 @@ export function createPages(store: Store, options: PagesOptions = {}): Hono {
     };
     let result: Awaited<ReturnType<PageHandler>>;
     try {
-      result = await handler(ctx, c);
+      result = fromArchive && !options.archive
+        ? {
+          title: "No archive",
+          body: errorState("This server reads no archive: start it with --archive-to."),
+          status: 404,
+        }
+        : await handler(ctx, c);
     } catch (error) {
       result = failure(error, active);
     }
     if (result instanceof Response) return result;
     const doc = renderDocument(
-      { title: result.title, active, href, time, body: result.body, keyNav: result.keyNav },
+      {
+        title: result.title,
+        active,
+        href,
+        time,
+        body: result.body,
+        keyNav: result.keyNav,
+        archive: options.archive
+          ? { location: options.archive.target.display, active: fromArchive }
+          : undefined,
+      },
       await getAssets(),
     );
     return c.html(doc, (result.status ?? 200) as 200, { "Cache-Control": "no-store" });

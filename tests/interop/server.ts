@@ -12,6 +12,8 @@ const ROOT = new URL("../../", import.meta.url);
 /** A running Tracehouse process. */
 export interface Tracehouse {
   otlpUrl: string;
+  /** The dashboard and API, e.g. `http://127.0.0.1:41234`. */
+  uiUrl: string;
   pid: number;
   dataDir: string;
   /** Graceful stop (SIGTERM): flushes batches. */
@@ -76,6 +78,7 @@ export async function startTracehouse(
   };
   return {
     otlpUrl,
+    uiUrl: /tracehouse: ui listening on (\S+)/.exec(log)?.[1] ?? "",
     pid: child.pid,
     dataDir,
     stop: () => end("SIGTERM"),
