@@ -4,7 +4,9 @@
  * `opentelemetry-instrument`, in the same run, all exporting over OTLP/HTTP to a local sink that
  * decodes nothing (every request sampled and exported). Goal: tracehouse >= 0.6x uninstrumented
  * and ahead of zero-code. The load comes from `wrk` (C, one thread) on the other CPU, so the
- * client is not the bottleneck; the order of the modes rotates from round to round.
+ * client is not the bottleneck; the order of the modes rotates from round to round. Then the
+ * same app in process (`python_wsgi_loop.py`: its WSGI call in a loop, no server), whose CPU per
+ * request is the app and its instrumentation alone, steadier on a loaded machine.
  *
  * Run: `deno run -A bench/python_sdk_bench.ts [--seconds=3] [--rounds=3] [--connections=8]`
  * (`MODES=none,tracehouse` runs a subset). Needs the Python SDK's venv (`deno run -A
@@ -98,6 +100,21 @@ async function treeCpu(pid: number): Promise<number> {
   return total;
 }
 
+/** The environment of the app in `mode`: every signal exported to the sink. */
+function appEnv(mode: Mode): Record<string, string> {
+  return {
+    BENCH_MODE: mode === "tracehouse" ? "tracehouse" : "none",
+    OTEL_SERVICE_NAME: `bench-${mode}`,
+    OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl,
+    OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
+    OTEL_TRACES_EXPORTER: "otlp",
+    OTEL_METRICS_EXPORTER: "otlp",
+    OTEL_LOGS_EXPORTER: "otlp",
+    // Both on the stable HTTP conventions, as tracehouse sets by default.
+    OTEL_SEMCONV_STABILITY_OPT_IN: "http",
+  };
+}
+
 async function startApp(mode: Mode): Promise<Running> {
   const port = freePort();
   const gunicorn = [
@@ -120,17 +137,7 @@ async function startApp(mode: Mode): Promise<Running> {
     : gunicorn;
   const child = new Deno.Command(pinned ? "taskset" : command[0], {
     args: pinned ? ["-c", "1", ...command] : command.slice(1),
-    env: {
-      BENCH_MODE: mode === "tracehouse" ? "tracehouse" : "none",
-      OTEL_SERVICE_NAME: `bench-${mode}`,
-      OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl,
-      OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
-      OTEL_TRACES_EXPORTER: "otlp",
-      OTEL_METRICS_EXPORTER: "otlp",
-      OTEL_LOGS_EXPORTER: "otlp",
-      // Both on the stable HTTP conventions, as tracehouse sets by default.
-      OTEL_SEMCONV_STABILITY_OPT_IN: "http",
-    },
+    env: appEnv(mode),
     stdout: "null",
     stderr: "piped",
   }).spawn();
@@ -224,6 +231,36 @@ for (let round = 0; round < rounds; round++) {
         .join(", "),
   );
 }
+
+/** CPU per request of the app alone: bench/python_wsgi_loop.py, no server, no sockets. */
+async function inProcess(mode: Mode): Promise<{ thread_us: number; process_us: number }> {
+  const loop = [join(env.venv, "bin/python"), join(appDir, "python_wsgi_loop.py")];
+  const command = mode === "zero-code"
+    ? [join(env.venv, "bin/opentelemetry-instrument"), ...loop]
+    : loop;
+  const out = await new Deno.Command(pinned ? "taskset" : command[0], {
+    args: pinned ? ["-c", "1", ...command] : command.slice(1),
+    env: { ...appEnv(mode), REQUESTS: "5000" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1) ?? "";
+  if (!out.success) {
+    throw new Error(
+      `${mode}: python_wsgi_loop.py failed:\n${new TextDecoder().decode(out.stderr)}`,
+    );
+  }
+  return JSON.parse(text);
+}
+
+const loopCpu: Record<string, { thread: number[]; process: number[] }> = {};
+for (let round = 0; round < rounds; round++) {
+  for (const mode of modes.map((_, i) => modes[(i + round) % modes.length])) {
+    const result = await inProcess(mode);
+    (loopCpu[mode] ??= { thread: [], process: [] }).thread.push(result.thread_us);
+    loopCpu[mode].process.push(result.process_us);
+  }
+}
 await sink.shutdown();
 
 const base = rps.none ? median(rps.none) : undefined;
@@ -244,6 +281,19 @@ for (const mode of modes) {
       fmt(cpu)
     } µs | ${capacity} | ${roundCapacity} |`,
   );
+}
+const loopBase = loopCpu.none ? median(loopCpu.none.process) : undefined;
+console.log(
+  "\nIn process (python_wsgi_loop.py: the app's WSGI call in a loop, no server; medians of " +
+    `${rounds} x 5000 requests)\n`,
+);
+console.log("| mode | request thread CPU | process CPU | added vs uninstrumented |");
+console.log("| --- | ---: | ---: | ---: |");
+for (const mode of modes) {
+  const thread = median(loopCpu[mode].thread);
+  const process = median(loopCpu[mode].process);
+  const added = loopBase === undefined ? "—" : `${fmt(process - loopBase)} µs`;
+  console.log(`| ${mode} | ${fmt(thread)} µs | ${fmt(process)} µs | ${added} |`);
 }
 console.log(
   `exported ${fmt(exported / 1e6, 1)} MB of OTLP; load average ${Deno.loadavg()[0].toFixed(2)}`,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from flask import Flask
 
 import tracehouse
@@ -29,8 +30,8 @@ def make_app() -> Flask:
 def test_server_span_route_status_and_exception(receiver: Receiver) -> None:
     app = tracehouse.instrument_app(make_app(), service_name="shop", **sdk_options(receiver))  # type: ignore[arg-type]
     client = app.test_client()
-    assert client.get("/users/7").status_code == 200
-    assert client.get("/boom").status_code == 500
+    assert client.get("/users/7", buffered=True).status_code == 200
+    assert client.get("/boom", buffered=True).status_code == 500
     tracehouse.force_flush()
     receiver.wait_for(lambda: len([s for s in receiver.spans if s["kind"] == "SPAN_KIND_SERVER"]) >= 2)
     by_name = {s["name"]: s for s in receiver.spans}
@@ -50,3 +51,45 @@ def test_server_span_route_status_and_exception(receiver: Receiver) -> None:
     record = next(r for r in receiver.logs if r["body"].get("stringValue") == "user 7 viewed")
     assert record["traceId"] == ok["traceId"]
     assert record["severityText"] == "WARN"
+
+
+def test_duration_histogram_has_the_route_and_404_keeps_the_method(receiver: Receiver) -> None:
+    app = tracehouse.instrument_app(make_app(), service_name="shop", **sdk_options(receiver))  # type: ignore[arg-type]
+    client = app.test_client()
+    assert client.get("/users/7", buffered=True).status_code == 200
+    assert client.get("/boom", buffered=True).status_code == 500
+    assert client.get("/nowhere", buffered=True).status_code == 404
+    tracehouse.force_flush()
+    receiver.wait_for(lambda: len([s for s in receiver.spans if s["kind"] == "SPAN_KIND_SERVER"]) >= 3)
+    lost = next(s for s in receiver.spans if s["attributes"].get("url.path") == "/nowhere")
+    assert lost["name"] == "GET"
+    assert "http.route" not in lost["attributes"]
+    receiver.wait_for(lambda: any(m["name"] == "http.server.request.duration" for m in receiver.metrics))
+    points = {
+        m["point"]["attributes"].get("http.route"): m["point"]["attributes"]
+        for m in receiver.metrics
+        if m["name"] == "http.server.request.duration"
+    }
+    assert set(points) == {"/users/<int:user_id>", "/boom", None}
+    assert points["/users/<int:user_id>"]["http.response.status_code"] == 200
+    assert points["/boom"]["error.type"] == "500"
+    # No second instrumentation: instrumenting again (or OpenTelemetry's Flask instrumentor) is a no-op.
+    assert tracehouse.instrument_app(app) is app
+    assert app._is_instrumented_by_opentelemetry  # type: ignore[attr-defined]
+
+
+def test_excluded_urls_are_not_traced(receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTEL_PYTHON_FLASK_EXCLUDED_URLS", "healthz")
+    app = make_app()
+
+    @app.get("/healthz")
+    def health() -> str:
+        return "ok"
+
+    tracehouse.instrument_app(app, service_name="shop", **sdk_options(receiver))  # type: ignore[arg-type]
+    client = app.test_client()
+    assert client.get("/healthz", buffered=True).text == "ok"
+    assert client.get("/users/1", buffered=True).status_code == 200
+    tracehouse.force_flush()
+    receiver.wait_for(lambda: any(s["kind"] == "SPAN_KIND_SERVER" for s in receiver.spans))
+    assert [s["name"] for s in receiver.spans if s["kind"] == "SPAN_KIND_SERVER"] == ["GET /users/<int:user_id>"]

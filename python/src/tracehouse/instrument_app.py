@@ -88,11 +88,9 @@ def _instrument(app: Any, routes: RouteMatcher) -> Any:
     meter_provider: Any = ServerMeterProvider(metrics.get_meter_provider())
     wrapped: Any = app
     if kind == "flask":
-        from opentelemetry.instrumentation.flask import FlaskInstrumentor
+        from tracehouse.flask_app import instrument_flask
 
-        FlaskInstrumentor.instrument_app(  # type: ignore[no-untyped-call]
-            app, tracer_provider=tracer_provider, meter_provider=meter_provider
-        )
+        instrument_flask(app, tracer_provider, meter_provider)
     elif kind == "fastapi":
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
