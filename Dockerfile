@@ -7,7 +7,7 @@ FROM denoland/deno:2.9.6 AS build
 WORKDIR /src
 COPY . .
 RUN deno install \
- && deno run -A routes/pages/build.ts \
+ && deno run -A ui/build/build.ts \
  && deno compile -A --include sql/migrations --include static/build --output /out/tracehouse main.ts \
  && cp node_modules/@chdb/lib-linux-x64-gnu/libchdb.so /out/libchdb.so
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { openFixtureStore, T0_MS, T0_NS } from "../sql/query_fixtures.ts";
+import { openFixtureStore, T0_MS, T0_NS } from "../testing/query_fixtures.ts";
 import { LOGS_COLUMNS, TRACES_COLUMNS } from "../sql/schema.ts";
 import type { Store } from "../sql/store.ts";
 import { ManualClock } from "./clock.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createApiApp } from "../routes/api/mod.ts";
-import { openFixtureStore } from "../sql/query_fixtures.ts";
+import { openFixtureStore } from "../testing/query_fixtures.ts";
 import { AlertManager } from "./manager.ts";
 
 const FILE = `rules:

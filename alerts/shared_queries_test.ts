@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { openFixtureStore, T0_MS, T0_NS } from "../sql/query_fixtures.ts";
+import { openFixtureStore, T0_MS, T0_NS } from "../testing/query_fixtures.ts";
 import { LOGS_COLUMNS } from "../sql/schema.ts";
 import { runRuleQuery } from "./query.ts";
 import type { RuleSpec } from "./rule_schema.ts";

@@ -8,7 +8,7 @@
  */
 import { useEffect } from "preact/hooks";
 import type { VNode } from "preact";
-import { html } from "./html.ts";
+import { html } from "../ui/shared/html.ts";
 
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;

@@ -9,10 +9,10 @@
  */
 import type { VNode } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { attributeTable } from "./attribute_table.ts";
-import { formatTime, serviceColor, severityClass } from "./format.ts";
-import { html } from "./html.ts";
-import { withParams } from "./url.ts";
+import { attributeTable } from "../ui/shared/attribute_table.ts";
+import { formatTime, serviceColor, severityClass } from "../ui/shared/format.ts";
+import { html } from "../ui/shared/html.ts";
+import { withParams } from "../ui/shared/url.ts";
 
 /** One record, in the `/api/logs` shape. */
 export interface LogItem {

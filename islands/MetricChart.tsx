@@ -10,8 +10,8 @@
 import type { VNode } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import uPlot from "uplot";
-import { formatValue } from "./format.ts";
-import { html } from "./html.ts";
+import { formatValue } from "../ui/shared/format.ts";
+import { html } from "../ui/shared/html.ts";
 
 /** Props of {@linkcode MetricChart}. */
 export interface MetricChartProps {

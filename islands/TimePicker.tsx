@@ -9,8 +9,8 @@
  */
 import { useEffect, useRef } from "preact/hooks";
 import type { VNode } from "preact";
-import { html } from "./html.ts";
-import { withParams } from "./url.ts";
+import { html } from "../ui/shared/html.ts";
+import { withParams } from "../ui/shared/url.ts";
 
 /** Props of {@linkcode TimePicker}. */
 export interface TimePickerProps {

@@ -10,11 +10,11 @@
  */
 import type { VNode } from "preact";
 import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
-import { formatDuration, serviceColor } from "./format.ts";
-import { attributeTable } from "./attribute_table.ts";
-import { html } from "./html.ts";
-import { buildWaterfall, type WaterfallRow } from "./waterfall_model.ts";
-import { withParams } from "./url.ts";
+import { formatDuration, serviceColor } from "../ui/shared/format.ts";
+import { attributeTable } from "../ui/shared/attribute_table.ts";
+import { html } from "../ui/shared/html.ts";
+import { buildWaterfall, type WaterfallRow } from "../ui/shared/waterfall_model.ts";
+import { withParams } from "../ui/shared/url.ts";
 
 /** One span as the island receives it. */
 export interface WaterfallSpan {

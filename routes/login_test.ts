@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Store } from "../sql/store.ts";
 import { createApp } from "./app.ts";
-import { buildAssets } from "./pages/assets.ts";
+import { buildAssets } from "../ui/build/assets.ts";
 
 const TOKEN = "q-7f3a9c1e5b2d4a8f";
 const BASE = "http://127.0.0.1:8080";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ChdbStore } from "./chdb.ts";
-import { defineStoreTests } from "./store_suite.ts";
+import { defineStoreTests } from "../testing/store_suite.ts";
 
 async function tempStore(): Promise<ChdbStore> {
   return await ChdbStore.open({ path: await Deno.makeTempDir({ prefix: "tracehouse-chdb-" }) });

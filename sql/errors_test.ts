@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { getErrorGroup, listErrorGroups } from "./errors.ts";
-import { openFixtureStore, T0_NS } from "./query_fixtures.ts";
+import { openFixtureStore, T0_NS } from "../testing/query_fixtures.ts";
 import { LOGS_COLUMNS, TRACES_COLUMNS } from "./schema.ts";
 import type { Store } from "./store.ts";
 

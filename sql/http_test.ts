@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { type EndpointProcess, startEndpointProcess } from "../clickhouse_http/test_server.ts";
 import { HttpStore } from "./http.ts";
 import { ClickHouseError } from "./store.ts";
-import { defineStoreTests, rejection } from "./store_suite.ts";
+import { defineStoreTests, rejection } from "../testing/store_suite.ts";
 
 // The remote engine against Tracehouse's own ClickHouse HTTP endpoint over a
 // fresh embedded engine (in a child process: chDB serves one data path per

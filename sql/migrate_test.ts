@@ -14,7 +14,7 @@ import {
   splitStatements,
 } from "./migrate.ts";
 import { TRACES_COLUMNS } from "./schema.ts";
-import { rejection } from "./store_suite.ts";
+import { rejection } from "../testing/store_suite.ts";
 
 const RETENTION = { traces: 7, logs: 14, metrics: 30 };
 const OPTIONS: MigrateOptions = { database: "tracehouse", retentionDays: RETENTION };

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { openFixtureStore, T0_NS } from "./query_fixtures.ts";
+import { openFixtureStore, T0_NS } from "../testing/query_fixtures.ts";
 import { TRACES_COLUMNS } from "./schema.ts";
 import { serviceMap } from "./service_map.ts";
 

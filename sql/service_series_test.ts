@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { openFixtureStore } from "./query_fixtures.ts";
+import { openFixtureStore } from "../testing/query_fixtures.ts";
 import { seriesStep, serviceSeries, serviceSeriesQuery } from "./service_series.ts";
 import { render } from "./sql_template.ts";
 import { parseTimeRange } from "./time_range.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FIXTURE_RANGE, openFixtureStore, TRACE_A } from "./query_fixtures.ts";
+import { FIXTURE_RANGE, openFixtureStore, TRACE_A } from "../testing/query_fixtures.ts";
 import { parseTimeRange } from "./time_range.ts";
 import {
   hasTraceIdProjection,

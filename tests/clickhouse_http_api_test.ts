@@ -17,7 +17,7 @@ import {
   FIXTURE_RANGE,
   insertFixtures,
   TRACE_A,
-} from "../sql/query_fixtures.ts";
+} from "../testing/query_fixtures.ts";
 
 const NOW = Date.UTC(2026, 10, 25, 10, 30);
 const R = new URLSearchParams(FIXTURE_RANGE).toString();

@@ -10,7 +10,7 @@ import {
   T0_NS,
   TRACE_A,
   TRACE_B,
-} from "../../sql/query_fixtures.ts";
+} from "../../testing/query_fixtures.ts";
 import { ClickHouseError, type Store } from "../../sql/store.ts";
 import { createApiApp } from "./mod.ts";
 

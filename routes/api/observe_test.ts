@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { openFixtureStore } from "../../sql/query_fixtures.ts";
+import { openFixtureStore } from "../../testing/query_fixtures.ts";
 import { createApiApp, openApiDocument } from "./mod.ts";
 
 const NOW = Date.UTC(2026, 10, 25, 10, 30);

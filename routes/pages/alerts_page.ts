@@ -5,8 +5,8 @@
  * @module
  */
 import type { VNode } from "preact";
-import { html } from "../../islands/html.ts";
-import { formatTime, formatValue } from "../../islands/format.ts";
+import { html } from "../../ui/shared/html.ts";
+import { formatTime, formatValue } from "../../ui/shared/format.ts";
 import type { AlertsService } from "../api/alerts.ts";
 
 function since(iso: string | null): string {

@@ -5,8 +5,8 @@
  * @module
  */
 import type { VNode } from "preact";
-import { html } from "../../islands/html.ts";
-import { serviceColor } from "../../islands/format.ts";
+import { html } from "../../ui/shared/html.ts";
+import { serviceColor } from "../../ui/shared/format.ts";
 
 /** An inline SVG sparkline of `values` (and, in red, `errors`), `aria-label`led. */
 export function sparkline(values: number[], errors: number[] = [], label = "trend"): VNode {

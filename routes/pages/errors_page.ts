@@ -6,9 +6,9 @@
  * @module
  */
 import type { VNode } from "preact";
-import { html } from "../../islands/html.ts";
-import { formatCount, formatTime } from "../../islands/format.ts";
-import { timeQuery, withParams } from "../../islands/url.ts";
+import { html } from "../../ui/shared/html.ts";
+import { formatCount, formatTime } from "../../ui/shared/format.ts";
+import { timeQuery, withParams } from "../../ui/shared/url.ts";
 import { type ErrorGroupDetail, getErrorGroup, listErrorGroups } from "../../sql/errors.ts";
 import { emptyState, serviceChip, sparkline } from "./components.ts";
 import type { PageContext } from "./context.ts";

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { TIME_PARAMS } from "../../islands/url.ts";
+import { TIME_PARAMS } from "../../ui/shared/url.ts";
 import type { VNode } from "preact";
-import { html } from "../../islands/html.ts";
+import { html } from "../../ui/shared/html.ts";
 import { InvalidParamError } from "../../sql/invalid_param.ts";
 import { parseDuration } from "../../sql/time_range.ts";
 

@@ -6,11 +6,11 @@
  * @module
  */
 import type { VNode } from "preact";
-import { html } from "../../islands/html.ts";
+import { html } from "../../ui/shared/html.ts";
 import TimePicker from "../../islands/TimePicker.tsx";
 import KeyNav from "../../islands/KeyNav.tsx";
-import { timeQuery, withParams } from "../../islands/url.ts";
-import { type Assets, scriptsFor } from "./assets.ts";
+import { timeQuery, withParams } from "../../ui/shared/url.ts";
+import { type Assets, scriptsFor } from "../../ui/build/assets.ts";
 import { island, renderPage } from "./island.ts";
 import { PRESETS, REFRESH_CHOICES, type TimeState } from "./state.ts";
 

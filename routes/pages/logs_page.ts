@@ -5,9 +5,9 @@
  * @module
  */
 import type { VNode } from "preact";
-import { html } from "../../islands/html.ts";
+import { html } from "../../ui/shared/html.ts";
 import LogList from "../../islands/LogList.tsx";
-import { timeQuery, withParams } from "../../islands/url.ts";
+import { timeQuery, withParams } from "../../ui/shared/url.ts";
 import { listLogs, type LogFilter, SEVERITY_NUMBERS } from "../../sql/logs.ts";
 import { listServices } from "../../sql/services.ts";
 import { emptyState } from "./components.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import type { VNode } from "preact";
-import { html } from "../../islands/html.ts";
+import { html } from "../../ui/shared/html.ts";
 import MetricChart from "../../islands/MetricChart.tsx";
 import {
   type Aggregation,

@@ -21,7 +21,7 @@ import type { AlertsService } from "../api/alerts.ts";
 import { alertsPage } from "./alerts_page.ts";
 import { errorGroupPage, errorsPage } from "./errors_page.ts";
 import { serviceMapPage } from "./service_map_page.ts";
-import { type Assets, buildAssets } from "./assets.ts";
+import { type Assets, buildAssets } from "../../ui/build/assets.ts";
 import { errorState } from "./components.ts";
 import type { PageContext } from "./context.ts";
 import { type PageName, renderDocument } from "./layout.ts";

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import type { Store } from "../../sql/store.ts";
-import { buildAssets, loadPrebuilt, writeAssets } from "./assets.ts";
+import { buildAssets, loadPrebuilt, writeAssets } from "../../ui/build/assets.ts";
 import { parseAttrs, parseDurationNs } from "./filters.ts";
 import { createPages } from "./mod.ts";
 import { normaliseTime, timeState } from "./state.ts";
-import { formatDuration, nsOf } from "../../islands/format.ts";
-import { withParams } from "../../islands/url.ts";
+import { formatDuration, nsOf } from "../../ui/shared/format.ts";
+import { withParams } from "../../ui/shared/url.ts";
 
 /** A store with no data: every query answers no rows. */
 function emptyStore(): Store {

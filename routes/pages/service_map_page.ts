@@ -6,9 +6,14 @@
  * @module
  */
 import type { VNode } from "preact";
-import { html } from "../../islands/html.ts";
-import { formatCount, formatDuration, formatPercent, serviceColor } from "../../islands/format.ts";
-import { timeQuery, withParams } from "../../islands/url.ts";
+import { html } from "../../ui/shared/html.ts";
+import {
+  formatCount,
+  formatDuration,
+  formatPercent,
+  serviceColor,
+} from "../../ui/shared/format.ts";
+import { timeQuery, withParams } from "../../ui/shared/url.ts";
 import { type ServiceEdge, serviceMap, type ServiceNode } from "../../sql/service_map.ts";
 import { emptyState, serviceChip } from "./components.ts";
 import type { PageContext } from "./context.ts";

@@ -5,9 +5,9 @@
  * @module
  */
 import type { VNode } from "preact";
-import { html } from "../../islands/html.ts";
-import { formatCount, formatDuration, formatPercent, formatRate } from "../../islands/format.ts";
-import { timeQuery, withParams } from "../../islands/url.ts";
+import { html } from "../../ui/shared/html.ts";
+import { formatCount, formatDuration, formatPercent, formatRate } from "../../ui/shared/format.ts";
+import { timeQuery, withParams } from "../../ui/shared/url.ts";
 import { serviceSeries } from "../../sql/service_series.ts";
 import { listOperations, listServices } from "../../sql/services.ts";
 import { emptyState, serviceChip, sparkline } from "./components.ts";

@@ -5,14 +5,14 @@
  * @module
  */
 import type { VNode } from "preact";
-import { html } from "../../islands/html.ts";
-import { formatDuration, formatTime, nsBetween, severityClass } from "../../islands/format.ts";
-import { timeQuery, withParams } from "../../islands/url.ts";
+import { html } from "../../ui/shared/html.ts";
+import { formatDuration, formatTime, nsBetween, severityClass } from "../../ui/shared/format.ts";
+import { timeQuery, withParams } from "../../ui/shared/url.ts";
 import Waterfall, { type WaterfallSpan } from "../../islands/Waterfall.tsx";
 import { type LogRecord } from "../../sql/logs.ts";
 import { toRfc3339 } from "../../sql/time_range.ts";
 import { getTrace, type Span } from "../../sql/traces.ts";
-import { nsOf } from "../../islands/format.ts";
+import { nsOf } from "../../ui/shared/format.ts";
 import { serviceChip } from "./components.ts";
 import type { PageContext } from "./context.ts";
 import { island } from "./island.ts";

@@ -5,9 +5,9 @@
  * @module
  */
 import type { VNode } from "preact";
-import { html } from "../../islands/html.ts";
-import { formatDuration, formatTime } from "../../islands/format.ts";
-import { withParams } from "../../islands/url.ts";
+import { html } from "../../ui/shared/html.ts";
+import { formatDuration, formatTime } from "../../ui/shared/format.ts";
+import { withParams } from "../../ui/shared/url.ts";
 import { listServices } from "../../sql/services.ts";
 import { listTraces, type TraceFilter } from "../../sql/traces.ts";
 import { durationBar, emptyState, serviceChip } from "./components.ts";

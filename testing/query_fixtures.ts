@@ -5,16 +5,16 @@
  *
  * @module
  */
-import { ChdbStore } from "./chdb.ts";
-import { migrate } from "./migrate.ts";
+import { ChdbStore } from "../sql/chdb.ts";
+import { migrate } from "../sql/migrate.ts";
 import {
   LOGS_COLUMNS,
   METRICS_GAUGE_COLUMNS,
   METRICS_HISTOGRAM_COLUMNS,
   METRICS_SUM_COLUMNS,
   TRACES_COLUMNS,
-} from "./schema.ts";
-import type { Store } from "./store.ts";
+} from "../sql/schema.ts";
+import type { Store } from "../sql/store.ts";
 
 /** Start of the fixture data: 2026-11-25T10:00:00Z, in ms. */
 export const T0_MS: number = Date.UTC(2026, 10, 25, 10, 0, 0);

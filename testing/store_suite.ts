@@ -5,8 +5,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { type MapColumn, NativeBlockBuilder, type ScalarColumn } from "./native.ts";
-import { ClickHouseError, type ColumnSpec, type Store } from "./store.ts";
+import { type MapColumn, NativeBlockBuilder, type ScalarColumn } from "../sql/native.ts";
+import { ClickHouseError, type ColumnSpec, type Store } from "../sql/store.ts";
 
 /** Opens a fresh store for one test; the suite closes it. */
 export type StoreFactory = () => Promise<Store>;

@@ -4,7 +4,7 @@
  * cannot run `deno bundle` at startup:
  *
  * ```sh
- * deno run -A routes/pages/build.ts
+ * deno run -A ui/build/build.ts
  * deno compile -A --include sql/migrations --include static/build --output dist/tracehouse main.ts
  * ```
  *
