@@ -1,2 +1,2 @@
-/** The version of Tracehouse, printed by `tracehouse version` and `/readyz`. */
+/** The version of Tracehouse, printed by `tracehouse version` and in `tracehouse --help`. */
 export const VERSION = "0.1.0";

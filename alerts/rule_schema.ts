@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { AGGREGATIONS } from "../sql/metrics.ts";
-import { ATTRIBUTE_KEY } from "../sql/query_common.ts";
+import { ATTRIBUTE_KEY, GROUP_BY_KEY } from "../sql/query_common.ts";
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -22,7 +22,9 @@ const name = z.string().regex(
   /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/,
   "expected 1-128 letters, digits and _ . : - (not starting with . : -)",
 );
-const labelName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "expected a label name");
+/** A label name (alert labels, silence matchers): a plain name of at most 64 characters. */
+export const LABEL_NAME: RegExp = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const labelName = z.string().regex(LABEL_NAME, "expected a label name");
 const shortText = z.string().max(1024);
 const attributeMap = z.record(
   z.string().regex(ATTRIBUTE_KEY, "expected an attribute key"),
@@ -61,10 +63,7 @@ const metricRule = z.object({
   services: z.array(shortText).max(50).optional(),
   attributes: attributeMap.optional(),
   group_by: z.array(
-    z.string().regex(
-      /^(service|attr\.[A-Za-z0-9_][A-Za-z0-9_.:/-]{0,127})$/,
-      'expected "service" or "attr.<key>"',
-    ),
+    z.string().regex(GROUP_BY_KEY, 'expected "service" or "attr.<key>"'),
   ).max(4).optional(),
 }).strict();
 

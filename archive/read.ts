@@ -18,6 +18,7 @@ import type { CallOptions, InsertOptions, NativeBlock, QueryResult, Store } from
 import { readManifests } from "./manifest.ts";
 import { ARCHIVED_TABLES, tableStructure } from "./tables.ts";
 import { ARCHIVE_SETTINGS, type ArchiveTarget, locationOf } from "./target.ts";
+import { PLAIN_NAME } from "../sql/identifiers.ts";
 
 /** The in-memory database of the archive tables. */
 export const ARCHIVE_DATABASE = "tracehouse_archive";
@@ -140,7 +141,7 @@ export class ArchiveStore implements Store {
     );
     for (const { name, engine, ddl } of others) {
       // Names from the engine's own catalogue, still checked before they go into DDL.
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) continue;
+      if (!PLAIN_NAME.test(name)) continue;
       if (engine === "Dictionary") {
         await this.#inner.command(`DROP DICTIONARY IF EXISTS ${db}.${name}`);
         const prefix = `CREATE DICTIONARY ${this.#inner.database}.${name} `;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ChdbStore } from "../sql/chdb.ts";
 import { listLogs } from "../sql/logs.ts";
 import { migrate } from "../sql/migrate.ts";
-import { parseTimeRange } from "../sql/time_range.ts";
+import { parseTimeRange } from "../params/time.ts";
 import { listTraces } from "../sql/traces.ts";
 import { runArchive } from "./export.ts";
 import { dayBefore, generateDay } from "./generate.ts";

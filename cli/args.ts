@@ -7,7 +7,9 @@
  */
 import { parseArgs } from "node:util";
 import { InvalidParamError } from "../sql/invalid_param.ts";
-import { parseDuration, parseTime, toRfc3339 } from "../sql/time_range.ts";
+import { parseDuration } from "../params/duration.ts";
+import { parseTime } from "../params/time.ts";
+import { toRfc3339 } from "../sql/time_range.ts";
 import { UsageError } from "./errors.ts";
 
 /** One flag of a command, as `parseArgs` takes it, plus its help line. */

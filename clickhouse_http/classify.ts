@@ -34,6 +34,7 @@ import {
   TABLE_ENGINES,
   TABLE_FUNCTIONS,
 } from "./policy.ts";
+import { PLAIN_NAME } from "../sql/identifiers.ts";
 
 /** An insert the endpoint runs itself, with data from the request body. */
 export interface InsertTarget {
@@ -70,7 +71,6 @@ export interface ClassifierOptions {
   allowSchemaChanges: boolean;
 }
 
-const SIMPLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FORMAT_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 const READ_NODES = new Set([
   "SelectWithUnionQuery",
@@ -137,7 +137,7 @@ export class Classifier {
   /** Whether a request may name `database` as its current database. */
   databaseAllowed(database: string): boolean {
     if (database === this.#options.database) return true;
-    return this.#options.allowSchemaChanges && SIMPLE_NAME.test(database) &&
+    return this.#options.allowSchemaChanges && PLAIN_NAME.test(database) &&
       !ENGINE_DATABASES.has(database);
   }
 
@@ -370,7 +370,7 @@ export class Classifier {
     }
     if (names.length === 0) throw refused("INSERT INTO FUNCTION or INSERT without a table");
     const [db, table] = names.length === 2 ? names : [database, names[0]];
-    if (!SIMPLE_NAME.test(db) || !SIMPLE_NAME.test(table) || ENGINE_DATABASES.has(db)) {
+    if (!PLAIN_NAME.test(db) || !PLAIN_NAME.test(table) || ENGINE_DATABASES.has(db)) {
       throw refused(`inserts into ${names.join(".")}`);
     }
     const own = db === this.#options.database && this.#options.insertTables.has(table);

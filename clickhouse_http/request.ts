@@ -7,6 +7,7 @@
  */
 import { EndpointError } from "./errors.ts";
 import { type RequestSettings, settingsFromParams } from "./settings.ts";
+import { PLAIN_NAME } from "../sql/identifiers.ts";
 
 /** What a request asks for, besides its query text and data. */
 export interface RequestOptions {
@@ -22,7 +23,6 @@ export interface RequestOptions {
   protocolVersion: number;
 }
 
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FORMAT = /^[A-Za-z][A-Za-z0-9_]*$/;
 
 /** Reads {@linkcode RequestOptions} from the URL parameters and `X-ClickHouse-*` headers. */
@@ -46,7 +46,7 @@ export function requestOptions(request: Request, params: URLSearchParams): Reque
     }
   }
   const database = request.headers.get("x-clickhouse-database") ?? params.get("database") ?? "";
-  if (database !== "" && !NAME.test(database)) {
+  if (database !== "" && !PLAIN_NAME.test(database)) {
     throw new EndpointError(
       "UNKNOWN_DATABASE",
       `Database ${database.slice(0, 100)} does not exist`,
@@ -83,7 +83,7 @@ export function boundParams(source: Iterable<[string, string]>): Record<string, 
   for (const [key, value] of source) {
     if (!key.startsWith("param_")) continue;
     const name = key.slice("param_".length);
-    if (!NAME.test(name)) {
+    if (!PLAIN_NAME.test(name)) {
       throw new EndpointError(
         "BAD_ARGUMENTS",
         `Invalid query parameter name: '${name.slice(0, 100)}'`,

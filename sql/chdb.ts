@@ -30,6 +30,7 @@ import {
   type Settings,
   type Store,
 } from "./store.ts";
+import { PLAIN_NAME } from "./identifiers.ts";
 
 const SYMBOLS = {
   chdb_connect: { parameters: ["i32", "buffer"], result: "pointer" },
@@ -184,7 +185,7 @@ function settingAssignments(
 
 function checkedParamNames(params: Record<string, string> = {}): Record<string, string> {
   for (const name of Object.keys(params)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    if (!PLAIN_NAME.test(name)) {
       throw new TypeError(`Invalid query parameter name: "${name}"`);
     }
   }
@@ -267,7 +268,7 @@ export class ChdbStore implements Store {
   static async open(options: ChdbOptions = {}): Promise<ChdbStore> {
     const path = resolve(options.path ?? "./data");
     const database = options.database ?? "default";
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
+    if (!PLAIN_NAME.test(database)) {
       throw new TypeError(`Invalid database name: "${database}"`);
     }
     const other = [...openPaths.keys()].find((open) => open !== path);
@@ -378,7 +379,7 @@ export class ChdbStore implements Store {
       if (!SETTING_NAME.test(name)) throw new TypeError(`Invalid setting name: "${name}"`);
     }
     const database = options.database ?? this.database;
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
+    if (!PLAIN_NAME.test(database)) {
       throw new TypeError(`Invalid database name: "${database}"`);
     }
     if (database !== this.database) await this.#call(`USE \`${database}\``, "TabSeparated");

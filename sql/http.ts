@@ -28,6 +28,7 @@ import {
   type Settings,
   type Store,
 } from "./store.ts";
+import { PLAIN_NAME } from "./identifiers.ts";
 
 /** Options of {@linkcode HttpStore.open}. */
 export interface HttpStoreOptions {
@@ -53,7 +54,6 @@ export interface HttpInsertOptions extends InsertOptions {
 }
 
 const SETTING_NAME = /^[a-z_][a-z0-9_]*$/;
-const DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Sent with every request: a server's default, stated so any server behaves the same. */
 const BASE_SETTINGS: ClickHouseSettings = { output_format_json_quote_64bit_integers: 1 };
 
@@ -100,7 +100,7 @@ export class HttpStore implements Store {
       requestTimeoutMs: 60_000,
       ...options,
     };
-    if (!DATABASE_NAME.test(resolved.database)) {
+    if (!PLAIN_NAME.test(resolved.database)) {
       throw new TypeError(`Invalid database name: "${resolved.database}"`);
     }
     const connect = (database: string) =>

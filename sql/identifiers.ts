@@ -5,6 +5,13 @@
  * @module
  */
 
+/** A plain ClickHouse name: a letter or `_`, then letters, digits and `_` (no quoting needed). */
+export const PLAIN_NAME: RegExp = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A plain name of at most 128 characters: databases and tables named in DDL. */
+export const IDENTIFIER: RegExp = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/** A cluster name (`ON CLUSTER …`): a plain name that may also hold `.` and `-`. */
+export const CLUSTER_NAME: RegExp = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
+
 /**
  * Quotes one identifier with backquotes, escaping backquotes and backslashes.
  *
@@ -29,8 +36,9 @@ export function quoteIdentifier(name: string): string {
  * ```
  */
 export function quoteTableName(table: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(table)) {
+  const parts = table.split(".");
+  if (parts.length > 2 || !parts.every((part) => PLAIN_NAME.test(part))) {
     throw new TypeError(`Invalid table name: "${table}"`);
   }
-  return table.split(".").map(quoteIdentifier).join(".");
+  return parts.map(quoteIdentifier).join(".");
 }

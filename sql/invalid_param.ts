@@ -25,3 +25,16 @@ export class InvalidParamError extends RangeError {
     this.param = param;
   }
 }
+
+/**
+ * Shortens echoed input so a huge value does not come back in full.
+ *
+ * @example
+ * ```ts
+ * import { clip } from "./invalid_param.ts";
+ * console.assert(clip("x".repeat(100)).length === 65);
+ * ```
+ */
+export function clip(text: string, max = 64): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}

@@ -22,6 +22,7 @@
  */
 import { quoteIdentifier } from "./identifiers.ts";
 import type { Store } from "./store.ts";
+import { CLUSTER_NAME, IDENTIFIER } from "./identifiers.ts";
 
 /** Retention per signal, in days. */
 export interface RetentionDays {
@@ -79,8 +80,6 @@ export const MIGRATIONS_TABLE = "tracehouse_migrations";
 
 const MIGRATIONS_DIR = new URL("./migrations/", import.meta.url);
 const FILE_NAME = /^(\d{3})_[a-z0-9_]+\.sql$/;
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
-const CLUSTER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 const ENGINE_KIND = /^[A-Za-z]*MergeTree$/;
 const ENGINE_ARGS = /^[A-Za-z0-9_, ]*$/;
 const SHARDING_KEY = /^[A-Za-z0-9_(), ]+$/;

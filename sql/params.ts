@@ -6,6 +6,7 @@
  * @module
  */
 import type { ParamValue, QueryParams } from "./store.ts";
+import { PLAIN_NAME } from "./identifiers.ts";
 
 const TSV_ESCAPES: Record<string, string> = {
   "\\": "\\\\",
@@ -68,8 +69,6 @@ export function formatParam(value: ParamValue): string {
   return formatScalar(value);
 }
 
-const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 /**
  * Formats every parameter, rejecting names ClickHouse would not accept.
  *
@@ -82,7 +81,7 @@ const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function formatParams(params: QueryParams = {}): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(params)) {
-    if (!PARAM_NAME.test(name)) throw new TypeError(`Invalid query parameter name: "${name}"`);
+    if (!PLAIN_NAME.test(name)) throw new TypeError(`Invalid query parameter name: "${name}"`);
     out[name] = formatParam(value);
   }
   return out;

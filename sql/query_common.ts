@@ -7,10 +7,15 @@
 import { InvalidParamError } from "./invalid_param.ts";
 import { type Param, param, type Sql, sql } from "./sql_template.ts";
 import type { Settings } from "./store.ts";
-import { clip, toClickHouseTime } from "./time_range.ts";
+import { clip } from "./invalid_param.ts";
+import { toClickHouseTime } from "./time_range.ts";
 
 /** Attribute keys accepted in filters and group-by (`attr.<key>`). */
-export const ATTRIBUTE_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.:/-]{0,127}$/;
+export const ATTRIBUTE_KEY: RegExp = /^[A-Za-z0-9_][A-Za-z0-9_.:/-]{0,127}$/;
+/** A group-by key in rules and CLI flags: `service` or `attr.<key>`. */
+export const GROUP_BY_KEY: RegExp = new RegExp(
+  `^(service|attr\\.${ATTRIBUTE_KEY.source.slice(1, -1)})$`,
+);
 /** Longest attribute value or free-text filter accepted. */
 export const MAX_VALUE_LENGTH = 1024;
 

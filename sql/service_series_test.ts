@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { openFixtureStore } from "../testing/query_fixtures.ts";
 import { seriesStep, serviceSeries, serviceSeriesQuery } from "./service_series.ts";
 import { render } from "./sql_template.ts";
-import { parseTimeRange } from "./time_range.ts";
+import { parseTimeRange } from "../params/time.ts";
 
 const range = parseTimeRange({ from: "2026-11-25T09:00:00Z", to: "2026-11-25T11:00:00Z" });
 

@@ -11,6 +11,7 @@
  * @module
  */
 import type { ParamValue, QueryParams } from "./store.ts";
+import { PLAIN_NAME } from "./identifiers.ts";
 
 /** ClickHouse types a value may be bound as. */
 export type ParamType =
@@ -53,7 +54,7 @@ export class Param {
 export class Identifier {
   readonly name: string;
   constructor(name: string) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    if (!PLAIN_NAME.test(name)) {
       throw new TypeError(`Invalid identifier: "${name}"`);
     }
     this.name = name;

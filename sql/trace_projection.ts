@@ -18,6 +18,7 @@
  * @module
  */
 import type { Store } from "./store.ts";
+import { CLUSTER_NAME, IDENTIFIER } from "./identifiers.ts";
 
 /** Name of the projection on `otel_traces`. */
 export const TRACE_ID_PROJECTION = "tracehouse_trace_id";
@@ -35,9 +36,6 @@ export interface TraceIdProjectionOptions {
   /** Wait until existing parts have the projection (or lost it); default `true`. */
   wait?: boolean;
 }
-
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
-const CLUSTER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 
 /** The statements {@linkcode setTraceIdProjection} runs; exported for tests. */
 export function traceIdProjectionStatements(options: TraceIdProjectionOptions): string[] {

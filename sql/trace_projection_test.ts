@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { FIXTURE_RANGE, openFixtureStore, TRACE_A } from "../testing/query_fixtures.ts";
-import { parseTimeRange } from "./time_range.ts";
+import { parseTimeRange } from "../params/time.ts";
 import {
   hasTraceIdProjection,
   setTraceIdProjection,

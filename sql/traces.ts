@@ -21,16 +21,10 @@ import {
   zipNested,
 } from "./query_common.ts";
 import { and, param, render, type Sql, sql } from "./sql_template.ts";
+import { STATUS_FILTERS } from "./span_status.ts";
 import type { Store } from "./store.ts";
 import { type TimeRange, toRfc3339 } from "./time_range.ts";
 import { traceIdProjectionPresent } from "./trace_projection.ts";
-
-/** `status` filter values and the `StatusCode` strings the exporter writes. */
-export const STATUS_CODES: Readonly<Record<string, string>> = {
-  ok: "Ok",
-  error: "Error",
-  unset: "Unset",
-};
 
 /** Filters of {@linkcode listTraces}: a trace matches when one span matches all of them. */
 export interface TraceFilter {
@@ -117,7 +111,7 @@ function spanConditions(filter: TraceFilter): Sql[] {
     conditions.push(sql`SpanName = ${param("String", checkValue(filter.spanName, "spanName"))}`);
   }
   if (filter.status !== undefined) {
-    const code = STATUS_CODES[filter.status];
+    const code = STATUS_FILTERS[filter.status];
     if (!code) throw new InvalidParamError("status", "expected ok, error or unset");
     conditions.push(sql`StatusCode = ${param("String", code)}`);
   }

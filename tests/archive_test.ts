@@ -16,7 +16,7 @@ import { ChdbStore } from "../sql/chdb.ts";
 import { listLogs } from "../sql/logs.ts";
 import { migrate } from "../sql/migrate.ts";
 import type { Store } from "../sql/store.ts";
-import { parseTimeRange } from "../sql/time_range.ts";
+import { parseTimeRange } from "../params/time.ts";
 import { getTrace, listTraces } from "../sql/traces.ts";
 import { runCli, spawnCli } from "./cli_support.ts";
 import { startTracehouse } from "./interop/server.ts";

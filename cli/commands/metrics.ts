@@ -13,6 +13,7 @@ import {
   TIME_FLAGS,
   timeRange,
 } from "../args.ts";
+import { GROUP_BY_KEY } from "../../sql/query_common.ts";
 import type { Params } from "../client.ts";
 import type { Command } from "../command.ts";
 import { commandContext, exitFor } from "../context.ts";
@@ -126,7 +127,7 @@ async function queryMetric(name: string, flags: Flags, io: Io): Promise<number> 
   }
   const groupBy = listFlag(flags, "group-by").flatMap((g) => g.split(",")).map((g) => g.trim());
   for (const key of groupBy) {
-    if (key !== "service" && !/^attr\.[A-Za-z0-9_][A-Za-z0-9_.:/-]{0,127}$/.test(key)) {
+    if (!GROUP_BY_KEY.test(key)) {
       throw new UsageError(`Invalid --group-by "${key}": expected service or attr.<key>`);
     }
   }

@@ -8,7 +8,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { AlertManager } from "../../alerts/manager.ts";
-import { durationSchema } from "../../alerts/rule_schema.ts";
+import { durationSchema, LABEL_NAME } from "../../alerts/rule_schema.ts";
 import { type ApiEnv, validationHook } from "./env.ts";
 import { attributesOf, errorResponses, ErrorSchema } from "./params.ts";
 import { AlertHistorySchema, AlertsSchema, SilenceSchema } from "./schemas.ts";
@@ -54,7 +54,7 @@ const historyRoute = createRoute({
 
 const SilenceInput = z.object({
   matchers: z.record(
-    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "expected a label name"),
+    z.string().regex(LABEL_NAME, "expected a label name"),
     z.string().max(1024),
   ).refine((m) => Object.keys(m).length > 0 && Object.keys(m).length <= 20, {
     message: "give 1 to 20 matchers",

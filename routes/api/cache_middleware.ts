@@ -12,7 +12,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { LruCache } from "../../sql/cache.ts";
-import { parseTime } from "../../sql/time_range.ts";
+import { parseTime } from "../../params/time.ts";
 import type { ApiEnv } from "./env.ts";
 import type { ApiOptions } from "./options.ts";
 

@@ -6,7 +6,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { AGGREGATIONS, autoStep, listMetrics, queryMetric } from "../../sql/metrics.ts";
 import type { Store } from "../../sql/store.ts";
-import { parseDuration } from "../../sql/time_range.ts";
+import { parseDuration } from "../../params/duration.ts";
 import { type ApiEnv, queryOptions, validationHook } from "./env.ts";
 import type { ApiOptions } from "./options.ts";
 import {

@@ -8,7 +8,9 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { InvalidParamError } from "../../sql/invalid_param.ts";
 import { checkAttributeKey, checkValue } from "../../sql/query_common.ts";
-import { parseDuration, parseTimeRange, type TimeRange } from "../../sql/time_range.ts";
+import { parseDurationNs } from "../../params/duration.ts";
+import { parseTimeRange } from "../../params/time.ts";
+import { type TimeRange } from "../../sql/time_range.ts";
 import type { ApiOptions } from "./options.ts";
 
 /** `from` and `to`. */
@@ -90,15 +92,9 @@ export function limitOf(raw: string | undefined, options: ApiOptions): number {
   return limit;
 }
 
-/** A duration as integer nanoseconds or `250ms`, `2s`, `1m`. */
+/** A span-duration filter (see {@linkcode parseDurationNs}), `undefined` when absent. */
 export function durationNsOf(raw: string | undefined, name: string): bigint | undefined {
-  if (raw === undefined) return undefined;
-  if (/^\d{1,19}$/.test(raw)) {
-    const ns = BigInt(raw);
-    if (ns > 18_446_744_073_709_551_615n) throw new InvalidParamError(name, "too large");
-    return ns;
-  }
-  return BigInt(parseDuration(raw, name)) * 1_000_000n;
+  return raw === undefined ? undefined : parseDurationNs(raw, name);
 }
 
 /**

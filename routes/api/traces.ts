@@ -4,6 +4,7 @@
  * @module
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { DURATION_NS } from "../../params/duration.ts";
 import { HTTPException } from "hono/http-exception";
 import type { Store } from "../../sql/store.ts";
 import { getTrace, listTraces } from "../../sql/traces.ts";
@@ -24,7 +25,7 @@ import {
 import { TraceSchema, TracesSchema } from "./schemas.ts";
 
 const duration = z.string().regex(
-  /^(\d{1,19}|\d{1,9}(ms|s|m|h|d|w))$/,
+  DURATION_NS,
   "expected integer nanoseconds or a duration like 250ms",
 )
   .optional();
@@ -35,8 +36,12 @@ const listQuery = z.object({
   service: serviceParam,
   spanName: z.string().max(1024).optional().openapi({ description: "Exact span name." }),
   status: z.enum(["ok", "error", "unset"]).optional().openapi({ description: "Span status." }),
-  minDuration: duration.openapi({ description: "Span duration at least: ns or `250ms`, `2s`." }),
-  maxDuration: duration.openapi({ description: "Span duration at most: ns or `250ms`, `2s`." }),
+  minDuration: duration.openapi({
+    description: "Span duration at least: ns or `15us`, `250ms`, `2s`.",
+  }),
+  maxDuration: duration.openapi({
+    description: "Span duration at most: ns or `15us`, `250ms`, `2s`.",
+  }),
 });
 const LIST_PARAMS = Object.keys(listQuery.shape);
 

@@ -8,7 +8,7 @@ import { TIME_PARAMS } from "../../ui/shared/url.ts";
 import type { VNode } from "preact";
 import { html } from "../../ui/shared/html.ts";
 import { InvalidParamError } from "../../sql/invalid_param.ts";
-import { parseDuration } from "../../sql/time_range.ts";
+import { parseDurationNs } from "../../params/duration.ts";
 
 /**
  * Parses `attrs` (`http.route=/checkout env=prod`, space or comma separated)
@@ -27,13 +27,10 @@ export function parseAttrs(text: string | null): Record<string, string> {
   return out;
 }
 
-/** Parses a duration filter: integer nanoseconds or `250ms`, `2s`, `1m`. */
-export function parseDurationNs(text: string | null, name: string): bigint | undefined {
+/** A span-duration form field (see {@linkcode parseDurationNs}); empty means no filter. */
+export function durationField(text: string | null, name: string): bigint | undefined {
   const v = text?.trim();
-  if (!v) return undefined;
-  if (/^\d{1,19}$/.test(v)) return BigInt(v);
-  if (/^\d{1,9}us$/.test(v)) return BigInt(v.slice(0, -2)) * 1000n;
-  return BigInt(parseDuration(v, name)) * 1_000_000n;
+  return v ? parseDurationNs(v, name) : undefined;
 }
 
 /** A labelled `<select>` whose first option means "any". */

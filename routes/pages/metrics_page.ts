@@ -16,7 +16,7 @@ import {
   queryMetric,
 } from "../../sql/metrics.ts";
 import { listServices } from "../../sql/services.ts";
-import { parseDuration } from "../../sql/time_range.ts";
+import { parseDuration } from "../../params/duration.ts";
 import { emptyState } from "./components.ts";
 import type { PageContext } from "./context.ts";
 import { parseAttrs, selectField, textField, timeInputs } from "./filters.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Store } from "../../sql/store.ts";
 import { buildAssets, loadPrebuilt, writeAssets } from "../../ui/build/assets.ts";
-import { parseAttrs, parseDurationNs } from "./filters.ts";
+import { durationField, parseAttrs } from "./filters.ts";
 import { createPages } from "./mod.ts";
 import { normaliseTime, timeState } from "./state.ts";
 import { formatDuration, nsOf } from "../../ui/shared/format.ts";
@@ -43,10 +43,10 @@ Deno.test("filters: attributes and durations", () => {
     env: "prod",
   });
   assert.throws(() => parseAttrs("oops"), /attrs/);
-  assert.equal(parseDurationNs("250ms", "minDuration"), 250_000_000n);
-  assert.equal(parseDurationNs("15us", "minDuration"), 15_000n);
-  assert.equal(parseDurationNs("", "minDuration"), undefined);
-  assert.throws(() => parseDurationNs("soon", "minDuration"), /minDuration/);
+  assert.equal(durationField("250ms", "minDuration"), 250_000_000n);
+  assert.equal(durationField("15us", "minDuration"), 15_000n);
+  assert.equal(durationField("", "minDuration"), undefined);
+  assert.throws(() => durationField("soon", "minDuration"), /minDuration/);
 });
 
 Deno.test("format and url helpers", () => {

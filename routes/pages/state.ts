@@ -6,7 +6,8 @@
  * @module
  */
 import { InvalidParamError } from "../../sql/invalid_param.ts";
-import { parseTimeRange, type TimeRange, toRfc3339 } from "../../sql/time_range.ts";
+import { parseTimeRange } from "../../params/time.ts";
+import { type TimeRange, toRfc3339 } from "../../sql/time_range.ts";
 
 /** Presets of the time picker: `from` values with `to=now`. */
 export const PRESETS: readonly { from: string; label: string }[] = [

@@ -12,7 +12,7 @@ import { listServices } from "../../sql/services.ts";
 import { listTraces, type TraceFilter } from "../../sql/traces.ts";
 import { durationBar, emptyState, serviceChip } from "./components.ts";
 import type { PageContext } from "./context.ts";
-import { parseAttrs, parseDurationNs, selectField, textField, timeInputs } from "./filters.ts";
+import { durationField, parseAttrs, selectField, textField, timeInputs } from "./filters.ts";
 
 /** Rows per page of the trace list. */
 export const TRACES_PAGE_SIZE = 50;
@@ -27,8 +27,8 @@ export async function tracesPage(ctx: PageContext): Promise<VNode> {
     services: get("service") ? [get("service")] : undefined,
     spanName: get("spanName") || undefined,
     status: status === "ok" || status === "error" || status === "unset" ? status : undefined,
-    minDurationNs: parseDurationNs(get("minDuration"), "minDuration"),
-    maxDurationNs: parseDurationNs(get("maxDuration"), "maxDuration"),
+    minDurationNs: durationField(get("minDuration"), "minDuration"),
+    maxDurationNs: durationField(get("maxDuration"), "maxDuration"),
     attributes: parseAttrs(get("attrs")),
   };
   const cursor = get("cursor") || undefined;
