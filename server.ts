@@ -9,6 +9,7 @@ import { serveClickHouseHttp } from "./clickhouse_http/server.ts";
 import type { Config } from "./config.ts";
 import { createApp } from "./routes/app.ts";
 import { createOtlpApp } from "./routes/otlp.ts";
+import { ingestLimits } from "./otlp/limits.ts";
 import { type OtlpGrpcServer, serveOtlpGrpc } from "./otlp/grpc.ts";
 import { ChdbStore } from "./sql/chdb.ts";
 import type { MigrateResult } from "./sql/migrate.ts";
@@ -91,6 +92,7 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
         maxDelayMs: config.batchMaxDelayMs,
         maxQueuedRows: config.batchMaxQueuedRows,
       },
+      records: { limits: ingestLimits(config), redact: config.redact },
     });
     const ui = listen(config.host, config.port, "TRACEHOUSE_PORT", app.fetch);
     servers.push(ui);

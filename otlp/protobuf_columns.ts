@@ -11,6 +11,9 @@
  * - per span, when a string is not ASCII, an attribute value is an array, kvlist or bytes, the
  *   span has links, is an error (status `Error` or an `exception` event: `error.fingerprint`), or
  *   an id has a length the mapper rejects, the span is decoded into the model and mapped;
+ * - so is a span over the attribute limits of its {@linkcode RecordPolicy} (too many
+ *   attributes or events, a string value too long), which the policy then applies, and every
+ *   span when the policy redacts;
  * - per request, any decoding error ends the fast path: the caller rolls the block back and runs
  *   the model path, which accepts or rejects the body with its own message.
  *
@@ -18,6 +21,7 @@
  */
 import type { ByteWriter, EncodedMap, NativeBlockBuilder, ScalarColumn } from "../sql/native.ts";
 import { encodeMapEntries, encodeString } from "../sql/native.ts";
+import { limitScope } from "./limits.ts";
 import type { Rejections } from "./map_common.ts";
 import { serviceName } from "./map_common.ts";
 import {
@@ -38,6 +42,7 @@ import {
   span as decodeSpan,
 } from "./protobuf.ts";
 import { asString, attributeMap } from "./values.ts";
+import { RecordPolicy } from "./record_policy.ts";
 
 /** Value kinds of a scanned attribute. */
 const NONE = 0, STRING = 1, BOOL = 2, INT = 3, DOUBLE = 4;
@@ -92,6 +97,22 @@ const FALSE = encodeString("false");
 const SLOW = Symbol("slow span");
 
 const scratch = new Scratch();
+
+/** The limits of the request being decoded: a record over them goes the model path. */
+let countLimit = Infinity, valueLengthLimit = Infinity, eventLimit = Infinity;
+/** Redaction rewrites text the fast path copies as bytes: every record goes the model path. */
+let modelOnly = false;
+/** The policy of the request being decoded. */
+const DEFAULT_POLICY = new RecordPolicy();
+let policy = DEFAULT_POLICY;
+
+function usePolicy(p: RecordPolicy, signal: "span" | "log"): void {
+  policy = p;
+  countLimit = p.limits[signal].count;
+  valueLengthLimit = p.limits[signal].valueLength;
+  eventLimit = p.limits.spanEvents;
+  modelOnly = p.redacts;
+}
 
 function ascii(buf: Uint8Array, start: number, end: number): boolean {
   for (let i = start; i < end; i++) if (buf[i] >= 0x80) return false;
@@ -193,6 +214,8 @@ function scanAttribute(r: PbReader, owner: number): void {
     } else r.skip(tag & 7);
   }
   if (r.pos !== end) throw SLOW;
+  // All ASCII here: bytes are characters.
+  if (kind === STRING && valueEnd - valueStart > valueLengthLimit) throw SLOW;
   let prefix = 0;
   for (let k = 0; k < 4; k++) {
     prefix = prefix * 256 + (keyStart + k < keyEnd ? buf[keyStart + k] : 0);
@@ -284,9 +307,10 @@ function fastSpan(
   ctx: SpanContext,
   encoded: Encoded,
 ): void {
+  if (modelOnly) throw SLOW;
   const buf = r.buf;
   scratch.size = 0;
-  let events = 0;
+  let events = 0, attributes = 0;
   let traceId = -1, traceIdEnd = -1, spanId = -1, spanIdEnd = -1, parent = -1, parentEnd = -1;
   let state = -1, stateEnd = -1, name = -1, nameEnd = -1, kind = 0;
   let start = -1, finish = -1, statusCode = 0, statusMessage = -1, statusMessageEnd = -1;
@@ -330,11 +354,13 @@ function fastSpan(
         r.fixed64Small();
         break;
       case 74:
+        if (++attributes > countLimit) throw SLOW;
         scanAttribute(r, -1);
         break;
       case 90: {
+        if (events >= eventLimit) throw SLOW;
         const eventEnd = r.end();
-        let time = -1, nameStart = -1, nameStop = -1;
+        let time = -1, nameStart = -1, nameStop = -1, eventAttributes = 0;
         while (r.pos < eventEnd) {
           const t = r.tag();
           if (t === 9) {
@@ -344,8 +370,10 @@ function fastSpan(
             nameStop = stringField(r);
             nameStart = r.pos;
             r.pos = nameStop;
-          } else if (t === 26) scanAttribute(r, events);
-          else r.skip(t & 7);
+          } else if (t === 26) {
+            if (++eventAttributes > countLimit) throw SLOW;
+            scanAttribute(r, events);
+          } else r.skip(t & 7);
         }
         if (r.pos !== eventEnd) throw SLOW;
         if (nameStart >= 0 && isException(buf, nameStart, nameStop)) throw SLOW;
@@ -483,6 +511,7 @@ function scopeSpans(
       r.pos = spanStart;
       const span = decodeSpan(r, spanEnd);
       if (r.pos !== spanEnd) throw new SyntaxError("overrun");
+      policy.span(span);
       if (appendSpan(c, ctx, span, out)) appended++;
     }
   }
@@ -509,7 +538,9 @@ export function decodeTracesProtoInto(
   body: Uint8Array,
   builder: NativeBlockBuilder,
   out: Rejections,
+  recordPolicy: RecordPolicy = DEFAULT_POLICY,
 ): number {
+  usePolicy(recordPolicy, "span");
   const r = new PbReader(body);
   const c = new TraceColumns(builder);
   let appended = 0;
@@ -528,6 +559,7 @@ export function decodeTracesProtoInto(
       else r.skip(t & 7);
     }
     if (r.pos !== end) throw new SyntaxError("overrun");
+    attributes = policy.resource(attributes);
     const service = serviceName(attributes);
     const resource = encodeMapEntries(attributeMap(attributes));
     r.pos = from;
@@ -573,11 +605,13 @@ function fastLog(
   ctx: LogContext,
   encoded: LogEncoded,
 ): void {
+  if (modelOnly) throw SLOW;
   const buf = r.buf;
   scratch.size = 0;
   let time = -1, observed = -1, severityNumber = 0, severityText = -1, severityTextEnd = -1;
   let bodyKind = NONE, bodyStart = 0, bodyEnd = 0, bodyNumber = 0, flags = 0;
   let traceId = -1, traceIdEnd = -1, spanId = -1, spanIdEnd = -1, eventName = -1, eventNameEnd = -1;
+  let attributes = 0;
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag) {
@@ -601,6 +635,7 @@ function fastLog(
         bodyNumber = valueNumber;
         break;
       case 50:
+        if (++attributes > countLimit) throw SLOW;
         scanAttribute(r, -1);
         break;
       case 69:
@@ -685,6 +720,7 @@ function scopeLogs(
     else r.skip(tag & 7);
   }
   if (r.pos !== end) throw new SyntaxError("overrun");
+  limitScope(scope, policy.limits, policy.counts);
   const ctx: LogContext = {
     service,
     resource,
@@ -718,6 +754,7 @@ function scopeLogs(
       r.pos = recordStart;
       const log = decodeLogRecord(r, recordEnd);
       if (r.pos !== recordEnd) throw new SyntaxError("overrun");
+      policy.log(log);
       if (appendLog(c, ctx, log, out)) appended++;
     }
   }
@@ -742,7 +779,9 @@ export function decodeLogsProtoInto(
   body: Uint8Array,
   builder: NativeBlockBuilder,
   out: Rejections,
+  recordPolicy: RecordPolicy = DEFAULT_POLICY,
 ): number {
+  usePolicy(recordPolicy, "log");
   const r = new PbReader(body);
   const c = new LogColumns(builder);
   let appended = 0;
@@ -763,6 +802,7 @@ export function decodeLogsProtoInto(
       else r.skip(t & 7);
     }
     if (r.pos !== end) throw new SyntaxError("overrun");
+    attributes = policy.resource(attributes);
     const service = serviceName(attributes);
     const resource = encodeMapEntries(attributeMap(attributes));
     r.pos = from;
