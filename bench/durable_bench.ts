@@ -59,7 +59,10 @@ async function timedInserts(count: number, batch: number): Promise<number> {
 }
 
 await store.insert("otel_traces", rows.slice(0, 1000), { columns: TRACES_COLUMNS }); // warm-up
-const rates = { off: { big: [] as number[], small: [] as number[] }, on: { big: [], small: [] } };
+const rates: Record<"off" | "on", { big: number[]; small: number[] }> = {
+  off: { big: [], small: [] },
+  on: { big: [], small: [] },
+};
 for (let round = 0; round < rounds; round++) {
   // Alternate which setting goes first, so a drift over the run does not favour one.
   const order = round % 2 === 0 ? (["off", "on"] as const) : (["on", "off"] as const);
