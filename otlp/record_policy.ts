@@ -68,7 +68,7 @@ export class RecordPolicy {
   span(span: Span): void {
     limitSpan(span, this.limits, this.counts);
     if (!this.redacts) return;
-    span.attributes = redactAttributes(spanAttributes(span));
+    span.attributes = redactAttributes(spanAttributes(span), true);
     span.statusMessage = redactText(span.statusMessage);
     for (const e of span.events) e.attributes = redactAttributes(e.attributes);
   }
@@ -77,7 +77,7 @@ export class RecordPolicy {
   log(log: LogRecord): void {
     limitLog(log, this.limits, this.counts);
     if (!this.redacts) return;
-    log.attributes = redactAttributes(logAttributes(log));
+    log.attributes = redactAttributes(logAttributes(log), true);
     if (typeof log.body === "string") log.body = redactText(log.body);
   }
 

@@ -11,7 +11,8 @@
  *   are left alone, as OTTL leaves them), in span status messages and in string log bodies:
  *   bearer/basic/digest credentials, URL passwords (`user:pw@`), `password=`/`token=`/… pairs
  *   (query strings, `key: value` text, JSON), card numbers;
- * - `db.statement` / `db.query.text`: string and number literals become `?` first.
+ * - `db.statement` / `db.query.text` of spans and log records: string and number literals
+ *   become `?` first.
  *
  * Covered: resource, span, span event, log record and metric data point attributes, span status
  * messages, log bodies. Not covered (as in the collector config): span names, link and scope
@@ -123,7 +124,8 @@ export function isSecretKey(key: string): boolean {
 
 /**
  * Attributes with secret keys deleted and string values redacted; `attributes` itself when
- * nothing changes.
+ * nothing changes. With `statements` (span and log record attributes, as in the collector
+ * config) the literals of {@linkcode STATEMENT_KEYS} are replaced first.
  *
  * @example
  * ```ts
@@ -132,7 +134,7 @@ export function isSecretKey(key: string): boolean {
  * console.assert(JSON.stringify(out) === '[["url.full","https://a:[REDACTED]@h/"]]');
  * ```
  */
-export function redactAttributes(attributes: KeyValue[]): KeyValue[] {
+export function redactAttributes(attributes: KeyValue[], statements = false): KeyValue[] {
   let out: KeyValue[] | undefined;
   for (let i = 0; i < attributes.length; i++) {
     const [key, value] = attributes[i];
@@ -142,7 +144,7 @@ export function redactAttributes(attributes: KeyValue[]): KeyValue[] {
     }
     let v: AnyValue = value;
     if (typeof value === "string") {
-      v = STATEMENT_KEYS.includes(key) ? redactStatement(value) : redactText(value);
+      v = statements && STATEMENT_KEYS.includes(key) ? redactStatement(value) : redactText(value);
     }
     if (out) out.push(v === value ? attributes[i] : [key, v]);
     else if (v !== value) {
