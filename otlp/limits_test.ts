@@ -217,3 +217,35 @@ Deno.test("the protobuf fast path and the model path store the same limited rows
     assert.deepEqual(a.rows(table), b.rows(table), table);
   }
 });
+
+Deno.test("error.fingerprint is computed from the whole record and never dropped by a limit", async () => {
+  const span = (n: number) => ({
+    resourceSpans: [{
+      scopeSpans: [{
+        spans: [{
+          traceId: T,
+          spanId: "0000000000000001",
+          name: "pay",
+          attributes: attrs(n, "a"),
+          status: { code: 2, message: "card declined" },
+        }],
+      }],
+    }],
+  });
+  const stored = async (limits?: IngestLimits) => {
+    const store = new RecordingStore();
+    const ingest = new OtlpIngest(store, { maxDelayMs: 1 }, { limits });
+    await ingest.export(
+      "traces",
+      encodeTraces(decodeTracesJson(JSON.stringify(span(6)))),
+      "protobuf",
+    );
+    await ingest.close();
+    return entries(store.inserts[0].rows[0].SpanAttributes);
+  };
+  const whole = await stored();
+  const limited = await stored(LIMITS);
+  assert.ok(whole["error.fingerprint"]);
+  assert.equal(limited["error.fingerprint"], whole["error.fingerprint"]);
+  assert.equal(limited[DROPPED_ATTRIBUTES_KEY], "2");
+});

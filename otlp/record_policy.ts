@@ -1,9 +1,12 @@
 /**
- * What ingest does to a decoded record before it is mapped to a row: attribute limits
- * (`limits.ts`), then, when redaction is on, `error.fingerprint` (so it is computed from the data
- * as sent, as the collector's `errorfingerprint` runs before `transform/redact`) and redaction
- * (`redaction.ts`). One instance per {@linkcode OtlpIngest}; every ingest path calls it: the
- * model path per request, the protobuf fast path per resource and per record it cannot take.
+ * What ingest does to a decoded record before it is mapped to a row, in this order:
+ * `error.fingerprint` on error records (from the data as sent, as the collector's
+ * `errorfingerprint` runs before `transform/redact`); redaction when on (`redaction.ts`), on the
+ * whole values, so a secret is never cut into a shape the rules no longer recognise; attribute
+ * limits (`limits.ts`), which never drop the fingerprint (it is added back after them). One
+ * instance per {@linkcode OtlpIngest}; every ingest path calls it: the model path per request,
+ * the protobuf fast path per resource and per record it cannot take (error records always go
+ * the model path).
  *
  * @module
  */
@@ -58,27 +61,33 @@ export class RecordPolicy {
     this.redacts = options.redact ?? false;
   }
 
-  /** Resource attributes within the limits, redacted. */
+  /** Resource attributes redacted, within the limits. */
   resource(attributes: KeyValue[]): KeyValue[] {
-    const limited = limitAttributes(attributes, this.limits.other, 0, this.counts);
-    return this.redacts ? redactAttributes(limited) : limited;
+    const redacted = this.redacts ? redactAttributes(attributes) : attributes;
+    return limitAttributes(redacted, this.limits.other, 0, this.counts);
   }
 
   /** Applies the policy to a span, in place. */
   span(span: Span): void {
+    const fingerprint = added(span.attributes, spanAttributes(span));
+    if (this.redacts) {
+      span.attributes = redactAttributes(span.attributes, true);
+      span.statusMessage = redactText(span.statusMessage);
+      for (const e of span.events) e.attributes = redactAttributes(e.attributes);
+    }
     limitSpan(span, this.limits, this.counts);
-    if (!this.redacts) return;
-    span.attributes = redactAttributes(spanAttributes(span), true);
-    span.statusMessage = redactText(span.statusMessage);
-    for (const e of span.events) e.attributes = redactAttributes(e.attributes);
+    if (fingerprint) span.attributes = [...span.attributes, fingerprint];
   }
 
   /** Applies the policy to a log record, in place. */
   log(log: LogRecord): void {
+    const fingerprint = added(log.attributes, logAttributes(log));
+    if (this.redacts) {
+      log.attributes = redactAttributes(log.attributes, true);
+      if (typeof log.body === "string") log.body = redactText(log.body);
+    }
     limitLog(log, this.limits, this.counts);
-    if (!this.redacts) return;
-    log.attributes = redactAttributes(logAttributes(log), true);
-    if (typeof log.body === "string") log.body = redactText(log.body);
+    if (fingerprint) log.attributes = [...log.attributes, fingerprint];
   }
 
   /** Applies the policy to every span of a request, in place. */
@@ -113,11 +122,16 @@ export class RecordPolicy {
         for (const metric of items) {
           if (metric.data.type === "empty") continue;
           for (const point of metric.data.points) {
-            const limited = limitAttributes(point.attributes, other, 0, this.counts);
-            point.attributes = this.redacts ? redactAttributes(limited) : limited;
+            const redacted = this.redacts ? redactAttributes(point.attributes) : point.attributes;
+            point.attributes = limitAttributes(redacted, other, 0, this.counts);
           }
         }
       }
     }
   }
+}
+
+/** The attribute `withFingerprint` appended to `before`, if it did. */
+function added(before: KeyValue[], after: KeyValue[]): KeyValue | undefined {
+  return after === before ? undefined : after[after.length - 1];
 }
