@@ -466,13 +466,16 @@ export const OPTIONS: readonly Option[] = [
     "links kept per span",
     limit(DEFAULT_CONFIG.spanLinkCountLimit, MAX_COUNT),
   ),
-  setting(
-    "redact",
-    "redact",
-    "TRACEHOUSE_REDACT",
-    "on: redact secrets on ingest, as the collector's transform/redact does",
-    on,
-  ),
+  {
+    ...setting(
+      "redact",
+      "redact",
+      "TRACEHOUSE_REDACT",
+      "on: redact secrets on ingest, as the collector's transform/redact does",
+      on,
+    ),
+    current: (config) => config.redact ? "on" : "off",
+  },
   setting(
     "durableInserts",
     "durable-inserts",
