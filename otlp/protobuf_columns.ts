@@ -12,8 +12,8 @@
  *   span has links, is an error (status `Error` or an `exception` event: `error.fingerprint`), or
  *   an id has a length the mapper rejects, the span is decoded into the model and mapped;
  * - so is a span over the attribute limits of its {@linkcode RecordPolicy} (too many
- *   attributes or events, a string value too long), which the policy then applies, and every
- *   span when the policy redacts;
+ *   attributes or events, a string value too long), which the policy then applies, and, when
+ *   the policy redacts, a span with a key or a string a redaction rule could change;
  * - per request, any decoding error ends the fast path: the caller rolls the block back and runs
  *   the model path, which accepts or rejects the body with its own message.
  *
@@ -43,6 +43,7 @@ import {
 } from "./protobuf.ts";
 import { asString, attributeMap } from "./values.ts";
 import { RecordPolicy } from "./record_policy.ts";
+import { mayRedactKey, mayRedactValue } from "./redaction_scan.ts";
 
 /** Value kinds of a scanned attribute. */
 const NONE = 0, STRING = 1, BOOL = 2, INT = 3, DOUBLE = 4;
@@ -100,8 +101,11 @@ const scratch = new Scratch();
 
 /** The limits of the request being decoded: a record over them goes the model path. */
 let countLimit = Infinity, valueLengthLimit = Infinity, eventLimit = Infinity;
-/** Redaction rewrites text the fast path copies as bytes: every record goes the model path. */
-let modelOnly = false;
+/**
+ * Redaction on: a record with a key or a string the rules could change goes the model path
+ * (`redaction_scan.ts` checks the bytes); the rest cannot change and is copied as it is.
+ */
+let redacting = false;
 /** The policy of the request being decoded. */
 const DEFAULT_POLICY = new RecordPolicy();
 let policy = DEFAULT_POLICY;
@@ -111,7 +115,7 @@ function usePolicy(p: RecordPolicy, signal: "span" | "log"): void {
   countLimit = p.limits[signal].count;
   valueLengthLimit = p.limits[signal].valueLength;
   eventLimit = p.limits.spanEvents;
-  modelOnly = p.redacts;
+  redacting = p.redacts;
 }
 
 function ascii(buf: Uint8Array, start: number, end: number): boolean {
@@ -216,6 +220,10 @@ function scanAttribute(r: PbReader, owner: number): void {
   if (r.pos !== end) throw SLOW;
   // All ASCII here: bytes are characters.
   if (kind === STRING && valueEnd - valueStart > valueLengthLimit) throw SLOW;
+  if (
+    redacting && (mayRedactKey(buf, keyStart, keyEnd) ||
+      (kind === STRING && mayRedactValue(buf, valueStart, valueEnd)))
+  ) throw SLOW;
   let prefix = 0;
   for (let k = 0; k < 4; k++) {
     prefix = prefix * 256 + (keyStart + k < keyEnd ? buf[keyStart + k] : 0);
@@ -307,7 +315,6 @@ function fastSpan(
   ctx: SpanContext,
   encoded: Encoded,
 ): void {
-  if (modelOnly) throw SLOW;
   const buf = r.buf;
   scratch.size = 0;
   let events = 0, attributes = 0;
@@ -405,6 +412,9 @@ function fastSpan(
   }
   if (r.pos !== end) throw SLOW;
   if (statusCode === 2) throw SLOW;
+  if (redacting && statusMessage >= 0 && mayRedactValue(buf, statusMessage, statusMessageEnd)) {
+    throw SLOW;
+  }
   const traceLength = traceId < 0 ? 0 : traceIdEnd - traceId;
   const spanLength = spanId < 0 ? 0 : spanIdEnd - spanId;
   const parentLength = parent < 0 ? 0 : parentEnd - parent;
@@ -605,7 +615,6 @@ function fastLog(
   ctx: LogContext,
   encoded: LogEncoded,
 ): void {
-  if (modelOnly) throw SLOW;
   const buf = r.buf;
   scratch.size = 0;
   let time = -1, observed = -1, severityNumber = 0, severityText = -1, severityTextEnd = -1;
@@ -665,6 +674,7 @@ function fastLog(
     }
   }
   if (r.pos !== end) throw SLOW;
+  if (redacting && bodyKind === STRING && mayRedactValue(buf, bodyStart, bodyEnd)) throw SLOW;
   // Error-level records get error.fingerprint: severity ≥ 17, or 0 with a severity text.
   if (severityNumber >= 17 || (severityNumber === 0 && severityTextEnd > severityText)) throw SLOW;
   const traceLength = traceId < 0 ? 0 : traceIdEnd - traceId;
