@@ -81,21 +81,31 @@ export function mayRedactValue(buf: Uint8Array, start: number, end: number): boo
   return false;
 }
 
-const SUFFIXES = ["password", "passwd", "secret", "token", "key"].map(bytes);
+const SUFFIXES = [
+  "password",
+  "passwd",
+  "secret",
+  "token",
+  "apikey",
+  "api.key",
+  "api_key",
+  "api-key",
+]
+  .map(bytes);
 const HEADER = bytes(".header.");
 const STATEMENT_KEYS = ["db.statement", "db.query.text"].map(bytes);
 
 /**
  * Whether a rule could delete an attribute with the ASCII key in `buf[start, end)`, or rewrite
  * its value as a database statement: the key ends in `password`, `passwd`, `secret`, `token` or
- * `key`, or holds `.header.` (any case), or is `db.statement` / `db.query.text`.
+ * `api[._-]?key`, or holds `.header.` (any case), or is `db.statement` / `db.query.text`.
  *
  * @example
  * ```ts
  * import { mayRedactKey } from "./redaction_scan.ts";
  * const b = (s: string) => new TextEncoder().encode(s);
  * console.assert(mayRedactKey(b("user.Password"), 0, 13));
- * console.assert(!mayRedactKey(b("http.route"), 0, 10));
+ * console.assert(!mayRedactKey(b("cache.key"), 0, 9) && mayRedactKey(b("x.API_KEY"), 0, 9));
  * ```
  */
 export function mayRedactKey(buf: Uint8Array, start: number, end: number): boolean {
