@@ -221,7 +221,7 @@ function scanAttribute(r: PbReader, owner: number): void {
   // All ASCII here: bytes are characters.
   if (kind === STRING && valueEnd - valueStart > valueLengthLimit) throw SLOW;
   if (
-    redacting && (mayRedactKey(buf, keyStart, keyEnd) ||
+    redacting && (mayRedactKey(buf, keyStart, keyEnd, owner < 0) ||
       (kind === STRING && mayRedactValue(buf, valueStart, valueEnd)))
   ) throw SLOW;
   let prefix = 0;

@@ -98,7 +98,8 @@ const STATEMENT_KEYS = ["db.statement", "db.query.text"].map(bytes);
 /**
  * Whether a rule could delete an attribute with the ASCII key in `buf[start, end)`, or rewrite
  * its value as a database statement: the key ends in `password`, `passwd`, `secret`, `token` or
- * `api[._-]?key`, or holds `.header.` (any case), or is `db.statement` / `db.query.text`.
+ * `api[._-]?key`, or holds `.header.` (any case), or is `db.statement` / `db.query.text` (when
+ * `statements`: span and log record attributes, not event attributes).
  *
  * @example
  * ```ts
@@ -108,14 +109,19 @@ const STATEMENT_KEYS = ["db.statement", "db.query.text"].map(bytes);
  * console.assert(!mayRedactKey(b("cache.key"), 0, 9) && mayRedactKey(b("x.API_KEY"), 0, 9));
  * ```
  */
-export function mayRedactKey(buf: Uint8Array, start: number, end: number): boolean {
+export function mayRedactKey(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  statements = true,
+): boolean {
   for (const suffix of SUFFIXES) {
     if (end - start >= suffix.length && at(buf, end - suffix.length, end, suffix)) return true;
   }
   for (let i = start; i + HEADER.length <= end; i++) {
     if (buf[i] === 46 && at(buf, i, end, HEADER)) return true;
   }
-  for (const key of STATEMENT_KEYS) {
+  for (const key of statements ? STATEMENT_KEYS : []) {
     if (end - start === key.length && at(buf, start, end, key)) return true;
   }
   return false;
