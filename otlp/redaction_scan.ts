@@ -44,42 +44,56 @@ export function mayRedactValue(buf: Uint8Array, start: number, end: number): boo
   let run = 0, groups = 0;
   for (let i = start; i < end; i++) {
     const b = buf[i];
-    if (b >= 48 && b <= 57) {
+    const kind = KIND[b];
+    if (kind === DIGIT) {
       if (++run >= 13 || groups >= 3) return true;
       continue;
     }
     // A separator after a group of 4+ digits continues a card's chain; anything else breaks it.
-    groups = (b === 32 || b === 45) && run >= 4 ? groups + 1 : 0;
+    groups = kind === SEPARATOR && run >= 4 ? groups + 1 : 0;
     run = 0;
-    switch (lower(b)) {
-      case 58: // ':'
-        if (end - i >= 3 && buf[i + 1] === 47 && buf[i + 2] === 47) return true;
-        break;
-      case 98: // 'b'
-        if (at(buf, i, end, BEARER) || at(buf, i, end, BASIC)) return true;
-        break;
-      case 100: // 'd'
-        if (at(buf, i, end, DIGEST)) return true;
-        break;
-      case 112: // 'p'
-        if (at(buf, i, end, PASSW)) return true;
-        break;
-      case 115: // 's'
-        if (at(buf, i, end, SECRET)) return true;
-        break;
-      case 116: // 't'
-        if (at(buf, i, end, TOKEN)) return true;
-        break;
-      case 97: // 'a'
-        if (at(buf, i, end, API)) {
-          const k = i + 3 < end && (buf[i + 3] === 95 || buf[i + 3] === 45) ? i + 4 : i + 3;
-          if (at(buf, k, end, KEY)) return true;
-        }
-        break;
-    }
+    if (kind === START && startsRule(buf, i, end)) return true;
   }
   return false;
 }
+
+/** Whether a word or `://` a value rule needs starts at `i` (`buf[i]` is of kind START). */
+function startsRule(buf: Uint8Array, i: number, end: number): boolean {
+  switch (lower(buf[i])) {
+    case 58: // ':'
+      if (end - i >= 3 && buf[i + 1] === 47 && buf[i + 2] === 47) return true;
+      break;
+    case 98: // 'b'
+      if (at(buf, i, end, BEARER) || at(buf, i, end, BASIC)) return true;
+      break;
+    case 100: // 'd'
+      if (at(buf, i, end, DIGEST)) return true;
+      break;
+    case 112: // 'p'
+      if (at(buf, i, end, PASSW)) return true;
+      break;
+    case 115: // 's'
+      if (at(buf, i, end, SECRET)) return true;
+      break;
+    case 116: // 't'
+      if (at(buf, i, end, TOKEN)) return true;
+      break;
+    case 97: // 'a'
+      if (at(buf, i, end, API)) {
+        const k = i + 3 < end && (buf[i + 3] === 95 || buf[i + 3] === 45) ? i + 4 : i + 3;
+        if (at(buf, k, end, KEY)) return true;
+      }
+      break;
+  }
+  return false;
+}
+
+const DIGIT = 1, SEPARATOR = 2, START = 3;
+/** Byte kinds for {@linkcode mayRedactValue} (0: nothing a rule starts with): one lookup each. */
+const KIND = new Uint8Array(256);
+for (let b = 48; b <= 57; b++) KIND[b] = DIGIT;
+KIND[32] = KIND[45] = SEPARATOR;
+for (const c of ":bBdDpPsStTaA") KIND[c.charCodeAt(0)] = START;
 
 const SUFFIXES = [
   "password",
@@ -115,8 +129,12 @@ export function mayRedactKey(
   end: number,
   statements = true,
 ): boolean {
-  for (const suffix of SUFFIXES) {
-    if (end - start >= suffix.length && at(buf, end - suffix.length, end, suffix)) return true;
+  // Every suffix ends in d, t, n or y: most keys are decided by their last byte.
+  const last = end > start ? lower(buf[end - 1]) : 0;
+  if (last === 100 || last === 116 || last === 110 || last === 121) {
+    for (const suffix of SUFFIXES) {
+      if (end - start >= suffix.length && at(buf, end - suffix.length, end, suffix)) return true;
+    }
   }
   for (let i = start; i + HEADER.length <= end; i++) {
     if (buf[i] === 46 && at(buf, i, end, HEADER)) return true;
