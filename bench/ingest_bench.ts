@@ -16,8 +16,8 @@
  *
  *   taskset -c 0 deno run -A bench/ingest_bench.ts --client-cpu 1
  *
- * The receiver runs with `serve`'s default attribute limits; `--redact` turns redaction on (every
- * record then takes the model path instead of the protobuf fast path).
+ * The receiver runs with `serve`'s default attribute limits; `--redact` turns redaction on (records
+ * holding anything a rule could change then take the model path).
  *
  * `--stop-merges` pauses the engine's background merges during the end-to-end run (a
  * diagnostic: the difference is what merging the inserted parts costs).
