@@ -143,7 +143,8 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
         port,
         "TRACEHOUSE_CLICKHOUSE_HTTP",
         () =>
-          serveClickHouseHttp(store, {
+          // Its own lane: arbitrary outside SQL never queues ahead of ingest or the dashboard.
+          serveClickHouseHttp(store.withLane("endpoint"), {
             hostname,
             port,
             username: config.clickhouseUser,

@@ -1,0 +1,115 @@
+import assert from "node:assert/strict";
+import { LaneFullError, LaneScheduler } from "./lanes.ts";
+
+/** A task that records its name and finishes when `release` is called. */
+function gate() {
+  let release!: () => void;
+  const done = new Promise<void>((resolve) => release = resolve);
+  return { done, release };
+}
+
+Deno.test("lanes: one task at a time, ingest and interactive take turns ahead of bulk lanes", async () => {
+  const lanes = new LaneScheduler({ agingMs: 60_000 });
+  const order: string[] = [];
+  let running = 0;
+  const task = (name: string) => async () => {
+    running++;
+    assert.equal(running, 1, "two tasks ran at once");
+    order.push(name);
+    await new Promise((r) => setTimeout(r, 1));
+    running--;
+  };
+  const first = gate();
+  const blocker = lanes.run("endpoint", () => first.done);
+  const calls = [
+    lanes.run("endpoint", task("e1")),
+    lanes.run("background", task("b1")),
+    lanes.run("ingest", task("i1")),
+    lanes.run("ingest", task("i2")),
+    lanes.run("ingest", task("i3")),
+    lanes.run("interactive", task("q1")),
+    lanes.run("interactive", task("q2")),
+  ];
+  first.release();
+  await Promise.all([blocker, ...calls]);
+  assert.deepEqual(order, ["i1", "q1", "i2", "q2", "i3", "e1", "b1"]);
+  const stats = lanes.stats();
+  assert.equal(stats.ingest.ran, 3);
+  assert.equal(stats.endpoint.ran, 2);
+  assert.ok(lanes.idle);
+});
+
+Deno.test("lanes: a bulk call waiting longer than agingMs goes next", async () => {
+  const lanes = new LaneScheduler({ agingMs: 20 });
+  const order: string[] = [];
+  const first = gate();
+  const blocker = lanes.run("ingest", () => first.done);
+  const bulk = lanes.run("background", () => Promise.resolve(void order.push("bulk")));
+  await new Promise((r) => setTimeout(r, 40));
+  const ingest = lanes.run("ingest", () => Promise.resolve(void order.push("ingest")));
+  first.release();
+  await Promise.all([blocker, bulk, ingest]);
+  assert.deepEqual(order, ["bulk", "ingest"]);
+});
+
+Deno.test("lanes: a full lane refuses at once; other lanes still queue", async () => {
+  const lanes = new LaneScheduler({ limits: { endpoint: { maxQueued: 1 } } });
+  const first = gate();
+  const blocker = lanes.run("ingest", () => first.done);
+  const queued = lanes.run("endpoint", () => Promise.resolve("ok"));
+  await assert.rejects(lanes.run("endpoint", () => Promise.resolve("no")), LaneFullError);
+  const other = lanes.run("interactive", () => Promise.resolve("yes"));
+  first.release();
+  assert.deepEqual(await Promise.all([queued, other, blocker]), ["ok", "yes", undefined]);
+  assert.equal(lanes.stats().endpoint.refused, 1);
+});
+
+Deno.test("lanes: an aborted waiting call leaves the line; errors reach their caller only", async () => {
+  const lanes = new LaneScheduler();
+  const first = gate();
+  const blocker = lanes.run("ingest", () => first.done);
+  const controller = new AbortController();
+  let ran = false;
+  const aborted = lanes.run(
+    "interactive",
+    () => Promise.resolve(void (ran = true)),
+    controller.signal,
+  );
+  controller.abort(new Error("client went away"));
+  await assert.rejects(aborted, /client went away/);
+  const failing = lanes.run("interactive", () => Promise.reject(new RangeError("bad")));
+  const throwing = lanes.run("interactive", () => {
+    throw new TypeError("sync");
+  });
+  const after = lanes.run("interactive", () => Promise.resolve(1));
+  first.release();
+  await blocker;
+  await assert.rejects(failing, RangeError);
+  await assert.rejects(throwing, TypeError);
+  assert.equal(await after, 1);
+  assert.equal(ran, false);
+});
+
+Deno.test("lanes: bad options and lanes are clear errors", async () => {
+  assert.throws(() => new LaneScheduler({ agingMs: -1 }), RangeError);
+  assert.throws(() => new LaneScheduler({ limits: { ingest: { maxQueued: 0 } } }), RangeError);
+  // @ts-expect-error: not a lane
+  await assert.rejects(new LaneScheduler().run("vip", () => Promise.resolve()), TypeError);
+});
+
+Deno.test("lanes: fifo ordering runs calls in arrival order", async () => {
+  const lanes = new LaneScheduler({ ordering: "fifo" });
+  const order: string[] = [];
+  const first = gate();
+  const blocker = lanes.run("interactive", () => first.done);
+  const calls = [
+    lanes.run("endpoint", () => Promise.resolve(void order.push("e"))),
+    lanes.run("ingest", () => Promise.resolve(void order.push("i"))),
+    lanes.run("background", () => Promise.resolve(void order.push("b"))),
+  ];
+  first.release();
+  await Promise.all([blocker, ...calls]);
+  assert.deepEqual(order, ["e", "i", "b"]);
+  // @ts-expect-error: not an ordering
+  assert.throws(() => new LaneScheduler({ ordering: "random" }), RangeError);
+});
