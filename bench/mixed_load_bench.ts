@@ -215,6 +215,16 @@ async function prefill(store: ChdbStore): Promise<void> {
   await otlp.close();
 }
 
+/** Waits until no merge has run for a second (at most 60 s), so a mode's idle phase is idle. */
+async function mergesSettled(store: ChdbStore): Promise<void> {
+  const deadline = performance.now() + 60_000;
+  for (let quiet = 0; quiet < 5 && performance.now() < deadline;) {
+    const [{ n }] = await store.query<{ n: string }>("SELECT count() AS n FROM system.merges");
+    quiet = Number(n) === 0 ? quiet + 1 : 0;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 interface ModeReport {
   ordering: string;
   idle: QueryFigures;
@@ -233,6 +243,7 @@ async function runMode(
     const traceIds = (await store.query<{ id: string }>(
       "SELECT TraceId AS id FROM otel_traces_trace_id_ts ORDER BY cityHash64(TraceId) LIMIT 500",
     )).map((r) => r.id);
+    await mergesSettled(store);
     let count = 0;
     const idle = await dashboardUser(store, traceIds, () => count++ >= n.iterations);
     const otlp = createOtlpApp(store);

@@ -7,12 +7,12 @@
  * waiting line: each kind of caller queues in its own lane, and when the
  * engine frees up the scheduler picks
  *
- * 1. a `background` or `endpoint` call that has waited longer than
- *    `agingMs` (so they are never starved),
- * 2. else `ingest` and `interactive` in turn (neither starves the other: a
- *    dashboard query waits for at most one insert, an insert for at most one
- *    dashboard query),
- * 3. else `background` and `endpoint` calls, oldest first.
+ * 1. the lane whose first call is overdue — it has waited longer than its
+ *    lane's `maxWaitMs` (ingest 250 ms, background and endpoint 2 s); the most
+ *    overdue first, so no lane starves;
+ * 2. else by priority: `interactive` (a person waits; a page's few short
+ *    statements run back to back), then `ingest`, then `background` and
+ *    `endpoint` calls, oldest first.
  *
  * A running statement is never pre-empted; what a slow one may cost the others
  * is bounded by its `max_execution_time` (the API and the ClickHouse endpoint
@@ -32,20 +32,23 @@ export const LANES: readonly Lane[] = ["ingest", "interactive", "background", "e
 export interface LaneLimits {
   /** Calls that may wait in the lane; more fail with {@linkcode LaneFullError}. */
   maxQueued: number;
+  /** After this long, ms, the lane's first call goes before any lane of higher priority. */
+  maxWaitMs: number;
 }
 
 /** Default limits: generous for ingest and people, tight for bulk callers. */
 export const DEFAULT_LANE_LIMITS: Readonly<Record<Lane, LaneLimits>> = {
-  ingest: { maxQueued: 1024 },
-  interactive: { maxQueued: 256 },
-  background: { maxQueued: 64 },
-  endpoint: { maxQueued: 64 },
+  ingest: { maxQueued: 1024, maxWaitMs: 250 },
+  interactive: { maxQueued: 256, maxWaitMs: 250 },
+  background: { maxQueued: 64, maxWaitMs: 2000 },
+  endpoint: { maxQueued: 64, maxWaitMs: 2000 },
 };
+
+/** Lanes from highest priority to lowest (bulk lanes share the last rank, oldest first). */
+const PRIORITY: readonly Lane[] = ["interactive", "ingest"];
 
 /** Options of {@linkcode LaneScheduler}. */
 export interface LaneSchedulerOptions {
-  /** How long a `background`/`endpoint` call may be passed over, ms. Default 2000. */
-  agingMs?: number;
   /** Per-lane limits over {@linkcode DEFAULT_LANE_LIMITS}. */
   limits?: Partial<Record<Lane, Partial<LaneLimits>>>;
   /**
@@ -107,14 +110,10 @@ export class LaneScheduler {
   #queues: Record<Lane, Waiting[]> = { ingest: [], interactive: [], background: [], endpoint: [] };
   #stats: Record<Lane, LaneStats>;
   #limits: Record<Lane, LaneLimits>;
-  #agingMs: number;
   #fifo: boolean;
   #busy = false;
-  #lastFront: Lane = "interactive";
 
   constructor(options: LaneSchedulerOptions = {}) {
-    this.#agingMs = options.agingMs ?? 2000;
-    if (!(this.#agingMs >= 0)) throw new RangeError(`Invalid agingMs: ${options.agingMs}`);
     const ordering = options.ordering ?? "lanes";
     if (ordering !== "lanes" && ordering !== "fifo") {
       throw new RangeError(`Invalid ordering: "${ordering}" (expected "lanes" or "fifo")`);
@@ -124,8 +123,12 @@ export class LaneScheduler {
     const stats = {} as Record<Lane, LaneStats>;
     for (const lane of LANES) {
       limits[lane] = { ...DEFAULT_LANE_LIMITS[lane], ...options.limits?.[lane] };
-      if (!(limits[lane].maxQueued >= 1)) {
-        throw new RangeError(`Invalid maxQueued for lane ${lane}: ${limits[lane].maxQueued}`);
+      const { maxQueued, maxWaitMs } = limits[lane];
+      if (!Number.isInteger(maxQueued) || maxQueued < 1) {
+        throw new RangeError(`Invalid maxQueued for lane ${lane}: ${maxQueued}`);
+      }
+      if (!(maxWaitMs >= 0)) {
+        throw new RangeError(`Invalid maxWaitMs for lane ${lane}: ${maxWaitMs}`);
       }
       stats[lane] = { queued: 0, ran: 0, refused: 0, waitedMs: 0, busyMs: 0 };
     }
@@ -205,24 +208,17 @@ export class LaneScheduler {
   }
 
   #pick(): Lane | undefined {
-    const now = performance.now();
-    const q = this.#queues;
     if (this.#fifo) return this.#oldest(LANES);
-    let aged: Lane | undefined;
-    for (const lane of ["background", "endpoint"] as const) {
-      const head = q[lane][0];
-      if (head && now - head.enqueuedAt > this.#agingMs) {
-        if (aged === undefined || head.enqueuedAt < q[aged][0].enqueuedAt) aged = lane;
-      }
+    const now = performance.now();
+    let overdue: Lane | undefined;
+    let most = 0;
+    for (const lane of LANES) {
+      const head = this.#queues[lane][0];
+      const late = head ? now - head.enqueuedAt - this.#limits[lane].maxWaitMs : 0;
+      if (late > most) [overdue, most] = [lane, late];
     }
-    if (aged !== undefined) return aged;
-    const other: Lane = this.#lastFront === "ingest" ? "interactive" : "ingest";
-    for (const lane of [other, this.#lastFront]) {
-      if (q[lane].length > 0) {
-        this.#lastFront = lane;
-        return lane;
-      }
-    }
+    if (overdue !== undefined) return overdue;
+    for (const lane of PRIORITY) if (this.#queues[lane].length > 0) return lane;
     return this.#oldest(["background", "endpoint"]);
   }
 
