@@ -18,6 +18,7 @@
  * @module
  */
 import { ChdbStore } from "../sql/chdb.ts";
+import type { Lane, LaneStats } from "../sql/lanes.ts";
 import { migrate } from "../sql/migrate.ts";
 import { getTrace } from "../sql/traces.ts";
 import { listLogs } from "../sql/logs.ts";
@@ -225,12 +226,29 @@ async function mergesSettled(store: ChdbStore): Promise<void> {
   }
 }
 
+/** Per lane: calls, mean statements each waited behind, mean wait (from `laneStats` deltas). */
+type Waits = Partial<Record<Lane, { calls: number; behind: number; waitMs: number }>>;
+
+function waits(before: Record<Lane, LaneStats>, after: Record<Lane, LaneStats>): Waits {
+  const out: Waits = {};
+  for (const lane of ["interactive", "ingest", "endpoint"] as const) {
+    const calls = after[lane].ran - before[lane].ran;
+    if (calls === 0) continue;
+    out[lane] = {
+      calls,
+      behind: (after[lane].waitedBehind - before[lane].waitedBehind) / calls,
+      waitMs: (after[lane].waitedMs - before[lane].waitedMs) / calls,
+    };
+  }
+  return out;
+}
+
 interface ModeReport {
   ordering: string;
   idle: QueryFigures;
   alone: IngestFigures;
-  withQueries: IngestFigures & QueryFigures;
-  withHeavy: IngestFigures & QueryFigures & { heavyRuns: number; heavyMs: number[] };
+  withQueries: IngestFigures & QueryFigures & { waits: Waits };
+  withHeavy: IngestFigures & QueryFigures & { heavyRuns: number; heavyMs: number[]; waits: Waits };
 }
 
 async function runMode(
@@ -252,11 +270,14 @@ async function runMode(
     try {
       const alone = await runIngest(url, file);
       let stop = false;
+      let mark = store.laneStats();
       let user = dashboardUser(store, traceIds, () => stop);
       const loaded = await runIngest(url, file);
       stop = true;
       const queries = await user;
+      const loadedWaits = waits(mark, store.laneStats());
       stop = false;
+      mark = store.laneStats();
       user = dashboardUser(store, traceIds, () => stop);
       const endpoint = store.withLane("endpoint");
       const heavyMs: number[] = [];
@@ -272,12 +293,19 @@ async function runMode(
       const heavyLoad = await runIngest(url, file);
       stop = true;
       const [heavyQueries] = await Promise.all([user, heavy]);
+      const heavyWaits = waits(mark, store.laneStats());
       return {
         ordering,
         idle,
         alone,
-        withQueries: { ...loaded, ...queries },
-        withHeavy: { ...heavyLoad, ...heavyQueries, heavyRuns: heavyMs.length, heavyMs },
+        withQueries: { ...loaded, ...queries, waits: loadedWaits },
+        withHeavy: {
+          ...heavyLoad,
+          ...heavyQueries,
+          heavyRuns: heavyMs.length,
+          heavyMs,
+          waits: heavyWaits,
+        },
       };
     } finally {
       await server.shutdown();
@@ -309,6 +337,14 @@ function print(report: ModeReport): void {
   console.log(
     `  heavy query: ${h.heavyRuns} runs, p50 ${fmt(percentile(h.heavyMs, 50))} ms each`,
   );
+  for (
+    const [label, w] of [["ingest + dashboard", q.waits], ["ingest + heavy", h.waits]] as const
+  ) {
+    const parts = Object.entries(w).map(([lane, v]) =>
+      `${lane} ${fmt(v.behind, 2)} (${fmt(v.waitMs)} ms, ${v.calls} calls)`
+    );
+    console.log(`  statements waited behind, ${label}: ${parts.join("; ")}`);
+  }
   const p95 = (s: number[]) => percentile(s, 95);
   const goals = [
     [

@@ -68,6 +68,11 @@ export interface LaneStats {
   refused: number;
   /** Total time calls spent waiting for the engine, ms. */
   waitedMs: number;
+  /**
+   * Total, over the lane's calls, of the other calls that started while each waited: how many
+   * statements a call waited behind. Unlike times, it does not move with the machine's load.
+   */
+  waitedBehind: number;
   /** Total time calls held the engine, ms. */
   busyMs: number;
 }
@@ -87,6 +92,8 @@ export class LaneFullError extends Error {
 interface Waiting {
   start(): void;
   enqueuedAt: number;
+  /** The scheduler's count of started calls when this one arrived. */
+  startedBefore: number;
   signal?: AbortSignal;
   abort(): void;
 }
@@ -112,6 +119,8 @@ export class LaneScheduler {
   #limits: Record<Lane, LaneLimits>;
   #fifo: boolean;
   #busy = false;
+  /** Calls started so far, all lanes; busy on arrival counts the running one as waited behind. */
+  #started = 0;
 
   constructor(options: LaneSchedulerOptions = {}) {
     const ordering = options.ordering ?? "lanes";
@@ -130,7 +139,7 @@ export class LaneScheduler {
       if (!(maxWaitMs >= 0)) {
         throw new RangeError(`Invalid maxWaitMs for lane ${lane}: ${maxWaitMs}`);
       }
-      stats[lane] = { queued: 0, ran: 0, refused: 0, waitedMs: 0, busyMs: 0 };
+      stats[lane] = { queued: 0, ran: 0, refused: 0, waitedMs: 0, waitedBehind: 0, busyMs: 0 };
     }
     this.#limits = limits;
     this.#stats = stats;
@@ -172,12 +181,15 @@ export class LaneScheduler {
       };
       const waiting: Waiting = {
         enqueuedAt: performance.now(),
+        startedBefore: this.#started - (this.#busy ? 1 : 0),
         signal,
         abort: () => signal?.removeEventListener("abort", onAbort),
         start: () => {
           waiting.abort();
           const began = performance.now();
           stats.waitedMs += began - waiting.enqueuedAt;
+          stats.waitedBehind += this.#started - waiting.startedBefore;
+          this.#started++;
           let settled: Promise<T>;
           try {
             settled = task();

@@ -40,6 +40,11 @@ Deno.test("lanes: one task at a time; interactive, then ingest, then bulk lanes 
   await Promise.all([blocker, ...calls]);
   assert.deepEqual(order, ["q1", "q2", "i1", "i2", "e1", "b1"]);
   const stats = lanes.stats();
+  // q1 waited behind the blocker only, q2 behind it and q1; i1 behind three, i2 four; e1 five.
+  assert.equal(stats.interactive.waitedBehind, 1 + 2);
+  assert.equal(stats.ingest.waitedBehind, 3 + 4);
+  assert.equal(stats.endpoint.waitedBehind, 0 + 5);
+  assert.equal(stats.background.waitedBehind, 6);
   assert.equal(stats.ingest.ran, 2);
   assert.equal(stats.endpoint.ran, 2);
   assert.ok(lanes.idle);
