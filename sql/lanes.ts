@@ -5,14 +5,19 @@
  * thread; see docs/architecture.md), so isolation between ingest and queries
  * cannot come from running them side by side. It comes from the order of the
  * waiting line: each kind of caller queues in its own lane, and when the
- * engine frees up the scheduler picks
+ * engine frees up the scheduler picks by **weighted fair sharing of engine
+ * time** (start-time fair queuing): each lane has a virtual clock that
+ * advances by the engine time its calls used divided by the lane's weight
+ * (interactive 8, ingest 4, background 1, endpoint 1); the waiting lane with
+ * the earliest clock goes next, ties by that order. A lane that was idle
+ * starts from the current virtual time, so idling earns no credit.
  *
- * 1. the lane whose first call is overdue — it has waited longer than its
- *    lane's `maxWaitMs` (ingest 250 ms, background and endpoint 2 s); the most
- *    overdue first, so no lane starves;
- * 2. else by priority: `interactive` (a person waits; a page's few short
- *    statements run back to back), then `ingest`, then `background` and
- *    `endpoint` calls, oldest first.
+ * So a person's short query goes before queued inserts (it costs little of
+ * its lane's share), yet a flood of dashboard queries cannot starve ingest
+ * (it is guaranteed a third of the engine against interactive, more than
+ * that against the bulk lanes), and a heavy query through the endpoint runs
+ * again only after the other lanes have had, while they have work, eight
+ * (ingest) or four (interactive) times its engine time.
  *
  * A running statement is never pre-empted; what a slow one may cost the others
  * is bounded by its `max_execution_time` (the API and the ClickHouse endpoint
@@ -32,20 +37,20 @@ export const LANES: readonly Lane[] = ["ingest", "interactive", "background", "e
 export interface LaneLimits {
   /** Calls that may wait in the lane; more fail with {@linkcode LaneFullError}. */
   maxQueued: number;
-  /** After this long, ms, the lane's first call goes before any lane of higher priority. */
-  maxWaitMs: number;
+  /** The lane's share of engine time against other lanes with work waiting (relative). */
+  weight: number;
 }
 
 /** Default limits: generous for ingest and people, tight for bulk callers. */
 export const DEFAULT_LANE_LIMITS: Readonly<Record<Lane, LaneLimits>> = {
-  ingest: { maxQueued: 1024, maxWaitMs: 250 },
-  interactive: { maxQueued: 256, maxWaitMs: 250 },
-  background: { maxQueued: 64, maxWaitMs: 2000 },
-  endpoint: { maxQueued: 64, maxWaitMs: 2000 },
+  ingest: { maxQueued: 1024, weight: 4 },
+  interactive: { maxQueued: 256, weight: 8 },
+  background: { maxQueued: 64, weight: 1 },
+  endpoint: { maxQueued: 64, weight: 1 },
 };
 
-/** Lanes from highest priority to lowest (bulk lanes share the last rank, oldest first). */
-const PRIORITY: readonly Lane[] = ["interactive", "ingest"];
+/** Tie-break order when virtual clocks are equal. */
+const PRIORITY: readonly Lane[] = ["interactive", "ingest", "background", "endpoint"];
 
 /** Options of {@linkcode LaneScheduler}. */
 export interface LaneSchedulerOptions {
@@ -56,6 +61,8 @@ export interface LaneSchedulerOptions {
    * their lane, as one shared queue did before lanes (the benchmarks' baseline).
    */
   ordering?: "lanes" | "fifo";
+  /** The clock engine time is measured with, ms (tests inject one). Default `performance.now`. */
+  now?: () => number;
 }
 
 /** Counters of one lane since the scheduler started. */
@@ -118,6 +125,11 @@ export class LaneScheduler {
   #stats: Record<Lane, LaneStats>;
   #limits: Record<Lane, LaneLimits>;
   #fifo: boolean;
+  #now: () => number;
+  /** Per lane: engine time used / weight, the fair-queuing clock. */
+  #virtual: Record<Lane, number> = { ingest: 0, interactive: 0, background: 0, endpoint: 0 };
+  /** The virtual clock of the call that started last. */
+  #virtualNow = 0;
   #busy = false;
   /** Calls started so far, all lanes; busy on arrival counts the running one as waited behind. */
   #started = 0;
@@ -128,16 +140,17 @@ export class LaneScheduler {
       throw new RangeError(`Invalid ordering: "${ordering}" (expected "lanes" or "fifo")`);
     }
     this.#fifo = ordering === "fifo";
+    this.#now = options.now ?? (() => performance.now());
     const limits = {} as Record<Lane, LaneLimits>;
     const stats = {} as Record<Lane, LaneStats>;
     for (const lane of LANES) {
       limits[lane] = { ...DEFAULT_LANE_LIMITS[lane], ...options.limits?.[lane] };
-      const { maxQueued, maxWaitMs } = limits[lane];
+      const { maxQueued, weight } = limits[lane];
       if (!Number.isInteger(maxQueued) || maxQueued < 1) {
         throw new RangeError(`Invalid maxQueued for lane ${lane}: ${maxQueued}`);
       }
-      if (!(maxWaitMs >= 0)) {
-        throw new RangeError(`Invalid maxWaitMs for lane ${lane}: ${maxWaitMs}`);
+      if (!(weight > 0) || !Number.isFinite(weight)) {
+        throw new RangeError(`Invalid weight for lane ${lane}: ${weight}`);
       }
       stats[lane] = { queued: 0, ran: 0, refused: 0, waitedMs: 0, waitedBehind: 0, busyMs: 0 };
     }
@@ -180,13 +193,13 @@ export class LaneScheduler {
         reject(signal?.reason);
       };
       const waiting: Waiting = {
-        enqueuedAt: performance.now(),
+        enqueuedAt: this.#now(),
         startedBefore: this.#started - (this.#busy ? 1 : 0),
         signal,
         abort: () => signal?.removeEventListener("abort", onAbort),
         start: () => {
           waiting.abort();
-          const began = performance.now();
+          const began = this.#now();
           stats.waitedMs += began - waiting.enqueuedAt;
           stats.waitedBehind += this.#started - waiting.startedBefore;
           this.#started++;
@@ -196,15 +209,27 @@ export class LaneScheduler {
           } catch (error) {
             settled = Promise.reject(error);
           }
-          settled.then(resolve, reject).finally(() => {
+          // The engine is accounted free before the caller hears back, so a caller that
+          // queues its next call at once finds the scheduler's clocks up to date.
+          const finish = () => {
             stats.ran++;
-            stats.busyMs += performance.now() - began;
+            const used = this.#now() - began;
+            stats.busyMs += used;
+            this.#virtual[lane] += used / this.#limits[lane].weight;
             this.#busy = false;
             this.#next();
-          });
+          };
+          settled.then(
+            (value) => (finish(), resolve(value)),
+            (error) => (finish(), reject(error)),
+          );
         },
       };
       signal?.addEventListener("abort", onAbort, { once: true });
+      // A lane that had nothing waiting starts from now: idle time earns no credit.
+      if (queue.length === 0) {
+        this.#virtual[lane] = Math.max(this.#virtual[lane], this.#virtualNow);
+      }
       queue.push(waiting);
       this.#next();
     });
@@ -216,22 +241,18 @@ export class LaneScheduler {
     if (lane === undefined) return;
     const waiting = this.#queues[lane].shift()!;
     this.#busy = true;
+    this.#virtualNow = this.#virtual[lane];
     waiting.start();
   }
 
   #pick(): Lane | undefined {
     if (this.#fifo) return this.#oldest(LANES);
-    const now = performance.now();
-    let overdue: Lane | undefined;
-    let most = 0;
-    for (const lane of LANES) {
-      const head = this.#queues[lane][0];
-      const late = head ? now - head.enqueuedAt - this.#limits[lane].maxWaitMs : 0;
-      if (late > most) [overdue, most] = [lane, late];
+    let best: Lane | undefined;
+    for (const lane of PRIORITY) {
+      if (this.#queues[lane].length === 0) continue;
+      if (best === undefined || this.#virtual[lane] < this.#virtual[best]) best = lane;
     }
-    if (overdue !== undefined) return overdue;
-    for (const lane of PRIORITY) if (this.#queues[lane].length > 0) return lane;
-    return this.#oldest(["background", "endpoint"]);
+    return best;
   }
 
   /** The lane among `lanes` whose first waiting call came first. */

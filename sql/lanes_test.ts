@@ -8,64 +8,91 @@ function gate() {
   return { done, release };
 }
 
-const PATIENT = {
-  ingest: { maxWaitMs: 60_000 },
-  interactive: { maxWaitMs: 60_000 },
-  background: { maxWaitMs: 60_000 },
-  endpoint: { maxWaitMs: 60_000 },
-};
-
-Deno.test("lanes: one task at a time; interactive, then ingest, then bulk lanes oldest first", async () => {
-  const lanes = new LaneScheduler({ limits: PATIENT });
+/** A scheduler on a fake clock: `work(ms)` is a task that uses `ms` of engine time. */
+function fakeClock() {
+  let now = 0;
   const order: string[] = [];
-  let running = 0;
-  const task = (name: string) => async () => {
-    running++;
-    assert.equal(running, 1, "two tasks ran at once");
+  const work = (name: string, ms: number) => () => {
     order.push(name);
-    await new Promise((r) => setTimeout(r, 1));
-    running--;
+    now += ms;
+    return Promise.resolve();
   };
+  return { now: () => now, order, work };
+}
+
+Deno.test("lanes: one task at a time, in the order of the lanes' virtual clocks", async () => {
+  const clock = fakeClock();
+  const lanes = new LaneScheduler({ now: clock.now });
+  let running = 0;
   const first = gate();
   const blocker = lanes.run("endpoint", () => first.done);
+  const task = (lane: "ingest" | "interactive" | "background" | "endpoint", name: string) =>
+    lanes.run(lane, async () => {
+      running++;
+      assert.equal(running, 1, "two tasks ran at once");
+      await clock.work(name, 10)();
+      running--;
+    });
   const calls = [
-    lanes.run("endpoint", task("e1")),
-    lanes.run("background", task("b1")),
-    lanes.run("ingest", task("i1")),
-    lanes.run("ingest", task("i2")),
-    lanes.run("interactive", task("q1")),
-    lanes.run("interactive", task("q2")),
+    task("endpoint", "e1"),
+    task("background", "b1"),
+    task("ingest", "i1"),
+    task("ingest", "i2"),
+    task("interactive", "q1"),
+    task("interactive", "q2"),
   ];
   first.release();
   await Promise.all([blocker, ...calls]);
-  assert.deepEqual(order, ["q1", "q2", "i1", "i2", "e1", "b1"]);
+  // Virtual clocks start equal (ties by priority) and advance by 10/8 per query, 10/4 per
+  // insert, 10/1 per bulk call: each bulk lane gets one turn, then waits for the others.
+  assert.deepEqual(clock.order, ["q1", "i1", "b1", "e1", "q2", "i2"]);
   const stats = lanes.stats();
-  // q1 waited behind the blocker only, q2 behind it and q1; i1 behind three, i2 four; e1 five.
-  assert.equal(stats.interactive.waitedBehind, 1 + 2);
-  assert.equal(stats.ingest.waitedBehind, 3 + 4);
-  assert.equal(stats.endpoint.waitedBehind, 0 + 5);
-  assert.equal(stats.background.waitedBehind, 6);
   assert.equal(stats.ingest.ran, 2);
   assert.equal(stats.endpoint.ran, 2);
+  assert.equal(stats.ingest.busyMs, 20);
+  // q1 waited behind the blocker only, q2 behind five; e1 behind four.
+  assert.equal(stats.interactive.waitedBehind, 1 + 5);
+  assert.equal(stats.endpoint.waitedBehind, 0 + 4);
   assert.ok(lanes.idle);
 });
 
-Deno.test("lanes: an overdue lane goes first, the most overdue before the others", async () => {
-  const lanes = new LaneScheduler({
-    limits: { ...PATIENT, ingest: { maxWaitMs: 30 }, background: { maxWaitMs: 20 } },
-  });
-  const order: string[] = [];
-  const push = (name: string) => () => Promise.resolve(void order.push(name));
+Deno.test("lanes: engine time is shared by weight; a heavy bulk lane cannot hog the engine", async () => {
+  const clock = fakeClock();
+  const lanes = new LaneScheduler({ now: clock.now });
+  const calls: Promise<void>[] = [];
+  // Everything queued at once: heavy 100 ms endpoint calls, 25 ms inserts, 5 ms queries.
+  for (let i = 0; i < 4; i++) calls.push(lanes.run("endpoint", clock.work("heavy", 100)));
+  for (let i = 0; i < 40; i++) calls.push(lanes.run("ingest", clock.work("insert", 25)));
+  for (let i = 0; i < 40; i++) calls.push(lanes.run("interactive", clock.work("query", 5)));
+  await Promise.all(calls);
+  // The first endpoint call started at once (the engine was idle); after it, each further heavy
+  // call waits until ingest has used 4× and interactive 8× its engine time, or run out of work.
+  const firstHeavyAfter = clock.order.indexOf("heavy", 1);
+  const before = clock.order.slice(0, firstHeavyAfter);
+  const insertMs = before.filter((n) => n === "insert").length * 25;
+  const queryMs = before.filter((n) => n === "query").length * 5;
+  assert.ok(insertMs >= 400, `ingest had ${insertMs} ms before the second heavy call`);
+  assert.ok(queryMs === 200, `all 40 queries (${queryMs} ms) ran before the second heavy call`);
+  // A flood of queries does not starve ingest: inserts are interleaved from the start.
+  assert.ok(clock.order.slice(0, 12).includes("insert"), clock.order.slice(0, 12).join());
+});
+
+Deno.test("lanes: a lane that was idle earns no credit", async () => {
+  const clock = fakeClock();
+  const lanes = new LaneScheduler({ now: clock.now });
+  // Ingest runs alone for a long time, then queries and inserts compete.
+  for (let i = 0; i < 20; i++) await lanes.run("ingest", clock.work("insert", 40));
   const first = gate();
-  const blocker = lanes.run("interactive", () => first.done);
-  const bulk = lanes.run("background", push("bulk"));
-  const ingest = lanes.run("ingest", push("ingest"));
-  await new Promise((r) => setTimeout(r, 60));
-  const query = lanes.run("interactive", push("query"));
+  const blocker = lanes.run("ingest", () => first.done);
+  const calls = [
+    lanes.run("background", clock.work("bulk", 10)),
+    lanes.run("ingest", clock.work("insert", 40)),
+    lanes.run("ingest", clock.work("insert", 40)),
+  ];
   first.release();
-  await Promise.all([blocker, bulk, ingest, query]);
-  // Both waited ~60 ms: background is 40 ms past its 20, ingest 30 past its 30.
-  assert.deepEqual(order, ["bulk", "ingest", "query"]);
+  await Promise.all([blocker, ...calls]);
+  // Without the catch-up the idle background lane (clock 0) would run first for 200 ms of work.
+  assert.deepEqual(clock.order.slice(20), ["insert", "bulk", "insert"]);
 });
 
 Deno.test("lanes: a full lane refuses at once; other lanes still queue", async () => {
@@ -107,7 +134,7 @@ Deno.test("lanes: an aborted waiting call leaves the line; errors reach their ca
 });
 
 Deno.test("lanes: bad options and lanes are clear errors", async () => {
-  assert.throws(() => new LaneScheduler({ limits: { ingest: { maxWaitMs: -1 } } }), RangeError);
+  assert.throws(() => new LaneScheduler({ limits: { ingest: { weight: 0 } } }), RangeError);
   assert.throws(() => new LaneScheduler({ limits: { ingest: { maxQueued: 0 } } }), RangeError);
   // @ts-expect-error: not a lane
   await assert.rejects(new LaneScheduler().run("vip", () => Promise.resolve()), TypeError);
