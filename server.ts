@@ -167,9 +167,10 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
         port,
         "TRACEHOUSE_CLICKHOUSE_HTTP",
         () =>
-          // The doors' listener: header and body deadlines and a connection cap here too.
+          // The doors' listener (deadlines, a connection cap) and its own engine lane, so outside SQL
+          // never queues ahead of ingest or the dashboard.
           listen(
-            clickhouseHttpHandler(store, {
+            clickhouseHttpHandler(store.withLane("endpoint"), {
               username: config.clickhouseHttpUser,
               password,
               allowedHosts: [...allowedHosts(config), hostname],
