@@ -80,6 +80,26 @@ export interface Config {
   archiveTo: string | null;
   /** Days after which the daily job archives a day; `null`: no daily job. */
   archiveAfterDays: number | null;
+  /** Attributes kept per record (OpenTelemetry `OTEL_ATTRIBUTE_COUNT_LIMIT` semantics). */
+  attributeCountLimit: number;
+  /** Characters kept per attribute value (`OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`). */
+  attributeValueLengthLimit: number;
+  /** Span (event, link) attributes kept; `null`: {@linkcode Config.attributeCountLimit}. */
+  spanAttributeCountLimit: number | null;
+  /** Characters per span attribute value; `null`: the general limit. */
+  spanAttributeValueLengthLimit: number | null;
+  /** Log record attributes kept; `null`: the general limit. */
+  logAttributeCountLimit: number | null;
+  /** Characters per log attribute value; `null`: the general limit. */
+  logAttributeValueLengthLimit: number | null;
+  /** Events kept per span. */
+  spanEventCountLimit: number;
+  /** Links kept per span. */
+  spanLinkCountLimit: number;
+  /** Redact secrets on ingest (the collector's `transform/redact` rules). */
+  redact: boolean;
+  /** fsync inserted parts (`true`), stop (`false`), or leave the tables as they are (`null`). */
+  durableInserts: boolean | null;
 }
 
 /** A configuration value that failed validation; names the flag or variable. */
@@ -141,6 +161,16 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   alertsConcurrency: 4,
   archiveTo: null,
   archiveAfterDays: null,
+  attributeCountLimit: 512,
+  attributeValueLengthLimit: 65_536,
+  spanAttributeCountLimit: null,
+  spanAttributeValueLengthLimit: null,
+  logAttributeCountLimit: null,
+  logAttributeValueLengthLimit: null,
+  spanEventCountLimit: 1024,
+  spanLinkCountLimit: 1024,
+  redact: false,
+  durableInserts: null,
 });
 
 type TopLevelKey = Exclude<keyof Config, "retentionDays">;
@@ -216,6 +246,22 @@ function wholeNumber(min: number, max: number): (raw: string, source: string) =>
     }
     return n;
   };
+}
+
+/** A count or length limit; an empty value (as the SDKs read it) means the default. */
+function limit(fallback: number, max: number): (raw: string, source: string) => number {
+  const parse = wholeNumber(0, max);
+  return (raw, source) => raw.trim() === "" ? fallback : parse(raw, source);
+}
+
+/** A limit that falls back to a general one when unset or empty. */
+function optionalLimit(max: number): (raw: string, source: string) => number | null {
+  const parse = wholeNumber(0, max);
+  return (raw, source) => raw.trim() === "" ? null : parse(raw, source);
+}
+
+function on(raw: string, source: string): boolean {
+  return onOff(raw, source) ?? false;
 }
 
 function text(raw: string): string {
@@ -356,6 +402,11 @@ function optionalDays(raw: string, source: string): number | null {
   }
   return Number(raw);
 }
+
+/** Largest accepted count limit (attributes, events, links). */
+const MAX_COUNT = 1_000_000;
+/** Largest accepted value length limit: more than a request body can hold. */
+const MAX_LENGTH = 1024 ** 3;
 
 /** Every option, in `--help` order. */
 export const OPTIONS: readonly Option[] = [
@@ -609,6 +660,79 @@ export const OPTIONS: readonly Option[] = [
     "TRACEHOUSE_ARCHIVE_AFTER_DAYS",
     "archive days older than this, daily, to --archive-to (unset: no daily job)",
     optionalDays,
+  ),
+  setting(
+    "attributeCountLimit",
+    "attribute-count-limit",
+    "OTEL_ATTRIBUTE_COUNT_LIMIT",
+    "attributes kept per record on ingest; the rest are dropped and counted",
+    limit(DEFAULT_CONFIG.attributeCountLimit, MAX_COUNT),
+  ),
+  setting(
+    "attributeValueLengthLimit",
+    "attribute-value-length-limit",
+    "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+    "characters kept per attribute value on ingest (longer ones are truncated)",
+    limit(DEFAULT_CONFIG.attributeValueLengthLimit, MAX_LENGTH),
+  ),
+  setting(
+    "spanAttributeCountLimit",
+    "span-attribute-count-limit",
+    "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT",
+    "attributes kept per span, event and link (unset: the general limit)",
+    optionalLimit(MAX_COUNT),
+  ),
+  setting(
+    "spanAttributeValueLengthLimit",
+    "span-attribute-value-length-limit",
+    "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+    "characters per span attribute value (unset: the general limit)",
+    optionalLimit(MAX_LENGTH),
+  ),
+  setting(
+    "logAttributeCountLimit",
+    "log-attribute-count-limit",
+    "OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT",
+    "attributes kept per log record (unset: the general limit)",
+    optionalLimit(MAX_COUNT),
+  ),
+  setting(
+    "logAttributeValueLengthLimit",
+    "log-attribute-value-length-limit",
+    "OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+    "characters per log attribute value (unset: the general limit)",
+    optionalLimit(MAX_LENGTH),
+  ),
+  setting(
+    "spanEventCountLimit",
+    "span-event-count-limit",
+    "OTEL_SPAN_EVENT_COUNT_LIMIT",
+    "events kept per span",
+    limit(DEFAULT_CONFIG.spanEventCountLimit, MAX_COUNT),
+  ),
+  setting(
+    "spanLinkCountLimit",
+    "span-link-count-limit",
+    "OTEL_SPAN_LINK_COUNT_LIMIT",
+    "links kept per span",
+    limit(DEFAULT_CONFIG.spanLinkCountLimit, MAX_COUNT),
+  ),
+  {
+    ...setting(
+      "redact",
+      "redact",
+      "TRACEHOUSE_REDACT",
+      "on: redact secrets on ingest, as the collector's transform/redact does",
+      on,
+    ),
+    current: (config) => config.redact ? "on" : "off",
+  },
+  setting(
+    "durableInserts",
+    "durable-inserts",
+    "TRACEHOUSE_DURABLE_INSERTS",
+    "on: fsync every inserted part before acknowledging it (survives power loss); off: stop",
+    onOff,
   ),
 ];
 

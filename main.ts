@@ -9,6 +9,7 @@ import { ChdbStore } from "./sql/chdb.ts";
 import { HttpStore } from "./sql/http.ts";
 import { migrate, type MigrateResult } from "./sql/migrate.ts";
 import type { Store } from "./sql/store.ts";
+import { setDurableInserts } from "./sql/durable_inserts.ts";
 import { setTraceIdProjection } from "./sql/trace_projection.ts";
 import { type Config, ConfigError, optionsHelp, parseCommandLine } from "./config.ts";
 import { maskCredentials, splitUrlCredentials } from "./doors/secrets.ts";
@@ -69,6 +70,17 @@ export async function migrateStore(store: Store, config: Config): Promise<Migrat
       console.log(
         `tracehouse: trace-id projection ${done} in ${Math.round(performance.now() - started)} ms`,
       );
+    }
+  }
+  if (config.durableInserts !== null) {
+    const changed = await setDurableInserts(store, {
+      database: config.clickhouseDatabase,
+      cluster,
+      enabled: config.durableInserts,
+    });
+    if (changed.length > 0) {
+      const state = config.durableInserts ? "on" : "off";
+      console.log(`tracehouse: durable inserts ${state} for ${changed.length} tables`);
     }
   }
   return result;

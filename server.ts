@@ -15,6 +15,7 @@ import { checkBind } from "./doors/bind.ts";
 import { listen, type Listener } from "./doors/listen.ts";
 import { createApp } from "./routes/app.ts";
 import { createOtlpApp } from "./routes/otlp.ts";
+import { ingestLimits } from "./otlp/limits.ts";
 import { type OtlpGrpcServer, serveOtlpGrpc } from "./otlp/grpc.ts";
 import { ChdbStore } from "./sql/chdb.ts";
 import type { MigrateResult } from "./sql/migrate.ts";
@@ -128,6 +129,7 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
         maxDelayMs: config.batchMaxDelayMs,
         maxQueuedRows: config.batchMaxQueuedRows,
       },
+      records: { limits: ingestLimits(config), redact: config.redact },
     });
     const ui = await serveDoor(config, config.port, "TRACEHOUSE_PORT", app.fetch);
     servers.push(ui);
@@ -165,9 +167,10 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
         port,
         "TRACEHOUSE_CLICKHOUSE_HTTP",
         () =>
-          // The doors' listener: header and body deadlines and a connection cap here too.
+          // The doors' listener (deadlines, a connection cap) and its own engine lane, so outside SQL
+          // never queues ahead of ingest or the dashboard.
           listen(
-            clickhouseHttpHandler(store, {
+            clickhouseHttpHandler(store.withLane("endpoint"), {
               username: config.clickhouseHttpUser,
               password,
               allowedHosts: [...allowedHosts(config), hostname],

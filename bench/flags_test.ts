@@ -28,6 +28,12 @@ Deno.test("benches: bad counts end with a message naming each flag, before any w
   const dashboard = await run("dashboard_bench.ts", ["--rounds=x"]);
   assert.equal(dashboard.code, 2);
   assert.match(dashboard.stderr, /--rounds=x \(expected a whole number, at least 1\)/);
+  const mixed = await run("mixed_load_bench.ts", ["--seconds=0", "--ordering=random"]);
+  assert.equal(mixed.code, 2);
+  assert.match(mixed.stderr, /--seconds=0 \(expected a whole number, at least 1\)/);
+  const ordering = await run("mixed_load_bench.ts", ["--ordering=random"]);
+  assert.equal(ordering.code, 2);
+  assert.match(ordering.stderr, /--ordering=random/);
   const sdk = await run("sdk_overhead.ts", ["--seconds=soon"]);
   assert.equal(sdk.code, 2);
   assert.match(sdk.stderr, /--seconds=soon \(expected a whole number, at least 1\)/);
@@ -44,6 +50,7 @@ Deno.test("benches: an unknown or incomplete flag is a message, not a stack trac
       "dashboard_bench.ts",
       "sdk_overhead.ts",
       "python_sdk_bench.ts",
+      "mixed_load_bench.ts",
     ]
   ) {
     const unknown = await run(file, ["--bogus"]);

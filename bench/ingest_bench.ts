@@ -5,6 +5,7 @@
  *   deno run -A bench/ingest_bench.ts [--spans 200000] [--logs 200000] [--per-request 1000]
  *                                     [--concurrency 64] [--client-cpu 1] [--no-split]
  *                                     [--stop-merges] [--batch-rows 50000] [--rounds 3]
+ *                                     [--redact]
  *
  * Throughput needs more records in flight than one batch holds (64 requests of 1,000 against
  * batches of 50,000): with fewer, every batch waits out its 200 ms age limit, and the figure is
@@ -14,6 +15,9 @@
  * one-core figure pin the server and put the client on the other core:
  *
  *   taskset -c 0 deno run -A bench/ingest_bench.ts --client-cpu 1
+ *
+ * The receiver runs with `serve`'s default attribute limits; `--redact` turns redaction on (records
+ * holding anything a rule could change then take the model path).
  *
  * `--stop-merges` pauses the engine's background merges during the end-to-end run (a
  * diagnostic: the difference is what merging the inserted parts costs).
@@ -37,6 +41,9 @@ import { encodeLogs, encodeTraces } from "../otlp/encode.ts";
 import { mapLogs } from "../otlp/map_logs.ts";
 import { mapTraces } from "../otlp/map_traces.ts";
 import { decodeLogsProtoInto, decodeTracesProtoInto } from "../otlp/protobuf_columns.ts";
+import { DEFAULT_CONFIG } from "../config.ts";
+import { ingestLimits } from "../otlp/limits.ts";
+import { RecordPolicy, type RecordPolicyOptions } from "../otlp/record_policy.ts";
 import type { KeyValue, LogRecord, ResourceGroup, Span } from "../otlp/model.ts";
 import { decodeLogsProto, decodeTracesProto } from "../otlp/protobuf.ts";
 import { random } from "./span_rows.ts";
@@ -279,7 +286,7 @@ async function endToEnd(
   const table = signal === "traces" ? "otel_traces" : "otel_logs";
   if (stopMerges) await store.command("SYSTEM STOP MERGES");
   const file = await writeBodies(bodies);
-  const otlp = createOtlpApp(store, { batch: { maxRows: batchRows } });
+  const otlp = createOtlpApp(store, { batch: { maxRows: batchRows }, records: recordOptions });
   const batchRowCounts: number[] = [];
   otlp.ingest.batcher.onBatch((report) => {
     if (report.table === table) batchRowCounts.push(report.rows);
@@ -380,6 +387,7 @@ async function split(
   const t = { decodeAndMap: 0, finish: 0, insert: 0 };
   const builder = new NativeBlockBuilder(columns);
   const out = { rejected: 0, errors: [] as string[] };
+  const policy = new RecordPolicy(recordOptions);
   const flush = async () => {
     let s = cpuMs();
     const native = builder.finish();
@@ -392,8 +400,8 @@ async function split(
   for (const body of bodies) {
     const s = cpuMs();
     // As the receiver does: straight from the protobuf bytes into the block.
-    if (signal === "traces") decodeTracesProtoInto(body, builder, out);
-    else decodeLogsProtoInto(body, builder, out);
+    if (signal === "traces") decodeTracesProtoInto(body, builder, out, policy);
+    else decodeLogsProtoInto(body, builder, out, policy);
     t.decodeAndMap += cpuMs() - s;
     if (builder.rows >= batchRows) await flush();
   }
@@ -434,6 +442,12 @@ function encodeRows(
   return { native: encodeNative(rows, columns), rows: rows.length };
 }
 
+/**
+ * What the receiver does to records: the default attribute limits of `serve`, and redaction
+ * with `--redact` (off by default, as in `serve`).
+ */
+let recordOptions: RecordPolicyOptions = { limits: ingestLimits(DEFAULT_CONFIG) };
+
 /** Runs the benchmark and prints a report; returns the figures. */
 export async function main(args: string[] = Deno.args): Promise<IngestBenchResult[]> {
   const { values } = benchArgs({
@@ -451,8 +465,10 @@ export async function main(args: string[] = Deno.args): Promise<IngestBenchResul
       "stop-merges": { type: "boolean", default: false },
       "client-url": { type: "string" },
       "client-file": { type: "string" },
+      redact: { type: "boolean", default: false },
     },
   });
+  recordOptions = { limits: ingestLimits(DEFAULT_CONFIG), redact: values.redact };
   if (values["client-url"] && values["client-file"]) {
     await client(values["client-url"], values["client-file"], Number(values.concurrency));
     return [];

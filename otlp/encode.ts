@@ -177,21 +177,26 @@ function span(w: Writer, s: Span): void {
   w.fixed64(7, s.start);
   w.fixed64(8, s.end);
   attributes(w, 9, s.attributes);
+  w.uint(10, s.droppedAttributesCount ?? 0);
   for (const e of s.events) {
     w.message(11, (x) => {
       x.fixed64(1, e.time);
       x.string(2, e.name);
       attributes(x, 3, e.attributes);
+      x.uint(4, e.droppedAttributesCount ?? 0);
     });
   }
+  w.uint(12, s.droppedEventsCount ?? 0);
   for (const l of s.links) {
     w.message(13, (x) => {
       x.hex(1, l.traceId);
       x.hex(2, l.spanId);
       x.string(3, l.traceState);
       attributes(x, 4, l.attributes);
+      x.uint(5, l.droppedAttributesCount ?? 0);
     });
   }
+  w.uint(14, s.droppedLinksCount ?? 0);
   if (s.statusCode !== 0 || s.statusMessage !== "") {
     w.message(15, (x) => {
       x.string(2, s.statusMessage);
@@ -219,6 +224,7 @@ function logRecord(w: Writer, l: LogRecord): void {
   w.string(3, l.severityText);
   if (l.body !== null) w.message(5, (x) => anyValue(x, l.body));
   attributes(w, 6, l.attributes);
+  w.uint(7, l.droppedAttributesCount ?? 0);
   w.fixed32(8, l.flags);
   w.hex(9, l.traceId);
   w.hex(10, l.spanId);

@@ -16,6 +16,7 @@ import { mapMetrics, METRIC_KINDS } from "./map_metrics.ts";
 import { mapTracesInto } from "./map_traces.ts";
 import { decodeLogsProto, decodeMetricsProto, decodeTracesProto } from "./protobuf.ts";
 import { decodeLogsProtoInto, decodeTracesProtoInto } from "./protobuf_columns.ts";
+import { RecordPolicy, type RecordPolicyOptions } from "./record_policy.ts";
 import { IngestTelemetry } from "./telemetry.ts";
 
 /** The three OTLP signals. */
@@ -72,7 +73,12 @@ interface Columnar {
   mapInto(builder: NativeBlockBuilder, out: Rejections): number;
 }
 
-function columnar(signal: "traces" | "logs", body: Uint8Array, encoding: Encoding): Columnar {
+function columnar(
+  signal: "traces" | "logs",
+  body: Uint8Array,
+  encoding: Encoding,
+  policy: RecordPolicy,
+): Columnar {
   if (signal === "traces" && encoding === "protobuf") {
     return {
       table: "otel_traces",
@@ -81,12 +87,13 @@ function columnar(signal: "traces" | "logs", body: Uint8Array, encoding: Encodin
         // rolled back and the model path gives the answer, with its own error message.
         const mark = builder.mark();
         try {
-          return decodeTracesProtoInto(body, builder, out);
+          return decodeTracesProtoInto(body, builder, out, policy);
         } catch {
           builder.rollback(mark);
           out.rejected = 0;
           out.errors.length = 0;
           const request = decodeWith(body, encoding, decodeTracesProto, decodeTracesJson);
+          policy.traces(request);
           return mapTracesInto(request, builder, out);
         }
       },
@@ -94,6 +101,7 @@ function columnar(signal: "traces" | "logs", body: Uint8Array, encoding: Encodin
   }
   if (signal === "traces") {
     const request = decodeWith(body, encoding, decodeTracesProto, decodeTracesJson);
+    policy.traces(request);
     return {
       table: "otel_traces",
       mapInto: (builder, out) => mapTracesInto(request, builder, out),
@@ -105,18 +113,20 @@ function columnar(signal: "traces" | "logs", body: Uint8Array, encoding: Encodin
       mapInto(builder, out) {
         const mark = builder.mark();
         try {
-          return decodeLogsProtoInto(body, builder, out);
+          return decodeLogsProtoInto(body, builder, out, policy);
         } catch {
           builder.rollback(mark);
           out.rejected = 0;
           out.errors.length = 0;
           const request = decodeWith(body, encoding, decodeLogsProto, decodeLogsJson);
+          policy.logs(request);
           return mapLogsInto(request, builder, out);
         }
       },
     };
   }
   const request = decodeWith(body, encoding, decodeLogsProto, decodeLogsJson);
+  policy.logs(request);
   return {
     table: "otel_logs",
     mapInto: (builder, out) => mapLogsInto(request, builder, out),
@@ -124,8 +134,10 @@ function columnar(signal: "traces" | "logs", body: Uint8Array, encoding: Encodin
 }
 
 /** Metrics: row objects for five tables. */
-function metricParts(body: Uint8Array, encoding: Encoding): Parts {
-  const m = mapMetrics(decodeWith(body, encoding, decodeMetricsProto, decodeMetricsJson));
+function metricParts(body: Uint8Array, encoding: Encoding, policy: RecordPolicy): Parts {
+  const request = decodeWith(body, encoding, decodeMetricsProto, decodeMetricsJson);
+  policy.metrics(request);
+  const m = mapMetrics(request);
   return {
     parts: METRIC_KINDS.map((kind) => ({
       table: `otel_metrics_${kind}` as TableName,
@@ -150,8 +162,11 @@ function metricParts(body: Uint8Array, encoding: Encoding): Parts {
 export class OtlpIngest {
   readonly batcher: IngestBatcher;
   readonly telemetry: IngestTelemetry = new IngestTelemetry();
+  /** Attribute limits and redaction, applied to every record before it is mapped. */
+  readonly policy: RecordPolicy;
 
-  constructor(store: Store, batch: BatchOptions = {}) {
+  constructor(store: Store, batch: BatchOptions = {}, records: RecordPolicyOptions = {}) {
+    this.policy = new RecordPolicy(records);
     this.batcher = new IngestBatcher(store, batch);
     this.batcher.onBatch((report) => this.telemetry.batch(report));
   }
@@ -170,7 +185,7 @@ export class OtlpIngest {
    */
   async export(signal: Signal, body: Uint8Array, encoding: Encoding): Promise<ExportResult> {
     if (signal === "metrics") {
-      const { parts, rejected, errors } = metricParts(body, encoding);
+      const { parts, rejected, errors } = metricParts(body, encoding, this.policy);
       const accepted = parts.reduce((n, p) => n + p.rows.length, 0);
       await this.#stored(this.batcher.addAll(
         parts.map((p) => ({ table: p.table, columns: TABLE_COLUMNS[p.table], rows: p.rows })),
@@ -178,7 +193,7 @@ export class OtlpIngest {
       this.telemetry.records(signal, accepted, rejected);
       return { accepted, rejected, message: errors.join("; ") };
     }
-    const { table, mapInto } = columnar(signal, body, encoding);
+    const { table, mapInto } = columnar(signal, body, encoding, this.policy);
     const out: Rejections = { rejected: 0, errors: [] };
     let accepted = 0;
     let mapping: unknown;
@@ -210,7 +225,16 @@ export class OtlpIngest {
 
   /** The Prometheus text of the counters. */
   metricsText(): string {
-    return this.telemetry.render(() => this.batcher.queuedRows);
+    const { dropped, truncated } = this.policy.counts;
+    return this.telemetry.render(() => this.batcher.queuedRows) + [
+      "# HELP tracehouse_otlp_attributes_dropped_total Attributes dropped by the count limits.",
+      "# TYPE tracehouse_otlp_attributes_dropped_total counter",
+      `tracehouse_otlp_attributes_dropped_total ${dropped}`,
+      "# HELP tracehouse_otlp_attribute_values_truncated_total Values cut to the length limit.",
+      "# TYPE tracehouse_otlp_attribute_values_truncated_total counter",
+      `tracehouse_otlp_attribute_values_truncated_total ${truncated}`,
+      "",
+    ].join("\n");
   }
 
   /** Refuses new data and waits until everything queued is committed. */

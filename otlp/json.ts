@@ -260,6 +260,15 @@ const SEVERITY: Record<string, number> = Object.fromEntries(
   ).concat([["SEVERITY_NUMBER_UNSPECIFIED", 0]]),
 );
 
+/**
+ * A sender's dropped count as a property, only when non-zero: the protobuf decoder sets it only
+ * when the field is present, and both decoders must build equal models.
+ */
+function dropped<K extends string>(obj: Json, name: K): { [P in K]?: number } {
+  const n = int(obj, name) >>> 0;
+  return (n === 0 ? {} : { [name]: n }) as { [P in K]?: number };
+}
+
 function span(obj: Json): Span {
   const status = object(field(obj, "status"), "status") ?? {};
   return {
@@ -278,6 +287,7 @@ function span(obj: Json): Span {
         time: u64(event, "timeUnixNano"),
         name: str(event, "name"),
         attributes: keyValues(event, "attributes"),
+        ...dropped(event, "droppedAttributesCount"),
       };
     }),
     links: array(obj, "links").map((l) => {
@@ -287,10 +297,14 @@ function span(obj: Json): Span {
         spanId: id(link, "spanId"),
         traceState: str(link, "traceState"),
         attributes: keyValues(link, "attributes"),
+        ...dropped(link, "droppedAttributesCount"),
       };
     }),
     statusCode: int(status, "code", STATUS_CODE),
     statusMessage: str(status, "message"),
+    ...dropped(obj, "droppedAttributesCount"),
+    ...dropped(obj, "droppedEventsCount"),
+    ...dropped(obj, "droppedLinksCount"),
   };
 }
 
@@ -319,6 +333,7 @@ function logRecord(obj: Json): LogRecord {
     traceId: id(obj, "traceId"),
     spanId: id(obj, "spanId"),
     eventName: str(obj, "eventName"),
+    ...dropped(obj, "droppedAttributesCount"),
   };
 }
 

@@ -26,7 +26,7 @@ import type { KeyValue, LogRecord, LogsRequest, Scope } from "./model.ts";
 import { asString, attributeMap, attributeRecord, idOrEmpty, validId } from "./values.ts";
 
 /** Log attributes with `error.fingerprint` when the record is error-level. */
-function logAttributes(log: LogRecord): KeyValue[] {
+export function logAttributes(log: LogRecord): KeyValue[] {
   const fields = { severityNumber: log.severityNumber, severityText: log.severityText };
   if (!isErrorLog(fields)) return log.attributes;
   return withFingerprint(

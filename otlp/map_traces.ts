@@ -31,7 +31,7 @@ export const SPAN_KINDS = ["Unspecified", "Internal", "Server", "Client", "Produ
 export const STATUS_CODES = ["Unset", "Ok", "Error"];
 
 /** Span attributes with `error.fingerprint` when the span is an error. */
-function spanAttributes(span: Span): KeyValue[] {
+export function spanAttributes(span: Span): KeyValue[] {
   const error = span.statusCode === 2 || span.events.some((e) => e.name === "exception");
   if (!error) return span.attributes;
   return withFingerprint(span.attributes, () =>

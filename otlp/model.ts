@@ -57,6 +57,8 @@ export interface SpanEvent {
   time: bigint;
   name: string;
   attributes: KeyValue[];
+  /** Attributes the sender dropped; read only where ingest limits drop more (`limits.ts`). */
+  droppedAttributesCount?: number;
 }
 
 /** A span link; ids as hex. */
@@ -65,6 +67,8 @@ export interface SpanLink {
   spanId: string;
   traceState: string;
   attributes: KeyValue[];
+  /** Attributes the sender dropped. */
+  droppedAttributesCount?: number;
 }
 
 /** A span; ids as hex (empty when absent). */
@@ -82,6 +86,10 @@ export interface Span {
   links: SpanLink[];
   statusCode: number;
   statusMessage: string;
+  /** Attributes, events and links the sender dropped. */
+  droppedAttributesCount?: number;
+  droppedEventsCount?: number;
+  droppedLinksCount?: number;
 }
 
 /** A log record; ids as hex (empty when absent). */
@@ -96,6 +104,8 @@ export interface LogRecord {
   traceId: string;
   spanId: string;
   eventName: string;
+  /** Attributes the sender dropped. */
+  droppedAttributesCount?: number;
 }
 
 /** A metric exemplar; ids as hex (empty when absent). */

@@ -212,6 +212,7 @@ function spanEvent(r: PbReader, end: number): SpanEvent {
     if (tag === 9) e.time = r.fixed64();
     else if (tag === 18) e.name = r.string();
     else if (tag === 26) attribute(r, e.attributes);
+    else if (tag === 32) e.droppedAttributesCount = r.uint32();
     else r.skip(tag & 7);
   }
   return e;
@@ -225,6 +226,7 @@ function spanLink(r: PbReader, end: number): SpanLink {
     else if (tag === 18) l.spanId = r.hex();
     else if (tag === 26) l.traceState = r.string();
     else if (tag === 34) attribute(r, l.attributes);
+    else if (tag === 40) l.droppedAttributesCount = r.uint32();
     else r.skip(tag & 7);
   }
   return l;
@@ -276,11 +278,20 @@ export function span(r: PbReader, end: number): Span {
       case 74:
         attribute(r, s.attributes);
         break;
+      case 80:
+        s.droppedAttributesCount = r.uint32();
+        break;
       case 90:
         s.events.push(message(r, spanEvent));
         break;
+      case 96:
+        s.droppedEventsCount = r.uint32();
+        break;
       case 106:
         s.links.push(message(r, spanLink));
+        break;
+      case 112:
+        s.droppedLinksCount = r.uint32();
         break;
       case 122: {
         const statusEnd = r.end();
@@ -347,6 +358,9 @@ export function logRecord(r: PbReader, end: number): LogRecord {
         break;
       case 50:
         attribute(r, l.attributes);
+        break;
+      case 56:
+        l.droppedAttributesCount = r.uint32();
         break;
       case 69:
         l.flags = r.fixed32();

@@ -11,6 +11,9 @@
  * - per span, when a string is not ASCII, an attribute value is an array, kvlist or bytes, the
  *   span has links, is an error (status `Error` or an `exception` event: `error.fingerprint`), or
  *   an id has a length the mapper rejects, the span is decoded into the model and mapped;
+ * - so is a span over the attribute limits of its {@linkcode RecordPolicy} (too many
+ *   attributes or events, a string value too long), which the policy then applies, and, when
+ *   the policy redacts, a span with a key or a string a redaction rule could change;
  * - per request, any decoding error ends the fast path: the caller rolls the block back and runs
  *   the model path, which accepts or rejects the body with its own message.
  *
@@ -18,6 +21,7 @@
  */
 import type { ByteWriter, EncodedMap, NativeBlockBuilder, ScalarColumn } from "../sql/native.ts";
 import { encodeMapEntries, encodeString } from "../sql/native.ts";
+import { limitScope } from "./limits.ts";
 import type { Rejections } from "./map_common.ts";
 import { serviceName } from "./map_common.ts";
 import {
@@ -38,6 +42,8 @@ import {
   span as decodeSpan,
 } from "./protobuf.ts";
 import { asString, attributeMap } from "./values.ts";
+import { RecordPolicy } from "./record_policy.ts";
+import { mayRedactKey, mayRedactValue } from "./redaction_scan.ts";
 
 /** Value kinds of a scanned attribute. */
 const NONE = 0, STRING = 1, BOOL = 2, INT = 3, DOUBLE = 4;
@@ -92,6 +98,25 @@ const FALSE = encodeString("false");
 const SLOW = Symbol("slow span");
 
 const scratch = new Scratch();
+
+/** The limits of the request being decoded: a record over them goes the model path. */
+let countLimit = Infinity, valueLengthLimit = Infinity, eventLimit = Infinity;
+/**
+ * Redaction on: a record with a key or a string the rules could change goes the model path
+ * (`redaction_scan.ts` checks the bytes); the rest cannot change and is copied as it is.
+ */
+let redacting = false;
+/** The policy of the request being decoded. */
+const DEFAULT_POLICY = new RecordPolicy();
+let policy = DEFAULT_POLICY;
+
+function usePolicy(p: RecordPolicy, signal: "span" | "log"): void {
+  policy = p;
+  countLimit = p.limits[signal].count;
+  valueLengthLimit = p.limits[signal].valueLength;
+  eventLimit = p.limits.spanEvents;
+  redacting = p.redacts;
+}
 
 function ascii(buf: Uint8Array, start: number, end: number): boolean {
   for (let i = start; i < end; i++) if (buf[i] >= 0x80) return false;
@@ -193,6 +218,12 @@ function scanAttribute(r: PbReader, owner: number): void {
     } else r.skip(tag & 7);
   }
   if (r.pos !== end) throw SLOW;
+  // All ASCII here: bytes are characters.
+  if (kind === STRING && valueEnd - valueStart > valueLengthLimit) throw SLOW;
+  if (
+    redacting && (mayRedactKey(buf, keyStart, keyEnd, owner < 0) ||
+      (kind === STRING && mayRedactValue(buf, valueStart, valueEnd)))
+  ) throw SLOW;
   let prefix = 0;
   for (let k = 0; k < 4; k++) {
     prefix = prefix * 256 + (keyStart + k < keyEnd ? buf[keyStart + k] : 0);
@@ -286,7 +317,7 @@ function fastSpan(
 ): void {
   const buf = r.buf;
   scratch.size = 0;
-  let events = 0;
+  let events = 0, attributes = 0;
   let traceId = -1, traceIdEnd = -1, spanId = -1, spanIdEnd = -1, parent = -1, parentEnd = -1;
   let state = -1, stateEnd = -1, name = -1, nameEnd = -1, kind = 0;
   let start = -1, finish = -1, statusCode = 0, statusMessage = -1, statusMessageEnd = -1;
@@ -330,11 +361,13 @@ function fastSpan(
         r.fixed64Small();
         break;
       case 74:
+        if (++attributes > countLimit) throw SLOW;
         scanAttribute(r, -1);
         break;
       case 90: {
+        if (events >= eventLimit) throw SLOW;
         const eventEnd = r.end();
-        let time = -1, nameStart = -1, nameStop = -1;
+        let time = -1, nameStart = -1, nameStop = -1, eventAttributes = 0;
         while (r.pos < eventEnd) {
           const t = r.tag();
           if (t === 9) {
@@ -344,8 +377,10 @@ function fastSpan(
             nameStop = stringField(r);
             nameStart = r.pos;
             r.pos = nameStop;
-          } else if (t === 26) scanAttribute(r, events);
-          else r.skip(t & 7);
+          } else if (t === 26) {
+            if (++eventAttributes > countLimit) throw SLOW;
+            scanAttribute(r, events);
+          } else r.skip(t & 7);
         }
         if (r.pos !== eventEnd) throw SLOW;
         if (nameStart >= 0 && isException(buf, nameStart, nameStop)) throw SLOW;
@@ -377,6 +412,9 @@ function fastSpan(
   }
   if (r.pos !== end) throw SLOW;
   if (statusCode === 2) throw SLOW;
+  if (redacting && statusMessage >= 0 && mayRedactValue(buf, statusMessage, statusMessageEnd)) {
+    throw SLOW;
+  }
   const traceLength = traceId < 0 ? 0 : traceIdEnd - traceId;
   const spanLength = spanId < 0 ? 0 : spanIdEnd - spanId;
   const parentLength = parent < 0 ? 0 : parentEnd - parent;
@@ -483,6 +521,7 @@ function scopeSpans(
       r.pos = spanStart;
       const span = decodeSpan(r, spanEnd);
       if (r.pos !== spanEnd) throw new SyntaxError("overrun");
+      policy.span(span);
       if (appendSpan(c, ctx, span, out)) appended++;
     }
   }
@@ -509,7 +548,9 @@ export function decodeTracesProtoInto(
   body: Uint8Array,
   builder: NativeBlockBuilder,
   out: Rejections,
+  recordPolicy: RecordPolicy = DEFAULT_POLICY,
 ): number {
+  usePolicy(recordPolicy, "span");
   const r = new PbReader(body);
   const c = new TraceColumns(builder);
   let appended = 0;
@@ -528,6 +569,7 @@ export function decodeTracesProtoInto(
       else r.skip(t & 7);
     }
     if (r.pos !== end) throw new SyntaxError("overrun");
+    attributes = policy.resource(attributes);
     const service = serviceName(attributes);
     const resource = encodeMapEntries(attributeMap(attributes));
     r.pos = from;
@@ -578,6 +620,7 @@ function fastLog(
   let time = -1, observed = -1, severityNumber = 0, severityText = -1, severityTextEnd = -1;
   let bodyKind = NONE, bodyStart = 0, bodyEnd = 0, bodyNumber = 0, flags = 0;
   let traceId = -1, traceIdEnd = -1, spanId = -1, spanIdEnd = -1, eventName = -1, eventNameEnd = -1;
+  let attributes = 0;
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag) {
@@ -601,6 +644,7 @@ function fastLog(
         bodyNumber = valueNumber;
         break;
       case 50:
+        if (++attributes > countLimit) throw SLOW;
         scanAttribute(r, -1);
         break;
       case 69:
@@ -630,6 +674,7 @@ function fastLog(
     }
   }
   if (r.pos !== end) throw SLOW;
+  if (redacting && bodyKind === STRING && mayRedactValue(buf, bodyStart, bodyEnd)) throw SLOW;
   // Error-level records get error.fingerprint: severity ≥ 17, or 0 with a severity text.
   if (severityNumber >= 17 || (severityNumber === 0 && severityTextEnd > severityText)) throw SLOW;
   const traceLength = traceId < 0 ? 0 : traceIdEnd - traceId;
@@ -685,6 +730,7 @@ function scopeLogs(
     else r.skip(tag & 7);
   }
   if (r.pos !== end) throw new SyntaxError("overrun");
+  limitScope(scope, policy.limits, policy.counts);
   const ctx: LogContext = {
     service,
     resource,
@@ -718,6 +764,7 @@ function scopeLogs(
       r.pos = recordStart;
       const log = decodeLogRecord(r, recordEnd);
       if (r.pos !== recordEnd) throw new SyntaxError("overrun");
+      policy.log(log);
       if (appendLog(c, ctx, log, out)) appended++;
     }
   }
@@ -742,7 +789,9 @@ export function decodeLogsProtoInto(
   body: Uint8Array,
   builder: NativeBlockBuilder,
   out: Rejections,
+  recordPolicy: RecordPolicy = DEFAULT_POLICY,
 ): number {
+  usePolicy(recordPolicy, "log");
   const r = new PbReader(body);
   const c = new LogColumns(builder);
   let appended = 0;
@@ -763,6 +812,7 @@ export function decodeLogsProtoInto(
       else r.skip(t & 7);
     }
     if (r.pos !== end) throw new SyntaxError("overrun");
+    attributes = policy.resource(attributes);
     const service = serviceName(attributes);
     const resource = encodeMapEntries(attributeMap(attributes));
     r.pos = from;

@@ -22,6 +22,7 @@ import { type Encoding, OtlpIngest } from "../otlp/ingest.ts";
 import { bearerMatches } from "../doors/bearer.ts";
 import { crossSiteRefusal, LOOPBACK_ORIGINS, originAllowed } from "../doors/cross_site.ts";
 import { type Classified, classifyError } from "../doors/errors.ts";
+import type { RecordPolicyOptions } from "../otlp/record_policy.ts";
 import { encodeExportResponse, encodeStatus } from "../otlp/protobuf.ts";
 
 /** Options of {@linkcode createOtlpApp}. */
@@ -43,6 +44,8 @@ export interface OtlpOptions {
   retryAfterSeconds?: number;
   /** Batching limits (see `otlp/batcher.ts`). */
   batch?: BatchOptions;
+  /** Attribute limits and redaction (see `otlp/record_policy.ts`). */
+  records?: RecordPolicyOptions;
 }
 
 /** The defaults of {@linkcode OtlpOptions}. */
@@ -213,7 +216,7 @@ export function createOtlpApp(store: Store, options: OtlpOptions = {}): OtlpApp 
     retryAfterSeconds: options.retryAfterSeconds ?? OTLP_DEFAULTS.retryAfterSeconds,
   };
   const token = options.ingestToken || null;
-  const ingest = new OtlpIngest(store, options.batch);
+  const ingest = new OtlpIngest(store, options.batch, options.records);
   const classify = (error: unknown) =>
     classifyError(error, { context: "OTLP ingest", retryAfterSeconds: opts.retryAfterSeconds });
   const origins = opts.corsOrigins === "*" ? ["*"] : opts.corsOrigins;

@@ -4,8 +4,10 @@
  *
  * Facts this module is built around (measured with chDB 26.5):
  * - calls marked `nonblocking` run on a worker thread, so the event loop stays
- *   free, but calls on one connection must never overlap: a queue serialises them;
- * - one process owns a data path; a second process gets a NULL connection;
+ *   free, but the library runs one statement at a time per process (one
+ *   connection, one query thread): lanes (`lanes.ts`) decide who goes next;
+ * - one process owns a data path; a second process gets a NULL connection,
+ *   a second `chdb_connect` in the same process gets the same connection;
  * - binary data inline in query text silently loses rows, so inserts go
  *   through a temporary `Native` file read back with `file(…, 'Native')`;
  * - an uncaught JavaScript error while a call runs would take the process
@@ -18,6 +20,7 @@ import { fileURLToPath } from "node:url";
 import { quoteIdentifier, quoteTableName } from "./identifiers.ts";
 import { encodeNative } from "./native.ts";
 import { formatParams } from "./params.ts";
+import { type Lane, LaneScheduler, type LaneSchedulerOptions, type LaneStats } from "./lanes.ts";
 import { INDEXES_BUILT_ON_MERGE } from "./schema.ts";
 import {
   type CallOptions,
@@ -225,7 +228,23 @@ export interface ChdbOptions {
    * `remote_servers` become `system.macros` and `system.clusters`. Default none.
    */
   configFile?: string;
+  /** How calls of different lanes share the engine (see `lanes.ts`). */
+  lanes?: LaneSchedulerOptions;
 }
+
+/** What every view of one open engine shares. */
+interface Engine {
+  lib: ChdbLibrary;
+  handle: Deno.PointerObject;
+  connection: Deno.PointerValue;
+  lanes: LaneScheduler;
+  closed: boolean;
+  insertDir: string;
+  insertCounter: number;
+}
+
+/** An `INSERT` statement, which the endpoint's view queues as ingest. */
+const INSERT_STATEMENT = /^\s*INSERT\b/i;
 
 /**
  * The embedded ClickHouse engine.
@@ -242,26 +261,32 @@ export class ChdbStore implements Store {
   readonly kind = "embedded" as const;
   readonly database: string;
   readonly path: string;
-  #lib: ChdbLibrary;
-  #connectionHandle: Deno.PointerValue;
-  #connection: Deno.PointerValue;
-  #tail: Promise<unknown> = Promise.resolve();
-  #closed = false;
-  #insertDir: string;
-  #insertCounter = 0;
+  /** The lane of calls that name none (inserts always default to `ingest`). */
+  readonly lane: Lane;
+  #engine: Engine;
+  #view: boolean;
 
-  private constructor(
-    lib: ChdbLibrary,
-    handle: Deno.PointerObject,
-    path: string,
-    database: string,
-  ) {
-    this.#lib = lib;
-    this.#connectionHandle = handle;
-    this.#connection = new Deno.UnsafePointerView(handle).getPointer(0);
+  private constructor(engine: Engine, path: string, database: string, lane: Lane, view: boolean) {
+    this.#engine = engine;
     this.path = path;
     this.database = database;
-    this.#insertDir = join(path, "tracehouse_inserts");
+    this.lane = lane;
+    this.#view = view;
+  }
+
+  /**
+   * The same engine with calls queued in `lane` by default, for a caller that
+   * takes a store (the ClickHouse endpoint gets the `endpoint` view). In a
+   * view other than `interactive`, `INSERT` statements still queue as ingest.
+   * Closing a view leaves the engine open.
+   */
+  withLane(lane: Lane): ChdbStore {
+    return new ChdbStore(this.#engine, this.path, this.database, lane, true);
+  }
+
+  /** Calls waited, ran and refused per lane since the engine opened. */
+  laneStats(): Record<Lane, LaneStats> {
+    return this.#engine.lanes.stats();
   }
 
   /** Opens (or creates) the data directory and connects to it. */
@@ -288,9 +313,18 @@ export class ChdbStore implements Store {
     const handle = lib.symbols.chdb_connect(args.length, pointerArray(args));
     if (handle === null) throw await connectError(path);
     openPaths.set(path, (openPaths.get(path) ?? 0) + 1);
-    const store = new ChdbStore(lib, handle, path, database);
-    await Deno.remove(store.#insertDir, { recursive: true }).catch(() => {});
-    await Deno.mkdir(store.#insertDir, { recursive: true });
+    const engine: Engine = {
+      lib,
+      handle,
+      connection: new Deno.UnsafePointerView(handle).getPointer(0),
+      lanes: new LaneScheduler(options.lanes),
+      closed: false,
+      insertDir: join(path, "tracehouse_inserts"),
+      insertCounter: 0,
+    };
+    const store = new ChdbStore(engine, path, database, "interactive", false);
+    await Deno.remove(engine.insertDir, { recursive: true }).catch(() => {});
+    await Deno.mkdir(engine.insertDir, { recursive: true });
     await store.command(`CREATE DATABASE IF NOT EXISTS \`${database}\``);
     await store.command(`USE \`${database}\``);
     await store.command(`SET ${settingAssignments(Object.entries(SESSION_SETTINGS))}`);
@@ -299,7 +333,9 @@ export class ChdbStore implements Store {
 
   /** Runs one statement and returns its raw output in `format`. */
   execute(sql: string, format: string, options: ExecuteOptions = {}): Promise<RawResult> {
-    return this.#enqueue(() => this.#run(sql, format, options));
+    const lane = options.lane ??
+      (this.lane !== "interactive" && INSERT_STATEMENT.test(sql) ? "ingest" : this.lane);
+    return this.#enqueue(lane, () => this.#run(sql, format, options), options.signal);
   }
 
   async query<Row = Record<string, unknown>>(sql: string, options?: CallOptions): Promise<Row[]> {
@@ -334,7 +370,10 @@ export class ChdbStore implements Store {
       ? encodeNative(rows, options.columns)
       : encoder.encode(rows.map((row) => JSON.stringify(row, jsonReplacer)).join("\n"));
     // The file name comes from a counter, never from input: file() reads what we wrote.
-    const file = join(this.#insertDir, `${Deno.pid}-${++this.#insertCounter}.${format}`);
+    const file = join(
+      this.#engine.insertDir,
+      `${Deno.pid}-${++this.#engine.insertCounter}.${format}`,
+    );
     await Deno.writeFile(file, body);
     try {
       const structure = format === "Native"
@@ -347,29 +386,31 @@ export class ChdbStore implements Store {
         }'`;
       await this.command(
         `INSERT INTO ${target} (${columnList}) SELECT * FROM file('${file}', '${format}'${structure})`,
-        { settings: options.settings },
+        { settings: options.settings, lane: options.lane ?? "ingest" },
       );
     } finally {
       await Deno.remove(file).catch(() => {});
     }
   }
 
-  /** Waits for queued calls, then closes the connection (not the library). */
+  /**
+   * Waits for queued calls, then closes the connection (not the library). A
+   * view's `close` does nothing: the store it came from owns the engine.
+   */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#tail.catch(() => {});
-    await this.#lib.symbols.chdb_close_conn(this.#connectionHandle);
+    const engine = this.#engine;
+    if (this.#view || engine.closed) return;
+    engine.closed = true;
+    while (!engine.lanes.idle) await engine.lanes.run("background", () => Promise.resolve());
+    await engine.lib.symbols.chdb_close_conn(engine.handle);
     const remaining = (openPaths.get(this.path) ?? 1) - 1;
     if (remaining > 0) openPaths.set(this.path, remaining);
     else openPaths.delete(this.path);
   }
 
-  #enqueue<T>(task: () => Promise<T>): Promise<T> {
-    if (this.#closed) return Promise.reject(new Error("The embedded engine is closed"));
-    const run = this.#tail.then(task, task);
-    this.#tail = run.catch(() => {});
-    return run;
+  #enqueue<T>(lane: Lane, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (this.#engine.closed) return Promise.reject(new Error("The embedded engine is closed"));
+    return this.#engine.lanes.run(lane, task, signal);
   }
 
   async #run(sql: string, format: string, options: ExecuteOptions): Promise<RawResult> {
@@ -418,19 +459,20 @@ export class ChdbStore implements Store {
     const fmt = encoder.encode(format);
     const names = Object.keys(params).map((n) => encoder.encode(n));
     const values = Object.values(params).map((v) => encoder.encode(v));
+    const engine = this.#engine;
     inFlight++;
     let result: Deno.PointerValue;
     try {
       result = names.length === 0
-        ? await this.#lib.symbols.chdb_query_n(
-          this.#connection,
+        ? await engine.lib.symbols.chdb_query_n(
+          engine.connection,
           query,
           BigInt(query.length),
           fmt,
           BigInt(fmt.length),
         )
-        : await this.#lib.symbols.chdb_query_with_params_n(
-          this.#connection,
+        : await engine.lib.symbols.chdb_query_with_params_n(
+          engine.connection,
           query,
           BigInt(query.length),
           fmt,
@@ -445,7 +487,7 @@ export class ChdbStore implements Store {
       inFlight--;
     }
     if (result === null) throw new ClickHouseError("The embedded engine returned no result", 0);
-    const s = this.#lib.symbols;
+    const s = engine.lib.symbols;
     try {
       const error = s.chdb_result_error(result);
       if (error !== null) {

@@ -7,6 +7,9 @@
  *
  * @module
  */
+import type { Lane } from "./lanes.ts";
+
+export type { Lane } from "./lanes.ts";
 
 /** Values bound to `{name:Type}` placeholders, keyed by placeholder name. */
 export type QueryParams = Record<string, ParamValue>;
@@ -33,6 +36,11 @@ export interface CallOptions {
   settings?: Settings;
   /** Aborts the call; the engine cancels the query where it can. */
   signal?: AbortSignal;
+  /**
+   * Who is asking, so the engine can order waiting calls (`lanes.ts`): the
+   * store's own lane by default (`interactive`, or the lane of a view).
+   */
+  lane?: Lane;
 }
 
 /** A column of an insert: its name and ClickHouse type. */
@@ -51,6 +59,8 @@ export interface InsertOptions {
   columns: readonly ColumnSpec[];
   /** Per-call ClickHouse settings. */
   settings?: Settings;
+  /** The lane the insert waits in; `ingest` by default. */
+  lane?: Lane;
 }
 
 /**

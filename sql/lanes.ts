@@ -1,0 +1,269 @@
+/**
+ * Lanes: who gets the embedded engine next.
+ *
+ * chDB runs one statement at a time per process (one connection, one query
+ * thread; see docs/architecture.md), so isolation between ingest and queries
+ * cannot come from running them side by side. It comes from the order of the
+ * waiting line: each kind of caller queues in its own lane, and when the
+ * engine frees up the scheduler picks by **weighted fair sharing of engine
+ * time** (start-time fair queuing): each lane has a virtual clock that
+ * advances by the engine time its calls used divided by the lane's weight
+ * (interactive 8, ingest 4, background 1, endpoint 1); the waiting lane with
+ * the earliest clock goes next, ties by that order. A lane that was idle
+ * starts from the current virtual time, so idling earns no credit.
+ *
+ * So a person's short query goes before queued inserts (it costs little of
+ * its lane's share), yet a flood of dashboard queries cannot starve ingest
+ * (it is guaranteed a third of the engine against interactive, more than
+ * that against the bulk lanes), and a heavy query through the endpoint runs
+ * again only after the other lanes have had, while they have work, eight
+ * (ingest) or four (interactive) times its engine time.
+ *
+ * A running statement is never pre-empted; what a slow one may cost the others
+ * is bounded by its `max_execution_time` (the API and the ClickHouse endpoint
+ * set one on every call) and by `maxQueued` per lane, past which new calls
+ * fail at once with {@linkcode LaneFullError} instead of queueing forever.
+ *
+ * @module
+ */
+
+/** The kinds of engine callers, each with its own waiting line. */
+export type Lane = "ingest" | "interactive" | "background" | "endpoint";
+
+/** Every lane, in the order reports list them. */
+export const LANES: readonly Lane[] = ["ingest", "interactive", "background", "endpoint"];
+
+/** Limits of one lane. */
+export interface LaneLimits {
+  /** Calls that may wait in the lane; more fail with {@linkcode LaneFullError}. */
+  maxQueued: number;
+  /** The lane's share of engine time against other lanes with work waiting (relative). */
+  weight: number;
+}
+
+/** Default limits: generous for ingest and people, tight for bulk callers. */
+export const DEFAULT_LANE_LIMITS: Readonly<Record<Lane, LaneLimits>> = {
+  ingest: { maxQueued: 1024, weight: 4 },
+  interactive: { maxQueued: 256, weight: 8 },
+  background: { maxQueued: 64, weight: 1 },
+  endpoint: { maxQueued: 64, weight: 1 },
+};
+
+/** Tie-break order when virtual clocks are equal. */
+const PRIORITY: readonly Lane[] = ["interactive", "ingest", "background", "endpoint"];
+
+/** Options of {@linkcode LaneScheduler}. */
+export interface LaneSchedulerOptions {
+  /** Per-lane limits over {@linkcode DEFAULT_LANE_LIMITS}. */
+  limits?: Partial<Record<Lane, Partial<LaneLimits>>>;
+  /**
+   * `lanes` (default) as above; `fifo` runs calls in arrival order whatever
+   * their lane, as one shared queue did before lanes (the benchmarks' baseline).
+   */
+  ordering?: "lanes" | "fifo";
+  /** The clock engine time is measured with, ms (tests inject one). Default `performance.now`. */
+  now?: () => number;
+}
+
+/** Counters of one lane since the scheduler started. */
+export interface LaneStats {
+  /** Calls waiting now. */
+  queued: number;
+  /** Calls that ran (successfully or not). */
+  ran: number;
+  /** Calls refused because the lane was full. */
+  refused: number;
+  /** Total time calls spent waiting for the engine, ms. */
+  waitedMs: number;
+  /**
+   * Total, over the lane's calls, of the other calls that started while each waited: how many
+   * statements a call waited behind. Unlike times, it does not move with the machine's load.
+   */
+  waitedBehind: number;
+  /** Total time calls held the engine, ms. */
+  busyMs: number;
+}
+
+/** A call refused because its lane already holds `maxQueued` waiting calls. */
+export class LaneFullError extends Error {
+  /** The lane that was full. */
+  readonly lane: Lane;
+
+  constructor(lane: Lane, maxQueued: number) {
+    super(`The embedded engine is busy: ${maxQueued} ${lane} calls are already waiting`);
+    this.name = "LaneFullError";
+    this.lane = lane;
+  }
+}
+
+interface Waiting {
+  start(): void;
+  enqueuedAt: number;
+  /** The scheduler's count of started calls when this one arrived. */
+  startedBefore: number;
+  signal?: AbortSignal;
+  abort(): void;
+}
+
+/**
+ * Runs tasks one at a time, choosing among lanes as the module doc says.
+ *
+ * @example
+ * ```ts
+ * import { LaneScheduler } from "./lanes.ts";
+ * const lanes = new LaneScheduler();
+ * const order: string[] = [];
+ * const slow = lanes.run("endpoint", () => new Promise((r) => setTimeout(r, 10)));
+ * const later = lanes.run("endpoint", () => Promise.resolve(void order.push("endpoint")));
+ * const insert = lanes.run("ingest", () => Promise.resolve(void order.push("ingest")));
+ * await Promise.all([slow, later, insert]);
+ * console.assert(order.join() === "ingest,endpoint"); // the insert jumped the queued bulk call
+ * ```
+ */
+export class LaneScheduler {
+  #queues: Record<Lane, Waiting[]> = { ingest: [], interactive: [], background: [], endpoint: [] };
+  #stats: Record<Lane, LaneStats>;
+  #limits: Record<Lane, LaneLimits>;
+  #fifo: boolean;
+  #now: () => number;
+  /** Per lane: engine time used / weight, the fair-queuing clock. */
+  #virtual: Record<Lane, number> = { ingest: 0, interactive: 0, background: 0, endpoint: 0 };
+  /** The virtual clock of the call that started last. */
+  #virtualNow = 0;
+  #busy = false;
+  /** Calls started so far, all lanes; busy on arrival counts the running one as waited behind. */
+  #started = 0;
+
+  constructor(options: LaneSchedulerOptions = {}) {
+    const ordering = options.ordering ?? "lanes";
+    if (ordering !== "lanes" && ordering !== "fifo") {
+      throw new RangeError(`Invalid ordering: "${ordering}" (expected "lanes" or "fifo")`);
+    }
+    this.#fifo = ordering === "fifo";
+    this.#now = options.now ?? (() => performance.now());
+    const limits = {} as Record<Lane, LaneLimits>;
+    const stats = {} as Record<Lane, LaneStats>;
+    for (const lane of LANES) {
+      limits[lane] = { ...DEFAULT_LANE_LIMITS[lane], ...options.limits?.[lane] };
+      const { maxQueued, weight } = limits[lane];
+      if (!Number.isInteger(maxQueued) || maxQueued < 1) {
+        throw new RangeError(`Invalid maxQueued for lane ${lane}: ${maxQueued}`);
+      }
+      if (!(weight > 0) || !Number.isFinite(weight)) {
+        throw new RangeError(`Invalid weight for lane ${lane}: ${weight}`);
+      }
+      stats[lane] = { queued: 0, ran: 0, refused: 0, waitedMs: 0, waitedBehind: 0, busyMs: 0 };
+    }
+    this.#limits = limits;
+    this.#stats = stats;
+  }
+
+  /** Counters per lane (a copy). */
+  stats(): Record<Lane, LaneStats> {
+    const copy = {} as Record<Lane, LaneStats>;
+    for (const lane of LANES) {
+      copy[lane] = { ...this.#stats[lane], queued: this.#queues[lane].length };
+    }
+    return copy;
+  }
+
+  /** Whether a task runs now or any waits. */
+  get idle(): boolean {
+    return !this.#busy && LANES.every((lane) => this.#queues[lane].length === 0);
+  }
+
+  /**
+   * Runs `task` when the scheduler gives `lane` its turn. Aborting `signal`
+   * while the call waits removes it from the line (it rejects with the
+   * signal's reason); once running, the task itself must watch the signal.
+   */
+  run<T>(lane: Lane, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (!LANES.includes(lane)) return Promise.reject(new TypeError(`Unknown lane: "${lane}"`));
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const queue = this.#queues[lane];
+    const stats = this.#stats[lane];
+    if (queue.length >= this.#limits[lane].maxQueued) {
+      stats.refused++;
+      return Promise.reject(new LaneFullError(lane, this.#limits[lane].maxQueued));
+    }
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => {
+        const at = queue.indexOf(waiting);
+        if (at >= 0) queue.splice(at, 1);
+        reject(signal?.reason);
+      };
+      const waiting: Waiting = {
+        enqueuedAt: this.#now(),
+        startedBefore: this.#started - (this.#busy ? 1 : 0),
+        signal,
+        abort: () => signal?.removeEventListener("abort", onAbort),
+        start: () => {
+          waiting.abort();
+          const began = this.#now();
+          stats.waitedMs += began - waiting.enqueuedAt;
+          stats.waitedBehind += this.#started - waiting.startedBefore;
+          this.#started++;
+          let settled: Promise<T>;
+          try {
+            settled = task();
+          } catch (error) {
+            settled = Promise.reject(error);
+          }
+          // The engine is accounted free before the caller hears back, so a caller that
+          // queues its next call at once finds the scheduler's clocks up to date.
+          const finish = () => {
+            stats.ran++;
+            const used = this.#now() - began;
+            stats.busyMs += used;
+            this.#virtual[lane] += used / this.#limits[lane].weight;
+            this.#busy = false;
+            this.#next();
+          };
+          settled.then(
+            (value) => (finish(), resolve(value)),
+            (error) => (finish(), reject(error)),
+          );
+        },
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      // A lane that had nothing waiting starts from now: idle time earns no credit.
+      if (queue.length === 0) {
+        this.#virtual[lane] = Math.max(this.#virtual[lane], this.#virtualNow);
+      }
+      queue.push(waiting);
+      this.#next();
+    });
+  }
+
+  #next(): void {
+    if (this.#busy) return;
+    const lane = this.#pick();
+    if (lane === undefined) return;
+    const waiting = this.#queues[lane].shift()!;
+    this.#busy = true;
+    this.#virtualNow = this.#virtual[lane];
+    waiting.start();
+  }
+
+  #pick(): Lane | undefined {
+    if (this.#fifo) return this.#oldest(LANES);
+    let best: Lane | undefined;
+    for (const lane of PRIORITY) {
+      if (this.#queues[lane].length === 0) continue;
+      if (best === undefined || this.#virtual[lane] < this.#virtual[best]) best = lane;
+    }
+    return best;
+  }
+
+  /** The lane among `lanes` whose first waiting call came first. */
+  #oldest(lanes: readonly Lane[]): Lane | undefined {
+    let oldest: Lane | undefined;
+    for (const lane of lanes) {
+      const head = this.#queues[lane][0];
+      if (head && (oldest === undefined || head.enqueuedAt < this.#queues[oldest][0].enqueuedAt)) {
+        oldest = lane;
+      }
+    }
+    return oldest;
+  }
+}
