@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parseCommandLine } from "../config.ts";
 import { migrateStore } from "../main.ts";
-import { openFixtureStore } from "./query_fixtures.ts";
+import { openFixtureStore } from "../testing/query_fixtures.ts";
 import {
   durableInsertsState,
   durableInsertsStatement,
