@@ -16,7 +16,7 @@ import {
 } from "@opentelemetry/api";
 import { isTracingSuppressed } from "@opentelemetry/core";
 import { normaliseMethod } from "./http_server.ts";
-import { SCOPE_NAME, SDK_VERSION } from "./sdk_state.ts";
+import { SCOPE_NAME, SDK_VERSION } from "./scope.ts";
 
 /** One outgoing request in flight. */
 export interface ClientRequestHandle {

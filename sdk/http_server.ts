@@ -18,7 +18,8 @@ import {
   trace,
   type Tracer,
 } from "@opentelemetry/api";
-import { currentState, SCOPE_NAME, SDK_VERSION, type SdkState } from "./sdk_state.ts";
+import { currentState, type SdkState } from "./running.ts";
+import { SCOPE_NAME, SDK_VERSION } from "./scope.ts";
 
 const HANDLE_KEY = createContextKey("@tracehouse/sdk server request");
 const KNOWN_METHODS = new Set([

@@ -11,7 +11,7 @@ import {
   logs,
   SeverityNumber,
 } from "@opentelemetry/api-logs";
-import { SCOPE_NAME, SDK_VERSION } from "./sdk_state.ts";
+import { SCOPE_NAME, SDK_VERSION } from "./scope.ts";
 
 /** Attributes attached to a log record; an `Error` value becomes `exception.*` attributes. */
 export type LogAttributes = Record<string, AnyValue | Error>;

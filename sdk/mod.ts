@@ -23,7 +23,8 @@ export {
   type OtlpProtocol,
   type SamplerName,
 } from "./config.ts";
-export { forceFlush, init, isDenoOtelActive, SDK_VERSION, shutdown } from "./sdk_state.ts";
+export { forceFlush, init, isDenoOtelActive, shutdown } from "./sdk_state.ts";
+export { SDK_VERSION } from "./scope.ts";
 export { getTracer, recordException, withSpan } from "./tracing.ts";
 export { counter, gauge, getMeter, histogram } from "./metrics.ts";
 export { getLogger, type Log, log, type LogAttributes } from "./logs.ts";

@@ -34,12 +34,9 @@ import { installHttpClientInstrumentation } from "./instrument_http_client.ts";
 import { installRuntimeMetrics } from "./runtime_metrics.ts";
 import { createSampler } from "./sampler.ts";
 import { KeyedHistogram } from "./server_duration.ts";
+import { currentState, type SdkState, setCurrentState } from "./running.ts";
+import { SCOPE_NAME, SDK_VERSION } from "./scope.ts";
 import { warn } from "./warn.ts";
-
-/** Instrumentation scope name used for every span, metric and log the SDK makes. */
-export const SCOPE_NAME = "@tracehouse/sdk";
-/** The SDK's version. */
-export const SDK_VERSION = "0.1.0";
 
 /** Bucket boundaries (seconds) advised by the HTTP semantic conventions. */
 export const HTTP_DURATION_BUCKETS: number[] = [
@@ -64,23 +61,6 @@ const SERVER_DURATION = {
   unit: "s",
   description: "Duration of HTTP server requests.",
 };
-
-/** The running SDK. */
-export interface SdkState {
-  config: ResolvedConfig;
-  /** Deno's built-in OpenTelemetry (`OTEL_DENO=true`) owns the global API. */
-  denoOtel: boolean;
-  tracerProvider?: TracerProvider;
-  meterProvider?: MeterProvider;
-  loggerProvider: LoggerProvider;
-  serverDuration: Histogram;
-  /** Where `http.server.request.duration` is aggregated when the SDK owns the meter provider. */
-  serverDurationCells?: KeyedHistogram;
-  clientDuration: Histogram;
-  cleanups: (() => void)[];
-}
-
-let state: SdkState | undefined;
 
 /**
  * Tells whether Deno's built-in OpenTelemetry has replaced the global API in this process.
@@ -125,6 +105,7 @@ export function init(options: InstrumentOptions = {}): boolean {
  * ```
  */
 export function ensureStarted(options: InstrumentOptions = {}): SdkState | undefined {
+  const state = currentState();
   if (state) {
     if (options.serviceName && options.serviceName !== state.config.serviceName) {
       warn(
@@ -137,25 +118,12 @@ export function ensureStarted(options: InstrumentOptions = {}): SdkState | undef
   const config = resolveConfig(options, options.env ?? readEnv());
   if (config.disabled) return undefined;
   try {
-    state = start(config);
+    setCurrentState(start(config));
   } catch (error) {
     warn("init", `Cannot start the SDK, telemetry is off: ${errorMessage(error)}`);
-    state = undefined;
+    setCurrentState(undefined);
   }
-  return state;
-}
-
-/**
- * The running SDK, if any.
- *
- * @example
- * ```ts
- * import { currentState } from "./sdk_state.ts";
- * console.log(currentState() === undefined);
- * ```
- */
-export function currentState(): SdkState | undefined {
-  return state;
+  return currentState();
 }
 
 function start(config: ResolvedConfig): SdkState {
@@ -270,7 +238,7 @@ function start(config: ResolvedConfig): SdkState {
  * ```
  */
 export async function forceFlush(): Promise<void> {
-  const s = state;
+  const s = currentState();
   if (!s) return;
   await settle([
     s.tracerProvider?.forceFlush(),
@@ -291,9 +259,9 @@ export async function forceFlush(): Promise<void> {
  * ```
  */
 export async function shutdown(timeoutMillis = 5_000): Promise<void> {
-  const s = state;
+  const s = currentState();
   if (!s) return;
-  state = undefined;
+  setCurrentState(undefined);
   // Flush first: the final metric collection still needs the runtime callbacks.
   await settle(
     [

@@ -11,7 +11,7 @@ import {
   trace,
   type Tracer,
 } from "@opentelemetry/api";
-import { SCOPE_NAME, SDK_VERSION } from "./sdk_state.ts";
+import { SCOPE_NAME, SDK_VERSION } from "./scope.ts";
 
 /**
  * The tracer for `name` (default: the SDK's scope). A no-op until the SDK runs.
