@@ -10,6 +10,7 @@ import type { Config } from "./config.ts";
 import { createApp } from "./routes/app.ts";
 import { createOtlpApp } from "./routes/otlp.ts";
 import { type OtlpGrpcServer, serveOtlpGrpc } from "./otlp/grpc.ts";
+import { retentionByTable } from "./otlp/time_partitions.ts";
 import { ChdbStore } from "./sql/chdb.ts";
 import type { MigrateResult } from "./sql/migrate.ts";
 import type { Store } from "./sql/store.ts";
@@ -90,6 +91,12 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
         maxRows: config.batchMaxRows,
         maxDelayMs: config.batchMaxDelayMs,
         maxQueuedRows: config.batchMaxQueuedRows,
+        maxQueuedBytes: config.batchMaxQueuedBytes,
+      },
+      window: {
+        retentionDays: retentionByTable(config.retentionDays),
+        maxFutureMinutes: config.ingestMaxFutureMinutes,
+        policy: config.ingestOutOfWindow,
       },
     });
     const ui = listen(config.host, config.port, "TRACEHOUSE_PORT", app.fetch);

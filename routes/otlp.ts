@@ -14,6 +14,7 @@ import type { Context } from "hono";
 import { cors } from "hono/cors";
 import type { Store } from "../sql/store.ts";
 import type { BatchOptions } from "../otlp/batcher.ts";
+import type { TimeWindow } from "../otlp/time_partitions.ts";
 import { bearerTokenMatches, type Encoding, IngestError, OtlpIngest } from "../otlp/ingest.ts";
 import { encodeExportResponse, encodeStatus } from "../otlp/protobuf.ts";
 
@@ -31,6 +32,8 @@ export interface OtlpOptions {
   retryAfterSeconds?: number;
   /** Batching limits (see `otlp/batcher.ts`). */
   batch?: BatchOptions;
+  /** Records outside this window are counted, and rejected under its `reject` policy. */
+  window?: TimeWindow;
 }
 
 /** The defaults of {@linkcode OtlpOptions}. */
@@ -186,7 +189,7 @@ export function createOtlpApp(store: Store, options: OtlpOptions = {}): OtlpApp 
     retryAfterSeconds: options.retryAfterSeconds ?? OTLP_DEFAULTS.retryAfterSeconds,
   };
   const token = options.ingestToken || null;
-  const ingest = new OtlpIngest(store, options.batch);
+  const ingest = new OtlpIngest(store, options.batch, options.window);
   const retryable = (error: IngestError) =>
     new OtlpError(
       error.reason === "invalid" ? 400 : error.reason === "queue_full" ? 429 : 503,
