@@ -43,7 +43,8 @@ export interface BatchOptions {
   maxQueuedRows?: number;
   /**
    * Bytes of Native blocks waiting in all batches before new data is refused; a batch is sealed
-   * at a quarter of it. Default 64 MiB.
+   * at a quarter of it. Default 256 MiB: realistic spans (~800 bytes in a block) meet the row
+   * bounds first; larger ones meet this one.
    */
   maxQueuedBytes?: number;
   /**
@@ -65,7 +66,7 @@ export const BATCH_DEFAULTS: Required<BatchOptions> = {
   maxRows: 50_000,
   maxDelayMs: 200,
   maxQueuedRows: 200_000,
-  maxQueuedBytes: 64 * 1024 * 1024,
+  maxQueuedBytes: 256 * 1024 * 1024,
   maxConcurrentInserts: 2,
   maxPartitionsPerInsert: 100,
   adaptive: true,
