@@ -57,7 +57,15 @@ export function rowSeconds(builder: NativeBlockBuilder, column: string, fromRow:
   return out;
 }
 
-/** The UTC day number (days since the epoch) of a time in seconds. */
+/**
+ * The UTC day number (days since the epoch) of a time in seconds.
+ *
+ * @example
+ * ```ts
+ * import { dayOf } from "./time_partitions.ts";
+ * console.assert(dayOf(86_399) === 0 && dayOf(86_400) === 1);
+ * ```
+ */
 export function dayOf(seconds: number): number {
   return Math.floor(seconds / DAY_SECONDS);
 }
@@ -66,6 +74,17 @@ export function dayOf(seconds: number): number {
  * The rows of `builder` after `from`, decoded back into row objects that
  * `NativeBlockBuilder.appendRow` writes again as they were (maps as entry arrays, 64-bit values
  * as `bigint`). For the rare requests that must be filtered or split row by row.
+ *
+ * @example
+ * ```ts
+ * import { NativeBlockBuilder } from "../sql/native.ts";
+ * import { rowsAfter } from "./time_partitions.ts";
+ * const b = new NativeBlockBuilder([{ name: "n", type: "UInt8" }]);
+ * b.appendRow({ n: 1 });
+ * const mark = b.mark();
+ * b.appendRow({ n: 2 });
+ * console.assert(rowsAfter(b, mark)[0].n === 2);
+ * ```
  */
 export function rowsAfter(
   builder: NativeBlockBuilder,
@@ -95,7 +114,16 @@ export interface OutOfWindow {
   future: number;
 }
 
-/** The retention per table of the three signals' retention days. */
+/**
+ * The retention per table of the three signals' retention days.
+ *
+ * @example
+ * ```ts
+ * import { retentionByTable } from "./time_partitions.ts";
+ * const days = retentionByTable({ traces: 7, logs: 14, metrics: 30 });
+ * console.assert(days.otel_logs === 14 && days.otel_metrics_sum === 30);
+ * ```
+ */
 export function retentionByTable(
   days: { traces: number; logs: number; metrics: number },
 ): Record<string, number> {
@@ -110,7 +138,16 @@ export function retentionByTable(
   return out;
 }
 
-/** The bounds of the window for `table` at `nowMs`, in seconds. */
+/**
+ * The bounds of the window for `table` at `nowMs`, in seconds.
+ *
+ * @example
+ * ```ts
+ * import { windowBounds } from "./time_partitions.ts";
+ * const w = { retentionDays: { otel_traces: 1 }, maxFutureMinutes: 1, policy: "reject" as const };
+ * console.assert(windowBounds(w, "otel_traces", 100_000_000).from === 100_000 - 86_400);
+ * ```
+ */
 export function windowBounds(
   window: TimeWindow,
   table: string,
@@ -126,6 +163,17 @@ export function windowBounds(
 /**
  * Counts the rows of `builder` after `from` outside `window`; under the `reject` policy rewrites
  * them out of the block (the rest are appended again as they were). Returns the counts.
+ *
+ * @example
+ * ```ts
+ * import { NativeBlockBuilder } from "../sql/native.ts";
+ * import { applyWindow } from "./time_partitions.ts";
+ * const b = new NativeBlockBuilder([{ name: "TimeUnix", type: "DateTime" }]);
+ * const start = b.mark();
+ * b.appendRow({ TimeUnix: 1 }); // 1970: older than any retention
+ * const w = { retentionDays: { otel_metrics_sum: 30 }, maxFutureMinutes: 60, policy: "reject" as const };
+ * console.assert(applyWindow(b, "otel_metrics_sum", start, w).past === 1 && b.rows === 0);
+ * ```
  */
 export function applyWindow(
   builder: NativeBlockBuilder,
@@ -152,7 +200,17 @@ export function applyWindow(
   return counts;
 }
 
-/** The partial-success message for records outside the window that were rejected. */
+/**
+ * The partial-success message for records outside the window that were rejected.
+ *
+ * @example
+ * ```ts
+ * import { outOfWindowMessage } from "./time_partitions.ts";
+ * const w = { retentionDays: { otel_logs: 7 }, maxFutureMinutes: 60, policy: "reject" as const };
+ * console.assert(outOfWindowMessage({ past: 2, future: 0 }, w, "otel_logs") ===
+ *   "2 older than the 7-day retention: not stored");
+ * ```
+ */
 export function outOfWindowMessage(
   counts: OutOfWindow,
   window: TimeWindow,
@@ -170,7 +228,17 @@ export function outOfWindowMessage(
   return `${parts.join(", ")}: not stored`;
 }
 
-/** Whether a time in seconds lies within `window` for `table` at `nowMs`. */
+/**
+ * Where a time in seconds lies against `window` for `table` at `nowMs`: -1 before it, 0 within,
+ * 1 after it.
+ *
+ * @example
+ * ```ts
+ * import { inWindow } from "./time_partitions.ts";
+ * const w = { retentionDays: { otel_logs: 7 }, maxFutureMinutes: 60, policy: "keep" as const };
+ * console.assert(inWindow(w, "otel_logs", Date.now() / 1000, Date.now()) === 0);
+ * ```
+ */
 export function inWindow(
   window: TimeWindow,
   table: string,

@@ -18,7 +18,7 @@ exec 9>"$cache_root/bin/.telemetrygen.lock"
 flock 9 # one build at a time (parallel checkouts)
 if [[ ! -x "$bin" ]]; then
   tmpbin="$(mktemp -d "$cache_root/bin/.telemetrygen.XXXXXX")"
-  GOBIN="$tmpbin" GOFLAGS=-mod=mod go install \
+  GOBIN="$tmpbin" go install \
     "github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@$VERSION" >&2
   mv "$tmpbin/telemetrygen" "$bin"
   rmdir "$tmpbin"
