@@ -31,76 +31,22 @@
  */
 import { type BuilderMark, NativeBlockBuilder } from "../sql/native.ts";
 import type { ColumnSpec, Store } from "../sql/store.ts";
+import {
+  BATCH_DEFAULTS,
+  type BatcherStats,
+  type BatchOptions,
+  type BatchReport,
+  QueueFullError,
+} from "./batch_options.ts";
 import { dayOf, PARTITION_TIME_COLUMNS, rowsAfter, rowSeconds } from "./time_partitions.ts";
 
-/** Batching limits. */
-export interface BatchOptions {
-  /** Rows that seal a table's batch. Default 50,000. */
-  maxRows?: number;
-  /** Age of a batch's first row that seals it while inserts are running, in ms. Default 200. */
-  maxDelayMs?: number;
-  /** Rows waiting in all batches (pending + inserting) before new data is refused. Default 200,000. */
-  maxQueuedRows?: number;
-  /**
-   * Bytes of Native blocks waiting in all batches before new data is refused; a batch is sealed
-   * at a quarter of it. Default 256 MiB: realistic spans (~800 bytes in a block) meet the row
-   * bounds first; larger ones meet this one.
-   */
-  maxQueuedBytes?: number;
-  /**
-   * Inserts of one table in flight at once. Default 2: the next batch is encoded while the
-   * engine writes the previous one (the embedded engine still runs its calls one at a time).
-   */
-  maxConcurrentInserts?: number;
-  /** The engine's `max_partitions_per_insert_block`. Default 100, as ClickHouse's. */
-  maxPartitionsPerInsert?: number;
-  /**
-   * Insert a batch as soon as no insert of its table runs. Default true; false waits for
-   * `maxRows` or `maxDelayMs` as before (the baseline of `bench/light_load_bench.ts`).
-   */
-  adaptive?: boolean;
-}
-
-/** The defaults of {@linkcode BatchOptions}. */
-export const BATCH_DEFAULTS: Required<BatchOptions> = {
-  maxRows: 50_000,
-  maxDelayMs: 200,
-  maxQueuedRows: 200_000,
-  maxQueuedBytes: 256 * 1024 * 1024,
-  maxConcurrentInserts: 2,
-  maxPartitionsPerInsert: 100,
-  adaptive: true,
-};
-
-/** Thrown by {@linkcode IngestBatcher.add} when the queue is full; retry later. */
-export class QueueFullError extends Error {
-  constructor(what: string) {
-    super(`Ingest queue is full (${what}); retry later`);
-    this.name = "QueueFullError";
-  }
-}
-
-/** What one committed (or failed) insert reports to observers. */
-export interface BatchReport {
-  table: string;
-  rows: number;
-  seconds: number;
-  error?: unknown;
-  /** An insert of part of a failed batch, to find the request that fails it. */
-  retry?: boolean;
-}
-
-/** Counters of the batcher, for `/metrics`. */
-export interface BatcherStats {
-  /** Rows waiting in batches or being inserted. */
-  readonly queuedRows: number;
-  /** Bytes of the blocks waiting or being inserted. */
-  readonly queuedBytes: number;
-  /** Requests split by day because they span more days than one insert may hold. */
-  readonly requestsSplit: number;
-  /** Requests rejected alone after their batch failed and the others were inserted again. */
-  readonly requestsIsolated: number;
-}
+export {
+  BATCH_DEFAULTS,
+  type BatcherStats,
+  type BatchOptions,
+  type BatchReport,
+  QueueFullError,
+} from "./batch_options.ts";
 
 /** The rows one caller added to a batch, and its promise. */
 interface Segment {
@@ -274,10 +220,14 @@ export class IngestBatcher implements BatcherStats {
   ): Promise<void> {
     if (this.#closed) return Promise.reject(new Error("The ingest batcher is closed"));
     const total = parts.reduce((n, p) => n + p.rows.length, 0);
-    if (!this.hasRoom(total)) return Promise.reject(this.#full(total));
+    if (!this.hasRoom(total, 1)) return Promise.reject(this.#full(total));
     try {
+      // Bytes are known only once a part is written: checked on entry (above) and not per part,
+      // so the request goes in whole or not at all (it may pass the byte bound by its own size).
       return Promise.all(
-        parts.filter((p) => p.rows.length > 0).map((p) => this.#add(p.table, p.columns, p.rows)),
+        parts.filter((p) => p.rows.length > 0).map((p) =>
+          this.#add(p.table, p.columns, p.rows, false)
+        ),
       ).then(() => {});
     } catch (error) {
       return Promise.reject(error);
@@ -288,11 +238,12 @@ export class IngestBatcher implements BatcherStats {
     table: string,
     columns: readonly ColumnSpec[],
     rows: Record<string, unknown>[],
+    checkBytes = true,
   ): Promise<void> {
     return this.#fill(table, columns, (builder) => {
       for (const row of rows) builder.appendRow(row);
       return rows.length;
-    });
+    }, checkBytes);
   }
 
   #queue(table: string, columns: readonly ColumnSpec[]): TableQueue {
@@ -321,6 +272,7 @@ export class IngestBatcher implements BatcherStats {
     table: string,
     columns: readonly ColumnSpec[],
     fill: (builder: NativeBlockBuilder) => number,
+    checkBytes = true,
   ): Promise<void> {
     const queue = this.#queue(table, columns);
     let batch = queue.pending;
@@ -333,7 +285,7 @@ export class IngestBatcher implements BatcherStats {
     try {
       added = fill(batch.builder);
       bytes = batch.builder.byteLength - before;
-      if (added > 0 && !this.hasRoom(added, bytes)) throw this.#full(added);
+      if (added > 0 && !this.hasRoom(added, checkBytes ? bytes : 0)) throw this.#full(added);
       if (added > 0 && queue.timeColumn) {
         days = new Set();
         for (const s of rowSeconds(batch.builder, queue.timeColumn, mark.rows)) days.add(dayOf(s));
