@@ -17,13 +17,8 @@ import { mapTracesInto } from "./map_traces.ts";
 import { decodeLogsProto, decodeMetricsProto, decodeTracesProto } from "./protobuf.ts";
 import { decodeLogsProtoInto, decodeTracesProtoInto } from "./protobuf_columns.ts";
 import { IngestTelemetry } from "./telemetry.ts";
-import {
-  applyWindow,
-  inWindow,
-  type OutOfWindow,
-  outOfWindowMessage,
-  type TimeWindow,
-} from "./time_partitions.ts";
+import { IngestWindow } from "./ingest_window.ts";
+import type { TimeWindow } from "./time_partitions.ts";
 
 /** The three OTLP signals. */
 export type Signal = "traces" | "logs" | "metrics";
@@ -178,7 +173,7 @@ export class OtlpIngest {
   readonly batcher: IngestBatcher;
   readonly telemetry: IngestTelemetry = new IngestTelemetry();
 
-  #window?: TimeWindow;
+  #window?: IngestWindow;
 
   /**
    * `window`: records older than their table's retention or too far ahead of the clock are
@@ -186,7 +181,7 @@ export class OtlpIngest {
    */
   constructor(store: Store, batch: BatchOptions = {}, window?: TimeWindow) {
     this.batcher = new IngestBatcher(store, batch);
-    this.#window = window;
+    if (window) this.#window = new IngestWindow(window, this.telemetry);
     this.batcher.onBatch((report) => this.telemetry.batch(report));
   }
 
@@ -204,7 +199,8 @@ export class OtlpIngest {
    */
   async export(signal: Signal, body: Uint8Array, encoding: Encoding): Promise<ExportResult> {
     if (signal === "metrics") {
-      const { parts, rejected, errors } = this.#metricsInWindow(metricParts(body, encoding));
+      const request = metricParts(body, encoding);
+      const { parts, rejected, errors } = this.#window?.metrics(request) ?? request;
       const accepted = parts.reduce((n, p) => n + p.rows.length, 0);
       await this.#stored(this.batcher.addAll(
         parts.map((p) => ({ table: p.table, columns: TABLE_COLUMNS[p.table], rows: p.rows })),
@@ -221,7 +217,7 @@ export class OtlpIngest {
         try {
           const mark = builder.mark();
           accepted = mapInto(builder, out);
-          if (this.#window) accepted -= this.#outOfWindow(signal, table, builder, mark, out);
+          if (this.#window) accepted -= this.#window.block(signal, table, builder, mark, out);
           return accepted;
         } catch (error) {
           mapping = error;
@@ -232,49 +228,6 @@ export class OtlpIngest {
     );
     this.telemetry.records(signal, accepted, out.rejected);
     return { accepted, rejected: out.rejected, message: out.errors.join("; ") };
-  }
-
-  /** Applies the window to the request's rows; returns how many were taken out of the block. */
-  #outOfWindow(
-    signal: Signal,
-    table: string,
-    builder: NativeBlockBuilder,
-    mark: ReturnType<NativeBlockBuilder["mark"]>,
-    out: Rejections,
-  ): number {
-    const window = this.#window!;
-    const counts = applyWindow(builder, table, mark, window);
-    return this.#countOutOfWindow(signal, table, counts, out);
-  }
-
-  #countOutOfWindow(signal: Signal, table: string, counts: OutOfWindow, out: Rejections): number {
-    const n = counts.past + counts.future;
-    if (n === 0) return 0;
-    const window = this.#window!;
-    this.telemetry.outOfWindow(signal, counts, window.policy);
-    if (window.policy === "keep") return 0;
-    out.rejected += n;
-    out.errors.push(outOfWindowMessage(counts, window, table));
-    return n;
-  }
-
-  /** Metric data points outside the window, by their `TimeUnix`. */
-  #metricsInWindow(m: Parts): Parts {
-    if (!this.#window) return m;
-    const now = Date.now();
-    const out: Rejections = { rejected: m.rejected, errors: m.errors };
-    const parts = m.parts.map(({ table, rows }) => {
-      const counts = { past: 0, future: 0 };
-      const kept = rows.filter((row) => {
-        const side = inWindow(this.#window!, table, row.TimeUnix as number, now);
-        if (side < 0) counts.past++;
-        else if (side > 0) counts.future++;
-        return side === 0;
-      });
-      const removed = this.#countOutOfWindow("metrics", table, counts, out);
-      return { table, rows: removed > 0 ? kept : rows };
-    });
-    return { parts, rejected: out.rejected, errors: out.errors };
   }
 
   /** Awaits the commit; a full queue or a failed insert become {@linkcode IngestError}s. */
