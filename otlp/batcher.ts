@@ -153,8 +153,13 @@ export class IngestBatcher implements BatcherStats {
     this.#observers.push(observer);
   }
 
-  /** Whether `rows` more rows holding `bytes` more bytes fit in the queue now. */
+  /**
+   * Whether `rows` more rows holding `bytes` more bytes fit in the queue now. An empty queue
+   * takes anything: a request larger than a bound would otherwise be refused forever (its size
+   * is bounded by the receiver's body limits).
+   */
   hasRoom(rows: number, bytes = 0): boolean {
+    if (this.#queued === 0) return true;
     return this.#queued + rows <= this.options.maxQueuedRows &&
       this.#queuedBytes + bytes <= this.options.maxQueuedBytes;
   }

@@ -128,6 +128,25 @@ Deno.test("the byte bound refuses a request whose block would not fit, and seals
   await batcher.close();
 });
 
+Deno.test("a request larger than a bound is taken when nothing else waits, never forever refused", async () => {
+  const store = new RecordingStore();
+  const open = gated(store);
+  const batcher = new IngestBatcher(store, {
+    maxRows: 1000,
+    maxDelayMs: 60_000,
+    maxQueuedRows: 5,
+    maxQueuedBytes: 1024,
+  });
+  const columns = [{ name: "s", type: "String" }];
+  const big = Array.from({ length: 8 }, () => ({ s: "x".repeat(499) })); // 8 rows, 4,000 bytes
+  const first = batcher.add("t", columns, big);
+  await assert.rejects(batcher.add("t", columns, big), QueueFullError);
+  open();
+  await first;
+  assert.deepEqual(inserted(store), [{ table: "t", rows: 8 }]);
+  await batcher.close();
+});
+
 Deno.test("a failing request is isolated: the others of its batch are committed", async () => {
   const store = new RecordingStore();
   const open = gated(store);
