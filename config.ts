@@ -50,6 +50,12 @@ export interface Config {
   batchMaxDelayMs: number;
   /** Rows queued in all batches before OTLP requests get 429. */
   batchMaxQueuedRows: number;
+  /** Bytes of Native blocks queued in all batches before OTLP requests get 429. */
+  batchMaxQueuedBytes: number;
+  /** What happens to records older than their retention or too far in the future. */
+  ingestOutOfWindow: "reject" | "keep";
+  /** How far ahead of the clock a record may lie, in minutes. */
+  ingestMaxFutureMinutes: number;
   /** Largest time range of one API query, in hours. */
   maxRangeHours: number;
   /** ClickHouse `max_execution_time` of API queries, in seconds. */
@@ -146,6 +152,9 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   batchMaxRows: BATCH_DEFAULTS.maxRows,
   batchMaxDelayMs: BATCH_DEFAULTS.maxDelayMs,
   batchMaxQueuedRows: BATCH_DEFAULTS.maxQueuedRows,
+  batchMaxQueuedBytes: BATCH_DEFAULTS.maxQueuedBytes,
+  ingestOutOfWindow: "reject",
+  ingestMaxFutureMinutes: 60,
   maxRangeHours: 744,
   queryTimeoutSeconds: 10,
   maxPageLimit: 1000,
@@ -275,6 +284,11 @@ function shard(raw: string, source: string): string {
   } catch (error) {
     throw new ConfigError(`Invalid ${source} "${raw}": ${(error as Error).message}`);
   }
+}
+
+function rejectKeep(raw: string, source: string): "reject" | "keep" {
+  if (raw === "reject" || raw === "keep") return raw;
+  throw new ConfigError(`Invalid ${source} "${raw}": expected reject or keep`);
 }
 
 function optionalText(raw: string): string | null {
@@ -597,6 +611,27 @@ export const OPTIONS: readonly Option[] = [
     "TRACEHOUSE_BATCH_MAX_QUEUED_ROWS",
     "rows queued before OTLP answers 429",
     wholeNumber(1, 10_000_000),
+  ),
+  setting(
+    "batchMaxQueuedBytes",
+    "batch-max-queued-bytes",
+    "TRACEHOUSE_BATCH_MAX_QUEUED_BYTES",
+    "bytes of blocks queued before OTLP answers 429; a batch is sealed at a quarter",
+    wholeNumber(1024 * 1024, 64 * 1024 ** 3),
+  ),
+  setting(
+    "ingestOutOfWindow",
+    "ingest-out-of-window",
+    "TRACEHOUSE_INGEST_OUT_OF_WINDOW",
+    "records older than the retention or too far ahead: reject (partial success) or keep",
+    rejectKeep,
+  ),
+  setting(
+    "ingestMaxFutureMinutes",
+    "ingest-max-future-minutes",
+    "TRACEHOUSE_INGEST_MAX_FUTURE_MINUTES",
+    "minutes a record may lie ahead of the clock",
+    wholeNumber(0, 525_600),
   ),
   setting(
     "maxRangeHours",

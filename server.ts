@@ -17,6 +17,7 @@ import { createApp } from "./routes/app.ts";
 import { createOtlpApp } from "./routes/otlp.ts";
 import { ingestLimits } from "./otlp/limits.ts";
 import { type OtlpGrpcServer, serveOtlpGrpc } from "./otlp/grpc.ts";
+import { retentionByTable } from "./otlp/time_partitions.ts";
 import { ChdbStore } from "./sql/chdb.ts";
 import type { MigrateResult } from "./sql/migrate.ts";
 import type { Store } from "./sql/store.ts";
@@ -128,6 +129,12 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
         maxRows: config.batchMaxRows,
         maxDelayMs: config.batchMaxDelayMs,
         maxQueuedRows: config.batchMaxQueuedRows,
+        maxQueuedBytes: config.batchMaxQueuedBytes,
+      },
+      window: {
+        retentionDays: retentionByTable(config.retentionDays),
+        maxFutureMinutes: config.ingestMaxFutureMinutes,
+        policy: config.ingestOutOfWindow,
       },
       records: { limits: ingestLimits(config), redact: config.redact },
     });

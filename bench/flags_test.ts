@@ -62,3 +62,23 @@ Deno.test("benches: an unknown or incomplete flag is a message, not a stack trac
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /--rounds/);
 });
+
+Deno.test("benches: the light-load and memory benches refuse bad lists and counts", async () => {
+  const clients = await run("light_load_bench.ts", ["--clients=1,x"]);
+  assert.equal(clients.code, 2);
+  assert.match(clients.stderr, /--clients=1,x \(expected counts from 1 to 256/);
+  const seconds = await run("light_load_bench.ts", ["--seconds=0"]);
+  assert.equal(seconds.code, 2);
+  assert.match(seconds.stderr, /--seconds=0 \(expected a whole number, at least 1\)/);
+  const bounds = await run("ingest_memory_bench.ts", ["--bounds-mib=0"]);
+  assert.equal(bounds.code, 2);
+  assert.match(bounds.stderr, /--bounds-mib=0 \(MiB from 1 to 65536\)/);
+  const payload = await run("ingest_memory_bench.ts", ["--payload=-1"]);
+  assert.equal(payload.code, 2);
+  assert.match(payload.stderr, /--payload=-1 \(expected a whole number, at least 0\)/);
+  for (const file of ["light_load_bench.ts", "ingest_memory_bench.ts"]) {
+    const unknown = await run(file, ["--bogus"]);
+    assert.equal(unknown.code, 2, file);
+    assert.match(unknown.stderr, /^Unknown option '--bogus'/, file);
+  }
+});

@@ -1,72 +1,81 @@
 /**
  * Bounded in-memory batching in front of `Store.insert`: rows for one table gather into a batch
- * — one Native block being built (`NativeBlockBuilder`), so no row objects are kept — that is
- * flushed when it holds `maxRows` rows or its first row is `maxDelayMs` old. A batch that comes
- * of age while every insert slot of its table is busy keeps taking rows until a slot frees up
- * (or it is full): under load, inserts grow instead of queueing up, and ClickHouse writes fewer,
- * larger parts — the cheapest way for it to take the same rows. A caller's
- * promise resolves only once the batch holding its rows is committed, so an acknowledged record
- * is never lost; it rejects when that insert fails. When `maxQueuedRows` rows are already waiting
- * (pending or being inserted), {@linkcode IngestBatcher.add} throws {@linkcode QueueFullError}
- * at once and the receiver answers 429.
+ * — one Native block being built (`NativeBlockBuilder`), so no row objects are kept — and a
+ * caller's promise resolves only once the rows it added are committed, so an acknowledged record
+ * is never lost.
+ *
+ * When a batch is inserted adapts to the engine, the way group commit does: while no insert of
+ * its table is running, a batch goes at once (a lone client waits for its own insert, not a
+ * timer); while one runs, rows gather and go as soon as it ends. A batch is also sealed when it
+ * holds `maxRows` rows or a quarter of `maxQueuedBytes`, or when its first row is `maxDelayMs`
+ * old and an insert slot is free; a batch that comes of age while every slot is busy keeps
+ * taking rows until one frees up. Under load, inserts therefore grow instead of queueing up, and
+ * ClickHouse writes fewer, larger parts — the cheapest way for it to take the same rows.
+ * ClickHouse's own adaptive async-insert timeout (`async_insert_use_adaptive_busy_timeout`)
+ * moves a timer between 50 and 200 ms by how often inserts arrive; here the signal is the
+ * engine's state itself.
+ *
+ * No request fails another one's data:
+ * - an insert holds rows of at most half of `maxPartitionsPerInsert` UTC days (the tables are
+ *   partitioned by day; half, so the engine's own dates stay within its limit in any time
+ *   zone): a request whose days would not fit goes to a new batch, and a request spanning more
+ *   days than one insert may hold is split by day into several inserts;
+ * - when an insert fails, the requests of the batch are inserted again in halves, down to the
+ *   one(s) that fail alone; only those are rejected.
+ *
+ * When `maxQueuedRows` rows or `maxQueuedBytes` bytes of blocks are already waiting (pending or
+ * being inserted), {@linkcode IngestBatcher.add} rejects with {@linkcode QueueFullError} at
+ * once and the receiver answers 429.
  *
  * @module
  */
-import { NativeBlockBuilder } from "../sql/native.ts";
+import { type BuilderMark, NativeBlockBuilder } from "../sql/native.ts";
 import type { ColumnSpec, Store } from "../sql/store.ts";
+import {
+  BATCH_DEFAULTS,
+  type BatcherStats,
+  type BatchOptions,
+  type BatchReport,
+  QueueFullError,
+} from "./batch_options.ts";
+import { dayOf, PARTITION_TIME_COLUMNS, rowsAfter, rowSeconds } from "./time_partitions.ts";
 
-/** Batching limits. */
-export interface BatchOptions {
-  /** Rows that trigger a flush of a table's batch. Default 50,000. */
-  maxRows?: number;
-  /** Age of a batch's first row that triggers its flush, in ms. Default 200. */
-  maxDelayMs?: number;
-  /** Rows waiting in all batches (pending + inserting) before new data is refused. Default 200,000. */
-  maxQueuedRows?: number;
-  /**
-   * Inserts of one table in flight at once. Default 2: the next batch is encoded while the
-   * engine writes the previous one (the embedded engine still runs its calls one at a time).
-   */
-  maxConcurrentInserts?: number;
-}
+export {
+  BATCH_DEFAULTS,
+  type BatcherStats,
+  type BatchOptions,
+  type BatchReport,
+  QueueFullError,
+} from "./batch_options.ts";
 
-/** The defaults of {@linkcode BatchOptions}. */
-export const BATCH_DEFAULTS: Required<BatchOptions> = {
-  maxRows: 50_000,
-  maxDelayMs: 200,
-  maxQueuedRows: 200_000,
-  maxConcurrentInserts: 2,
-};
-
-/** Thrown by {@linkcode IngestBatcher.add} when the queue is full; retry later. */
-export class QueueFullError extends Error {
-  constructor(queued: number, limit: number) {
-    super(`Ingest queue is full (${queued} of ${limit} rows waiting); retry later`);
-    this.name = "QueueFullError";
-  }
-}
-
-/** What one committed (or failed) batch reports to observers. */
-export interface BatchReport {
-  table: string;
-  rows: number;
-  seconds: number;
-  error?: unknown;
+/** The rows one caller added to a batch, and its promise. */
+interface Segment {
+  from: BuilderMark;
+  resolve: () => void;
+  reject: (error: unknown) => void;
 }
 
 interface Batch {
   builder: NativeBlockBuilder;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-  done: Promise<void>;
+  segments: Segment[];
+  /** Bytes of the block's values. */
+  bytes: number;
+  /** UTC days of its rows (tables partitioned by day only). */
+  days: Set<number>;
+  /** The builder's position when the batch was sealed: the end of its last segment. */
+  end?: BuilderMark;
   timer?: ReturnType<typeof setTimeout>;
   /** Old enough to flush, but waiting for a free insert slot. */
   due?: boolean;
+  /** One day group of a split request: its rows are accounted by the request. */
+  split?: boolean;
 }
 
 interface TableQueue {
   table: string;
   columns: readonly ColumnSpec[];
+  /** The column the table is partitioned by day on, if any. */
+  timeColumn?: string;
   pending?: Batch;
   /** Batches closed for new rows, taken in order by up to `maxConcurrentInserts` runners. */
   flushing: Batch[];
@@ -76,14 +85,18 @@ interface TableQueue {
 }
 
 function newBatch(builder: NativeBlockBuilder): Batch {
+  return { builder, segments: [], bytes: 0, days: new Set() };
+}
+
+function newSegment(from: BuilderMark): { segment: Segment; done: Promise<void> } {
   let resolve!: () => void, reject!: (error: unknown) => void;
   const done = new Promise<void>((res, rej) => {
     resolve = res;
     reject = rej;
   });
-  // A batch nobody awaits must not become an unhandled rejection.
+  // A promise nobody awaits must not become an unhandled rejection.
   done.catch(() => {});
-  return { builder, resolve, reject, done };
+  return { segment: { from, resolve, reject }, done };
 }
 
 /**
@@ -97,13 +110,18 @@ function newBatch(builder: NativeBlockBuilder): Batch {
  * await batcher.close();
  * ```
  */
-export class IngestBatcher {
+export class IngestBatcher implements BatcherStats {
   readonly options: Required<BatchOptions>;
   #store: Store;
   #queues = new Map<string, TableQueue>();
   #queued = 0;
+  #queuedBytes = 0;
+  #split = 0;
+  #isolated = 0;
   #closed = false;
   #observers: ((report: BatchReport) => void)[] = [];
+  /** Batches sealed and not yet settled, for `flush`. */
+  #inFlight = new Set<Promise<void>>();
 
   constructor(store: Store, options: BatchOptions = {}) {
     this.#store = store;
@@ -115,19 +133,49 @@ export class IngestBatcher {
     return this.#queued;
   }
 
+  /** Bytes of the blocks waiting or being inserted. */
+  get queuedBytes(): number {
+    return this.#queuedBytes;
+  }
+
+  /** Requests split by day into several inserts. */
+  get requestsSplit(): number {
+    return this.#split;
+  }
+
+  /** Requests rejected alone after their batch failed. */
+  get requestsIsolated(): number {
+    return this.#isolated;
+  }
+
   /** Calls `observer` after every insert, committed or failed. */
   onBatch(observer: (report: BatchReport) => void): void {
     this.#observers.push(observer);
   }
 
-  /** Whether `rows` more rows fit in the queue now. */
-  hasRoom(rows: number): boolean {
-    return this.#queued + rows <= this.options.maxQueuedRows;
+  /**
+   * Whether `rows` more rows holding `bytes` more bytes fit in the queue now. An empty queue
+   * takes anything: a request larger than a bound would otherwise be refused forever (its size
+   * is bounded by the receiver's body limits).
+   */
+  hasRoom(rows: number, bytes = 0): boolean {
+    if (this.#queued === 0) return true;
+    return this.#queued + rows <= this.options.maxQueuedRows &&
+      this.#queuedBytes + bytes <= this.options.maxQueuedBytes;
+  }
+
+  #full(rows: number): QueueFullError {
+    const o = this.options;
+    return new QueueFullError(
+      this.#queued + rows > o.maxQueuedRows
+        ? `${this.#queued} of ${o.maxQueuedRows} rows waiting`
+        : `${this.#queuedBytes} of ${o.maxQueuedBytes} bytes waiting`,
+    );
   }
 
   /**
-   * Adds rows for `table` and resolves once they are committed. Throws
-   * {@linkcode QueueFullError} synchronously-as-rejection when they do not fit.
+   * Adds rows for `table` and resolves once they are committed. Rejects with
+   * {@linkcode QueueFullError} at once when they do not fit.
    */
   add(
     table: string,
@@ -136,9 +184,7 @@ export class IngestBatcher {
   ): Promise<void> {
     if (this.#closed) return Promise.reject(new Error("The ingest batcher is closed"));
     if (rows.length === 0) return Promise.resolve();
-    if (!this.hasRoom(rows.length)) {
-      return Promise.reject(new QueueFullError(this.#queued, this.options.maxQueuedRows));
-    }
+    if (!this.hasRoom(rows.length)) return Promise.reject(this.#full(rows.length));
     try {
       return this.#add(table, columns, rows);
     } catch (error) {
@@ -179,12 +225,14 @@ export class IngestBatcher {
   ): Promise<void> {
     if (this.#closed) return Promise.reject(new Error("The ingest batcher is closed"));
     const total = parts.reduce((n, p) => n + p.rows.length, 0);
-    if (!this.hasRoom(total)) {
-      return Promise.reject(new QueueFullError(this.#queued, this.options.maxQueuedRows));
-    }
+    if (!this.hasRoom(total, 1)) return Promise.reject(this.#full(total));
     try {
+      // Bytes are known only once a part is written: checked on entry (above) and not per part,
+      // so the request goes in whole or not at all (it may pass the byte bound by its own size).
       return Promise.all(
-        parts.filter((p) => p.rows.length > 0).map((p) => this.#add(p.table, p.columns, p.rows)),
+        parts.filter((p) => p.rows.length > 0).map((p) =>
+          this.#add(p.table, p.columns, p.rows, false)
+        ),
       ).then(() => {});
     } catch (error) {
       return Promise.reject(error);
@@ -195,32 +243,57 @@ export class IngestBatcher {
     table: string,
     columns: readonly ColumnSpec[],
     rows: Record<string, unknown>[],
+    checkBytes = true,
   ): Promise<void> {
     return this.#fill(table, columns, (builder) => {
       for (const row of rows) builder.appendRow(row);
       return rows.length;
-    });
+    }, checkBytes);
+  }
+
+  #queue(table: string, columns: readonly ColumnSpec[]): TableQueue {
+    let queue = this.#queues.get(table);
+    if (!queue) {
+      const time = PARTITION_TIME_COLUMNS[table];
+      queue = {
+        table,
+        columns,
+        timeColumn: columns.some((c) => c.name === time) ? time : undefined,
+        flushing: [],
+        running: 0,
+        spare: [],
+      };
+      this.#queues.set(table, queue);
+    }
+    return queue;
+  }
+
+  /** UTC days one insert may hold. */
+  get #dayBudget(): number {
+    return Math.max(1, Math.floor(this.options.maxPartitionsPerInsert / 2));
   }
 
   #fill(
     table: string,
     columns: readonly ColumnSpec[],
     fill: (builder: NativeBlockBuilder) => number,
+    checkBytes = true,
   ): Promise<void> {
-    let queue = this.#queues.get(table);
-    if (!queue) {
-      queue = { table, columns, flushing: [], running: 0, spare: [] };
-      this.#queues.set(table, queue);
-    }
+    const queue = this.#queue(table, columns);
     let batch = queue.pending;
-    const fresh = !batch;
+    let fresh = !batch;
     if (!batch) batch = newBatch(queue.spare.pop() ?? new NativeBlockBuilder(queue.columns));
-    const mark = batch.builder.mark();
-    let added: number;
+    let mark = batch.builder.mark();
+    const before = batch.builder.byteLength;
+    let added: number, bytes: number;
+    let days: Set<number> | undefined;
     try {
       added = fill(batch.builder);
-      if (added > 0 && !this.hasRoom(added)) {
-        throw new QueueFullError(this.#queued, this.options.maxQueuedRows);
+      bytes = batch.builder.byteLength - before;
+      if (added > 0 && !this.hasRoom(added, checkBytes ? bytes : 0)) throw this.#full(added);
+      if (added > 0 && queue.timeColumn) {
+        days = new Set();
+        for (const s of rowSeconds(batch.builder, queue.timeColumn, mark.rows)) days.add(dayOf(s));
       }
     } catch (error) {
       batch.builder.rollback(mark);
@@ -231,15 +304,89 @@ export class IngestBatcher {
       if (fresh) queue.spare.push(batch.builder);
       return Promise.resolve();
     }
+    if (days && days.size > this.#dayBudget) {
+      return this.#splitByDay(queue, batch, fresh, mark, added, bytes);
+    }
+    if (days && !fresh && new Set([...batch.days, ...days]).size > this.#dayBudget) {
+      // The request's days do not fit with the batch's: it starts the next batch.
+      const moved = newBatch(new NativeBlockBuilder(queue.columns));
+      const start = moved.builder.mark();
+      moved.builder.appendRange(batch.builder, mark, batch.builder.mark());
+      batch.builder.rollback(mark);
+      this.#seal(queue);
+      batch = moved;
+      mark = start;
+      fresh = true;
+    }
     if (fresh) {
       queue.pending = batch;
       const q = queue;
       batch.timer = setTimeout(() => this.#comeOfAge(q), this.options.maxDelayMs);
     }
+    if (days) { for (const d of days) batch.days.add(d); }
     this.#queued += added;
-    const done = batch.done;
-    if (batch.builder.rows >= this.options.maxRows) this.#seal(queue);
+    this.#queuedBytes += bytes;
+    batch.bytes += bytes;
+    const { segment, done } = newSegment(mark);
+    batch.segments.push(segment);
+    if (
+      batch.builder.rows >= this.options.maxRows ||
+      batch.bytes >= this.options.maxQueuedBytes / 4 ||
+      // The engine is idle for this table: waiting would gain nothing.
+      (this.options.adaptive && queue.running === 0)
+    ) this.#seal(queue);
     return done;
+  }
+
+  /**
+   * A request spanning more days than one insert may hold: its rows leave the pending block and
+   * go, grouped by day, into inserts of their own.
+   */
+  #splitByDay(
+    queue: TableQueue,
+    batch: Batch,
+    fresh: boolean,
+    mark: BuilderMark,
+    rows: number,
+    bytes: number,
+  ): Promise<void> {
+    const decoded = rowsAfter(batch.builder, mark);
+    const seconds = rowSeconds(batch.builder, queue.timeColumn!, mark.rows);
+    batch.builder.rollback(mark);
+    if (fresh) queue.spare.push(batch.builder);
+    const byDay = new Map<number, Record<string, unknown>[]>();
+    decoded.forEach((row, i) => {
+      const day = dayOf(seconds[i]);
+      const group = byDay.get(day);
+      if (group) group.push(row);
+      else byDay.set(day, [row]);
+    });
+    const days = [...byDay.keys()].sort((a, b) => a - b);
+    // Accounted as the request's own size until every part is settled: the parts are about the same.
+    this.#queued += rows;
+    this.#queuedBytes += bytes;
+    this.#split++;
+    const waits: Promise<void>[] = [];
+    for (let i = 0; i < days.length; i += this.#dayBudget) {
+      const part = newBatch(new NativeBlockBuilder(queue.columns));
+      part.split = true;
+      const { segment, done } = newSegment(part.builder.mark());
+      for (const day of days.slice(i, i + this.#dayBudget)) {
+        for (const row of byDay.get(day)!) part.builder.appendRow(row);
+        part.days.add(day);
+      }
+      part.segments.push(segment);
+      waits.push(done);
+      this.#enqueue(queue, part);
+    }
+    const release = () => {
+      this.#queued -= rows;
+      this.#queuedBytes -= bytes;
+    };
+    return Promise.all(waits).then(release, (error) => {
+      release();
+      throw error;
+    });
   }
 
   /** The pending batch's first row is `maxDelayMs` old: flush it, unless no slot is free. */
@@ -255,8 +402,67 @@ export class IngestBatcher {
     if (!batch) return;
     clearTimeout(batch.timer);
     queue.pending = undefined;
+    this.#enqueue(queue, batch);
+  }
+
+  /** Queues a closed batch for insertion and starts a runner when a slot is free. */
+  #enqueue(queue: TableQueue, batch: Batch): void {
+    batch.end = batch.builder.mark();
     queue.flushing.push(batch);
-    if (queue.running < this.options.maxConcurrentInserts) this.#run(queue);
+    if (queue.running < this.options.maxConcurrentInserts) {
+      const run = this.#run(queue);
+      this.#inFlight.add(run);
+      run.finally(() => this.#inFlight.delete(run));
+    }
+  }
+
+  /** Inserts one block; returns the error, if any, after telling the observers. */
+  async #insert(queue: TableQueue, builder: NativeBlockBuilder, retry: boolean): Promise<unknown> {
+    const started = performance.now();
+    const rows = builder.rows;
+    let error: unknown;
+    try {
+      const native = builder.finish();
+      await this.#store.insert(queue.table, { native, rows }, { columns: queue.columns });
+    } catch (e) {
+      error = e ?? new Error("insert failed");
+    }
+    const report: BatchReport = {
+      table: queue.table,
+      rows,
+      seconds: (performance.now() - started) / 1000,
+      error,
+      retry,
+    };
+    for (const observe of this.#observers) observe(report);
+    return error;
+  }
+
+  /**
+   * Segments `[i, j)` of a failed batch failed together with `error`: inserts each half again on
+   * its own, and so on down to the segments that fail alone, whose errors go to `failures`.
+   */
+  async #isolate(
+    queue: TableQueue,
+    batch: Batch,
+    i: number,
+    j: number,
+    error: unknown,
+    failures: unknown[],
+  ): Promise<void> {
+    if (j - i === 1) {
+      if (batch.segments.length > 1) this.#isolated++;
+      failures[i] = error;
+      return;
+    }
+    const mid = (i + j) >> 1;
+    const at = (k: number) => k < batch.segments.length ? batch.segments[k].from : batch.end!;
+    for (const [a, b] of [[i, mid], [mid, j]]) {
+      const part = new NativeBlockBuilder(queue.columns);
+      part.appendRange(batch.builder, at(a), at(b));
+      const failed = await this.#insert(queue, part, true);
+      if (failed !== undefined) await this.#isolate(queue, batch, a, b, failed, failures);
+    }
   }
 
   async #run(queue: TableQueue): Promise<void> {
@@ -264,31 +470,30 @@ export class IngestBatcher {
     try {
       let batch: Batch | undefined;
       while ((batch = queue.flushing.shift())) {
-        const started = performance.now();
-        const rows = batch.builder.rows;
-        let error: unknown;
-        try {
-          const native = batch.builder.finish();
-          await this.#store.insert(queue.table, { native, rows }, { columns: queue.columns });
-        } catch (e) {
-          error = e;
+        const { segments } = batch;
+        const failures: unknown[] = new Array(segments.length);
+        const error = await this.#insert(queue, batch.builder, false);
+        if (error !== undefined) {
+          await this.#isolate(queue, batch, 0, segments.length, error, failures);
         }
-        this.#queued -= rows;
-        if (queue.spare.length < this.options.maxConcurrentInserts) {
-          queue.spare.push(batch.builder.reset());
+        if (!batch.split) {
+          this.#queued -= batch.builder.rows;
+          this.#queuedBytes -= batch.bytes;
+          if (queue.spare.length < this.options.maxConcurrentInserts) {
+            queue.spare.push(batch.builder.reset());
+          }
         }
-        const report: BatchReport = {
-          table: queue.table,
-          rows,
-          seconds: (performance.now() - started) / 1000,
-          error,
-        };
-        for (const observe of this.#observers) observe(report);
-        if (error === undefined) batch.resolve();
-        else batch.reject(error);
-        // This runner is about to be free: a batch that came of age meanwhile goes next (this
-        // runner still counts as running, so sealing only queues it for this loop).
-        if (queue.flushing.length === 0 && queue.pending?.due) this.#seal(queue);
+        segments.forEach((s, k) => k in failures ? s.reject(failures[k]) : s.resolve());
+        // This runner is about to be free: a batch that came of age meanwhile goes next, and so
+        // does any pending batch when no other insert runs (this runner still counts as running,
+        // so sealing only queues it for this loop).
+        const next = queue.pending;
+        if (
+          queue.flushing.length === 0 && next &&
+          (next.due || (this.options.adaptive && queue.running === 1))
+        ) {
+          this.#seal(queue);
+        }
       }
     } finally {
       queue.running--;
@@ -297,13 +502,8 @@ export class IngestBatcher {
 
   /** Flushes every pending batch now and waits for all inserts. */
   async flush(): Promise<void> {
-    const waits: Promise<void>[] = [];
-    for (const queue of this.#queues.values()) {
-      if (queue.pending) waits.push(queue.pending.done);
-      for (const b of queue.flushing) waits.push(b.done);
-      this.#seal(queue);
-    }
-    await Promise.allSettled(waits);
+    for (const queue of this.#queues.values()) this.#seal(queue);
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
   }
 
   /** Refuses new rows, then flushes what is queued. Safe to call more than once. */

@@ -18,6 +18,8 @@ import { decodeLogsProto, decodeMetricsProto, decodeTracesProto } from "./protob
 import { decodeLogsProtoInto, decodeTracesProtoInto } from "./protobuf_columns.ts";
 import { RecordPolicy, type RecordPolicyOptions } from "./record_policy.ts";
 import { IngestTelemetry } from "./telemetry.ts";
+import { IngestWindow } from "./ingest_window.ts";
+import type { TimeWindow } from "./time_partitions.ts";
 
 /** The three OTLP signals. */
 export type Signal = "traces" | "logs" | "metrics";
@@ -148,6 +150,12 @@ function metricParts(body: Uint8Array, encoding: Encoding, policy: RecordPolicy)
   };
 }
 
+/** What happens to each record before it is queued: limits and redaction, and the time window. */
+export interface RecordOptions extends RecordPolicyOptions {
+  /** Records outside it are counted, and rejected under its `reject` policy. */
+  window?: TimeWindow;
+}
+
 /**
  * Decodes, maps and stores OTLP export requests through one {@linkcode IngestBatcher}.
  *
@@ -165,15 +173,23 @@ export class OtlpIngest {
   /** Attribute limits and redaction, applied to every record before it is mapped. */
   readonly policy: RecordPolicy;
 
-  constructor(store: Store, batch: BatchOptions = {}, records: RecordPolicyOptions = {}) {
+  #window?: IngestWindow;
+
+  /**
+   * `records`: attribute limits, redaction and the time window. Records older than their
+   * table's retention or too far ahead of the clock are counted, and rejected under the
+   * window's `reject` policy; without a window every record is stored.
+   */
+  constructor(store: Store, batch: BatchOptions = {}, records: RecordOptions = {}) {
     this.policy = new RecordPolicy(records);
     this.batcher = new IngestBatcher(store, batch);
+    if (records.window) this.#window = new IngestWindow(records.window, this.telemetry);
     this.batcher.onBatch((report) => this.telemetry.batch(report));
   }
 
   /** Throws `queue_full` when not even one more row fits: refuse before reading a body. */
   checkRoom(): void {
-    if (!this.batcher.hasRoom(1)) {
+    if (!this.batcher.hasRoom(1, 1)) {
       throw new IngestError("queue_full", "Ingest queue is full; retry later");
     }
   }
@@ -185,7 +201,8 @@ export class OtlpIngest {
    */
   async export(signal: Signal, body: Uint8Array, encoding: Encoding): Promise<ExportResult> {
     if (signal === "metrics") {
-      const { parts, rejected, errors } = metricParts(body, encoding, this.policy);
+      const request = metricParts(body, encoding, this.policy);
+      const { parts, rejected, errors } = this.#window?.metrics(request) ?? request;
       const accepted = parts.reduce((n, p) => n + p.rows.length, 0);
       await this.#stored(this.batcher.addAll(
         parts.map((p) => ({ table: p.table, columns: TABLE_COLUMNS[p.table], rows: p.rows })),
@@ -200,7 +217,10 @@ export class OtlpIngest {
     await this.#stored(
       this.batcher.append(table, TABLE_COLUMNS[table], (builder) => {
         try {
-          return accepted = mapInto(builder, out);
+          const mark = builder.mark();
+          accepted = mapInto(builder, out);
+          if (this.#window) accepted -= this.#window.block(signal, table, builder, mark, out);
+          return accepted;
         } catch (error) {
           mapping = error;
           throw error;
@@ -226,7 +246,7 @@ export class OtlpIngest {
   /** The Prometheus text of the counters. */
   metricsText(): string {
     const { dropped, truncated } = this.policy.counts;
-    return this.telemetry.render(() => this.batcher.queuedRows) + [
+    return this.telemetry.render(this.batcher) + [
       "# HELP tracehouse_otlp_attributes_dropped_total Attributes dropped by the count limits.",
       "# TYPE tracehouse_otlp_attributes_dropped_total counter",
       `tracehouse_otlp_attributes_dropped_total ${dropped}`,

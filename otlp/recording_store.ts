@@ -1,6 +1,6 @@
 /**
  * Test support: a {@linkcode Store} that records inserts instead of storing them, with knobs
- * to hold inserts back (`gate`) or make them fail (`failWith`).
+ * to hold inserts back (`gate`) or make them fail (`failWith`, `poison`).
  *
  * @module
  */
@@ -33,6 +33,10 @@ export class RecordingStore implements Store {
   gate?: Promise<void>;
   /** When set, inserts throw it. */
   failWith?: Error;
+  /** When set, an insert holding a row it matches throws (a poison record). */
+  poison?: (row: Readonly<Record<string, unknown>>) => boolean;
+  /** Rows of every insert attempt, failed ones included. */
+  attempts: number[] = [];
 
   query<Row>(): Promise<Row[]> {
     return Promise.resolve([]);
@@ -49,8 +53,11 @@ export class RecordingStore implements Store {
     _options: InsertOptions,
   ): Promise<void> {
     await (this.gate ?? new Promise((resolve) => setTimeout(resolve, 1)));
+    const decoded = isNativeBlock(rows) ? decodeNative(rows.native).rows : rows;
+    this.attempts.push(decoded.length);
     if (this.failWith) throw this.failWith;
-    this.inserts.push({ table, rows: isNativeBlock(rows) ? decodeNative(rows.native).rows : rows });
+    if (this.poison && decoded.some(this.poison)) throw new Error("poison record in the insert");
+    this.inserts.push({ table, rows: decoded });
   }
   close(): Promise<void> {
     return Promise.resolve();

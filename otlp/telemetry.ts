@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { BatchReport } from "./batcher.ts";
+import type { BatcherStats, BatchReport } from "./batcher.ts";
+import type { OutOfWindow, OutOfWindowPolicy } from "./time_partitions.ts";
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -39,7 +40,8 @@ class Counter {
  * import { IngestTelemetry } from "./telemetry.ts";
  * const t = new IngestTelemetry();
  * t.records("traces", 10, 1);
- * console.assert(t.render(() => 0).includes('tracehouse_otlp_records_accepted_total{signal="traces"} 10'));
+ * console.assert(t.render({ queuedRows: 0, queuedBytes: 0, requestsSplit: 0, requestsIsolated: 0 })
+ *   .includes('tracehouse_otlp_records_accepted_total{signal="traces"} 10'));
  * ```
  */
 export class IngestTelemetry {
@@ -60,6 +62,15 @@ export class IngestTelemetry {
     "tracehouse_otlp_batch_rows_total",
     "Rows inserted in batches by table.",
   );
+  #retries = new Counter(
+    "tracehouse_otlp_batch_retries_total",
+    "Inserts of part of a failed batch, to isolate the request that fails it, by outcome.",
+  );
+  #outOfWindow = new Counter(
+    "tracehouse_otlp_records_out_of_window_total",
+    "Records older than their table's retention (side=past) or too far ahead of the clock " +
+      "(side=future), and what was done with them (action=rejected|kept).",
+  );
   #buckets = new Map<string, number[]>();
   #sum = new Map<string, number>();
   #count = new Map<string, number>();
@@ -75,9 +86,17 @@ export class IngestTelemetry {
     if (rejected > 0) this.#rejected.inc({ signal }, rejected);
   }
 
+  /** Counts records outside the ingest window. */
+  outOfWindow(signal: string, counts: OutOfWindow, policy: OutOfWindowPolicy): void {
+    const action = policy === "reject" ? "rejected" : "kept";
+    if (counts.past > 0) this.#outOfWindow.inc({ signal, side: "past", action }, counts.past);
+    if (counts.future > 0) this.#outOfWindow.inc({ signal, side: "future", action }, counts.future);
+  }
+
   /** Records one batch insert. */
   batch(report: BatchReport): void {
     const outcome = report.error === undefined ? "committed" : "failed";
+    if (report.retry) this.#retries.inc({ table: report.table, outcome });
     this.#batches.inc({ table: report.table, outcome });
     if (outcome === "committed") this.#batchRows.inc({ table: report.table }, report.rows);
     const key = labelText({ table: report.table });
@@ -90,8 +109,8 @@ export class IngestTelemetry {
     this.#count.set(key, (this.#count.get(key) ?? 0) + 1);
   }
 
-  /** The Prometheus text exposition; `queuedRows` reads the current queue depth. */
-  render(queuedRows: () => number): string {
+  /** The Prometheus text exposition; `batcher` gives the queue depth and its counters. */
+  render(batcher: BatcherStats): string {
     const name = "tracehouse_otlp_batch_commit_seconds";
     const histogram = [
       `# HELP ${name} Time to insert one batch, from its flush to its commit.`,
@@ -113,9 +132,21 @@ export class IngestTelemetry {
       this.#batches.render(),
       this.#batchRows.render(),
       histogram.join("\n"),
+      this.#retries.render(),
+      this.#outOfWindow.render(),
       "# HELP tracehouse_otlp_queued_rows Rows waiting in batches or being inserted.",
       "# TYPE tracehouse_otlp_queued_rows gauge",
-      `tracehouse_otlp_queued_rows ${queuedRows()}`,
+      `tracehouse_otlp_queued_rows ${batcher.queuedRows}`,
+      "# HELP tracehouse_otlp_queued_bytes Bytes of Native blocks waiting or being inserted.",
+      "# TYPE tracehouse_otlp_queued_bytes gauge",
+      `tracehouse_otlp_queued_bytes ${batcher.queuedBytes}`,
+      "# HELP tracehouse_otlp_requests_split_total Requests split by day into several inserts.",
+      "# TYPE tracehouse_otlp_requests_split_total counter",
+      `tracehouse_otlp_requests_split_total ${batcher.requestsSplit}`,
+      "# HELP tracehouse_otlp_requests_isolated_total Requests rejected alone after their batch " +
+      "failed and the others were inserted again.",
+      "# TYPE tracehouse_otlp_requests_isolated_total counter",
+      `tracehouse_otlp_requests_isolated_total ${batcher.requestsIsolated}`,
       "",
     ].join("\n");
   }

@@ -23,6 +23,7 @@ import { bearerMatches } from "../doors/bearer.ts";
 import { crossSiteRefusal, LOOPBACK_ORIGINS, originAllowed } from "../doors/cross_site.ts";
 import { type Classified, classifyError } from "../doors/errors.ts";
 import type { RecordPolicyOptions } from "../otlp/record_policy.ts";
+import type { TimeWindow } from "../otlp/time_partitions.ts";
 import { encodeExportResponse, encodeStatus } from "../otlp/protobuf.ts";
 
 /** Options of {@linkcode createOtlpApp}. */
@@ -46,6 +47,8 @@ export interface OtlpOptions {
   batch?: BatchOptions;
   /** Attribute limits and redaction (see `otlp/record_policy.ts`). */
   records?: RecordPolicyOptions;
+  /** Records outside this window are counted, and rejected under its `reject` policy. */
+  window?: TimeWindow;
 }
 
 /** The defaults of {@linkcode OtlpOptions}. */
@@ -216,7 +219,10 @@ export function createOtlpApp(store: Store, options: OtlpOptions = {}): OtlpApp 
     retryAfterSeconds: options.retryAfterSeconds ?? OTLP_DEFAULTS.retryAfterSeconds,
   };
   const token = options.ingestToken || null;
-  const ingest = new OtlpIngest(store, options.batch, options.records);
+  const ingest = new OtlpIngest(store, options.batch, {
+    ...options.records,
+    window: options.window,
+  });
   const classify = (error: unknown) =>
     classifyError(error, { context: "OTLP ingest", retryAfterSeconds: opts.retryAfterSeconds });
   const origins = opts.corsOrigins === "*" ? ["*"] : opts.corsOrigins;

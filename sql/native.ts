@@ -769,6 +769,8 @@ export class NativeBlockBuilder {
   #byName = new Map<string, NativeColumn>();
   #streams: ByteWriter[];
   #counters: (ArrayColumn | MapColumn)[] = [];
+  /** Per stream: the index in `#counters` of the column whose offsets it holds, or -1. */
+  #counterOfStream: number[] = [];
   #out: Uint8Array = new Uint8Array(0);
 
   constructor(columns: readonly ColumnSpec[]) {
@@ -780,6 +782,8 @@ export class NativeBlockBuilder {
       streamsOf(column, this.#streams);
       countersOf(column, this.#counters);
     });
+    const offsets = this.#counters.map((c) => c.offsets);
+    this.#counterOfStream = this.#streams.map((s) => offsets.indexOf(s));
   }
 
   /** The column named `name`; throws when the block has none. */
@@ -816,6 +820,46 @@ export class NativeBlockBuilder {
     this.rows = mark.rows;
     this.#streams.forEach((s, i) => s.length = mark.lengths[i]);
     this.#counters.forEach((c, i) => c.count = mark.counts[i]);
+  }
+
+  /**
+   * Appends the rows of `source` (a builder of the same columns) between two of its marks, as
+   * they were written: value bytes are copied, array and map offsets are moved to follow this
+   * block's own. No value is decoded.
+   *
+   * @example
+   * ```ts
+   * import { NativeBlockBuilder } from "./native.ts";
+   * const columns = [{ name: "tags", type: "Array(String)" }];
+   * const a = new NativeBlockBuilder(columns);
+   * a.appendRow({ tags: ["x"] });
+   * const from = a.mark();
+   * a.appendRow({ tags: ["y", "z"] });
+   * const b = new NativeBlockBuilder(columns);
+   * b.appendRow({ tags: ["w"] });
+   * b.appendRange(a, from, a.mark());
+   * console.assert(b.rows === 2);
+   * ```
+   */
+  appendRange(source: NativeBlockBuilder, from: BuilderMark, to: BuilderMark): void {
+    const src = source.#streams;
+    for (let i = 0; i < this.#streams.length; i++) {
+      const bytes = src[i].result().subarray(from.lengths[i], to.lengths[i]);
+      const counter = this.#counterOfStream[i];
+      if (counter < 0) {
+        this.#streams[i].bytes(bytes);
+        continue;
+      }
+      // Offsets are running totals over the whole column: rebase them onto this block's.
+      const shift = this.#counters[counter].count - from.counts[counter];
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      for (let at = 0; at < bytes.length; at += 8) {
+        const offset = view.getUint32(at, true) + view.getUint32(at + 4, true) * 0x100000000;
+        this.#streams[i].u64n(offset + shift);
+      }
+    }
+    this.#counters.forEach((c, i) => c.count += to.counts[i] - from.counts[i]);
+    this.rows += to.rows - from.rows;
   }
 
   /** Bytes appended so far (values, without the header). */

@@ -203,3 +203,35 @@ Deno.test("native: decodeNative reads every type back", () => {
   assert.equal(rows[0].ts, 1_700_000_000_000_000_000n);
   assert.deepEqual(rows[0].m, [["k", "v"], ["k1", "w"]]);
 });
+
+Deno.test("native: appendRange copies a row range of another builder, offsets rebased", () => {
+  const columns = [
+    { name: "s", type: "String" },
+    { name: "n", type: "UInt64" },
+    { name: "tags", type: "Array(String)" },
+    { name: "attrs", type: "Map(LowCardinality(String), String)" },
+    { name: "events", type: "Array(Map(String, String))" },
+    { name: "maybe", type: "Nullable(String)" },
+  ];
+  const row = (i: number) => ({
+    s: `row ${i} é`,
+    n: BigInt(i) * 10_000_000_000n,
+    tags: Array.from({ length: i % 3 }, (_, k) => `t${k}`),
+    attrs: Object.fromEntries(Array.from({ length: i % 4 }, (_, k) => [`k${k}`, `v${i}`])),
+    events: Array.from({ length: i % 2 + 1 }, (_, k) => ({ e: `${i}.${k}` })),
+    maybe: i % 2 ? null : `m${i}`,
+  });
+  const source = new NativeBlockBuilder(columns);
+  for (let i = 0; i < 3; i++) source.appendRow(row(i));
+  const from = source.mark();
+  for (let i = 3; i < 8; i++) source.appendRow(row(i));
+  const to = source.mark();
+  source.appendRow(row(8));
+  const target = new NativeBlockBuilder(columns);
+  target.appendRow(row(100));
+  target.appendRange(source, from, to);
+  target.appendRow(row(101));
+  const expected = new NativeBlockBuilder(columns);
+  for (const i of [100, 3, 4, 5, 6, 7, 101]) expected.appendRow(row(i));
+  assert.deepEqual(target.finish(), expected.finish());
+});
