@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { encodeTraces } from "../otlp/encode.ts";
+import { encodeTraces } from "../testing/otlp_encode.ts";
 import { startTracehouse } from "../tests/interop/server.ts";
 import { spanRequest } from "./ingest_bench.ts";
 import { random } from "./span_rows.ts";

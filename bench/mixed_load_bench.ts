@@ -23,7 +23,7 @@ import { migrate } from "../sql/migrate.ts";
 import { getTrace } from "../sql/traces.ts";
 import { listLogs } from "../sql/logs.ts";
 import { createOtlpApp } from "../routes/otlp.ts";
-import { encodeLogs, encodeTraces } from "../otlp/encode.ts";
+import { encodeLogs, encodeTraces } from "../testing/otlp_encode.ts";
 import { logRequest, spanRequest } from "./ingest_bench.ts";
 import { random } from "./span_rows.ts";
 import { benchArgs, counts } from "./cli.ts";

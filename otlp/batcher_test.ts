@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { IngestBatcher, QueueFullError } from "./batcher.ts";
-import { RecordingStore } from "./recording_store.ts";
+import { RecordingStore } from "../testing/recording_store.ts";
 
 const inserted = (store: RecordingStore) =>
   store.inserts.map(({ table, rows }) => ({ table, rows: rows.length }));

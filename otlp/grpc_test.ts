@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
-import { encodeTraces } from "./encode.ts";
+import { encodeTraces } from "../testing/otlp_encode.ts";
 import { serveOtlpGrpc } from "./grpc.ts";
 import { OtlpIngest } from "./ingest.ts";
 import { decodeTracesJson } from "./json.ts";
 import { PbReader } from "./pb_reader.ts";
-import { RecordingStore } from "./recording_store.ts";
+import { RecordingStore } from "../testing/recording_store.ts";
 
 const store = new RecordingStore();
 

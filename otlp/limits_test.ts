@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { encodeLogs, encodeMetrics, encodeTraces } from "./encode.ts";
+import { encodeLogs, encodeMetrics, encodeTraces } from "../testing/otlp_encode.ts";
 import { OtlpIngest } from "./ingest.ts";
 import { decodeLogsJson, decodeMetricsJson, decodeTracesJson } from "./json.ts";
 import {
@@ -11,7 +11,7 @@ import {
   truncateString,
 } from "./limits.ts";
 import { KvList } from "./model.ts";
-import { RecordingStore } from "./recording_store.ts";
+import { RecordingStore } from "../testing/recording_store.ts";
 
 Deno.test("truncateString counts code points and never splits a surrogate pair", () => {
   assert.equal(truncateString("abcdef", 3), "abc");

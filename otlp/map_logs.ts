@@ -35,53 +35,6 @@ export function logAttributes(log: LogRecord): KeyValue[] {
   );
 }
 
-/**
- * Maps an `ExportLogsServiceRequest` to `otel_logs` rows. The timestamp falls back to the
- * observed timestamp when zero; records with ids of the wrong length are rejected.
- *
- * @example
- * ```ts
- * import { mapLogs } from "./map_logs.ts";
- * console.assert(mapLogs([]).rejected === 0);
- * ```
- */
-export function mapLogs(request: LogsRequest): Mapped {
-  const out: Mapped = { rows: [], rejected: 0, errors: [] };
-  for (const group of request) {
-    const service = serviceName(group.resource.attributes);
-    const resource = attributeMap(group.resource.attributes);
-    const resourceUrl = group.resource.schemaUrl;
-    for (const { scope, schemaUrl, items } of group.scopes) {
-      const scopeAttributes = attributeMap(scope.attributes);
-      for (const log of items) {
-        if (!validId(log.traceId, 16) || !validId(log.spanId, 8)) {
-          reject(out, "log record: trace_id/span_id must be 16/8 bytes");
-          continue;
-        }
-        out.rows.push({
-          "Timestamp": log.time === 0n ? log.observedTime : log.time,
-          "TraceId": idOrEmpty(log.traceId),
-          "SpanId": idOrEmpty(log.spanId),
-          "TraceFlags": log.flags & 0xff,
-          "SeverityText": log.severityText,
-          "SeverityNumber": log.severityNumber & 0xff,
-          "ServiceName": service,
-          "Body": asString(log.body),
-          "ResourceSchemaUrl": resourceUrl,
-          "ResourceAttributes": resource,
-          "ScopeSchemaUrl": schemaUrl,
-          "ScopeName": scope.name,
-          "ScopeVersion": scope.version,
-          "ScopeAttributes": scopeAttributes,
-          "LogAttributes": attributeMap(logAttributes(log)),
-          "EventName": log.eventName,
-        });
-      }
-    }
-  }
-  return out;
-}
-
 /** The columns of an `otel_logs` block, looked up once per request. */
 export class LogColumns {
   readonly timestamp: ByteWriter;
@@ -134,7 +87,7 @@ export interface LogContext {
 }
 
 /**
- * Appends one log record's row (as {@linkcode mapLogs} maps it) to `c`, or counts it in `out`
+ * Appends one log record's row (as the test oracle `mapLogs` in `testing/` maps it) to `c`, or counts it in `out`
  * as rejected. Returns whether a row was appended.
  */
 export function appendLog(
@@ -168,7 +121,7 @@ export function appendLog(
 }
 
 /**
- * {@linkcode mapLogs} straight into the columns of an `otel_logs` block (built with
+ * The records of a request straight into the columns of an `otel_logs` block (built with
  * `LOGS_COLUMNS`): the same values, without a row object per record. Returns the records
  * appended; rejected ones are counted in `out`. On an exception the caller rolls the builder
  * back.

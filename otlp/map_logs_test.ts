@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { encodeLogs } from "./encode.ts";
+import { encodeLogs } from "../testing/otlp_encode.ts";
 import { decodeLogsJson } from "./json.ts";
 import { LOGS_COLUMNS } from "../sql/schema.ts";
-import { mapLogs, mapLogsInto } from "./map_logs.ts";
+import { mapLogsInto } from "./map_logs.ts";
+import { mapLogs } from "../testing/map_logs_oracle.ts";
 import { encodeNative, NativeBlockBuilder } from "../sql/native.ts";
 import { decodeLogsProto } from "./protobuf.ts";
 

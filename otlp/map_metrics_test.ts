@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { encodeMetrics } from "./encode.ts";
+import { encodeMetrics } from "../testing/otlp_encode.ts";
 import { decodeMetricsJson } from "./json.ts";
 import { TABLE_COLUMNS } from "../sql/schema.ts";
 import { mapMetrics } from "./map_metrics.ts";

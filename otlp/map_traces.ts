@@ -22,13 +22,12 @@ import {
   serviceName,
   withFingerprint,
 } from "./map_common.ts";
+import { SPAN_STATUS_CODES } from "../sql/span_status.ts";
 import type { KeyValue, Scope, Span, TracesRequest } from "./model.ts";
 import { attributeMap, attributeRecord, idOrEmpty, type MapEntries, validId } from "./values.ts";
 
 /** `ptrace.SpanKind.String()`. */
 export const SPAN_KINDS = ["Unspecified", "Internal", "Server", "Client", "Producer", "Consumer"];
-/** `ptrace.StatusCode.String()`. */
-export const STATUS_CODES = ["Unset", "Ok", "Error"];
 
 /** Span attributes with `error.fingerprint` when the span is an error. */
 export function spanAttributes(span: Span): KeyValue[] {
@@ -44,7 +43,8 @@ export function spanAttributes(span: Span): KeyValue[] {
     }));
 }
 
-function invalidIds(span: Span): string | undefined {
+/** Why a span cannot be stored (ids of the wrong length), or `undefined`. */
+export function invalidIds(span: Span): string | undefined {
   if (!validId(span.traceId, 16)) return "trace_id must be 16 bytes";
   if (!validId(span.spanId, 8)) return "span_id must be 8 bytes";
   if (!validId(span.parentSpanId, 8)) return "parent_span_id must be 8 bytes";
@@ -54,74 +54,6 @@ function invalidIds(span: Span): string | undefined {
     }
   }
   return undefined;
-}
-
-/**
- * Maps an `ExportTraceServiceRequest` to `otel_traces` rows. Spans with ids of the wrong
- * length are rejected (counted for the partial-success answer), the rest are mapped.
- *
- * @example
- * ```ts
- * import { mapTraces } from "./map_traces.ts";
- * console.assert(mapTraces([]).rows.length === 0);
- * ```
- */
-export function mapTraces(request: TracesRequest): Mapped {
-  const out: Mapped = { rows: [], rejected: 0, errors: [] };
-  for (const group of request) {
-    const service = serviceName(group.resource.attributes);
-    const resource = attributeMap(group.resource.attributes);
-    for (const { scope, items } of group.scopes) {
-      for (const span of items) {
-        const invalid = invalidIds(span);
-        if (invalid) {
-          reject(out, `span "${span.name}": ${invalid}`);
-          continue;
-        }
-        const events = span.events;
-        const links = span.links;
-        let eventTimes: bigint[] = [], eventNames: string[] = [], eventAttrs: MapEntries[] = [];
-        if (events.length > 0) {
-          eventTimes = events.map((e) => e.time);
-          eventNames = events.map((e) => e.name);
-          eventAttrs = events.map((e) => attributeMap(e.attributes));
-        }
-        let linkTraces: string[] = [], linkSpans: string[] = [], linkStates: string[] = [];
-        let linkAttrs: MapEntries[] = [];
-        if (links.length > 0) {
-          linkTraces = links.map((l) => idOrEmpty(l.traceId));
-          linkSpans = links.map((l) => idOrEmpty(l.spanId));
-          linkStates = links.map((l) => l.traceState);
-          linkAttrs = links.map((l) => attributeMap(l.attributes));
-        }
-        out.rows.push({
-          "Timestamp": span.start,
-          "TraceId": idOrEmpty(span.traceId),
-          "SpanId": idOrEmpty(span.spanId),
-          "ParentSpanId": idOrEmpty(span.parentSpanId),
-          "TraceState": span.traceState,
-          "SpanName": span.name,
-          "SpanKind": SPAN_KINDS[span.kind] ?? "",
-          "ServiceName": service,
-          "ResourceAttributes": resource,
-          "ScopeName": scope.name,
-          "ScopeVersion": scope.version,
-          "SpanAttributes": attributeMap(spanAttributes(span)),
-          "Duration": BigInt.asUintN(64, span.end - span.start),
-          "StatusCode": STATUS_CODES[span.statusCode] ?? "",
-          "StatusMessage": span.statusMessage,
-          "Events.Timestamp": eventTimes,
-          "Events.Name": eventNames,
-          "Events.Attributes": eventAttrs,
-          "Links.TraceId": linkTraces,
-          "Links.SpanId": linkSpans,
-          "Links.TraceState": linkStates,
-          "Links.Attributes": linkAttrs,
-        });
-      }
-    }
-  }
-  return out;
 }
 
 /** The columns of an `otel_traces` block, looked up once per request. */
@@ -199,7 +131,7 @@ export interface SpanContext {
 }
 
 /**
- * Appends one span's row (as {@linkcode mapTraces} maps it) to `c`, or counts it in `out` as
+ * Appends one span's row (as the test oracle `mapTraces` in `testing/` maps it) to `c`, or counts it in `out` as
  * rejected. Returns whether a row was appended.
  */
 export function appendSpan(
@@ -226,7 +158,7 @@ export function appendSpan(
   c.scopeVersion.string(ctx.scope.version);
   c.spanAttributes.strings(attributeMap(spanAttributes(span)));
   c.duration.u64(BigInt.asUintN(64, span.end - span.start));
-  c.statusCode.string(STATUS_CODES[span.statusCode] ?? "");
+  c.statusCode.string(SPAN_STATUS_CODES[span.statusCode] ?? "");
   c.statusMessage.string(span.statusMessage);
   const events = span.events;
   for (let i = 0; i < events.length; i++) {
@@ -253,7 +185,7 @@ export function appendSpan(
 }
 
 /**
- * {@linkcode mapTraces} straight into the columns of an `otel_traces` block (built with
+ * The spans of a request straight into the columns of an `otel_traces` block (built with
  * `TRACES_COLUMNS`): the same values, without a row object per span. Returns the spans appended;
  * rejected spans are counted in `out`. A resource's attributes are encoded once for all its
  * spans. On an exception the caller rolls the builder back (rows may be half-written).

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { encodeTraces } from "./encode.ts";
+import { encodeTraces } from "../testing/otlp_encode.ts";
 import { decodeTracesJson } from "./json.ts";
 import { TRACES_COLUMNS } from "../sql/schema.ts";
-import { mapTraces, mapTracesInto } from "./map_traces.ts";
+import { mapTracesInto } from "./map_traces.ts";
+import { mapTraces } from "../testing/map_traces_oracle.ts";
 import { encodeNative, NativeBlockBuilder } from "../sql/native.ts";
 import { decodeTracesProto } from "./protobuf.ts";
 

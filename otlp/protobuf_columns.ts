@@ -21,16 +21,11 @@
  */
 import type { ByteWriter, EncodedMap, NativeBlockBuilder, ScalarColumn } from "../sql/native.ts";
 import { encodeMapEntries, encodeString } from "../sql/native.ts";
+import { SPAN_STATUS_CODES } from "../sql/span_status.ts";
 import { limitScope } from "./limits.ts";
 import type { Rejections } from "./map_common.ts";
 import { serviceName } from "./map_common.ts";
-import {
-  appendSpan,
-  SPAN_KINDS,
-  type SpanContext,
-  STATUS_CODES,
-  TraceColumns,
-} from "./map_traces.ts";
+import { appendSpan, SPAN_KINDS, type SpanContext, TraceColumns } from "./map_traces.ts";
 import type { KeyValue, Scope } from "./model.ts";
 import { PbReader } from "./pb_reader.ts";
 import { appendLog, LogColumns, type LogContext } from "./map_logs.ts";
@@ -90,7 +85,7 @@ interface Encoded {
 
 const EMPTY = encodeString("");
 const KIND_BYTES = SPAN_KINDS.map(encodeString);
-const STATUS_BYTES = STATUS_CODES.map(encodeString);
+const STATUS_BYTES = SPAN_STATUS_CODES.map(encodeString);
 const TRUE = encodeString("true");
 const FALSE = encodeString("false");
 

@@ -3,7 +3,7 @@ import { random } from "../bench/span_rows.ts";
 import { logRequest, spanRequest } from "../bench/ingest_bench.ts";
 import { NativeBlockBuilder } from "../sql/native.ts";
 import { LOGS_COLUMNS, TRACES_COLUMNS } from "../sql/schema.ts";
-import { encodeLogs, encodeTraces } from "./encode.ts";
+import { encodeLogs, encodeTraces } from "../testing/otlp_encode.ts";
 import { mapLogsInto } from "./map_logs.ts";
 import { mapTracesInto } from "./map_traces.ts";
 import { type AnyValue, KvList, type LogRecord, type ResourceGroup, type Span } from "./model.ts";

@@ -4,7 +4,7 @@ import { logRequest, spanRequest } from "../bench/ingest_bench.ts";
 import { NativeBlockBuilder } from "../sql/native.ts";
 import { LOGS_COLUMNS, TRACES_COLUMNS } from "../sql/schema.ts";
 import { vectorRequests } from "../tests/redaction_vectors.ts";
-import { encodeLogs, encodeTraces } from "./encode.ts";
+import { encodeLogs, encodeTraces } from "../testing/otlp_encode.ts";
 import { decodeLogsJson, decodeTracesJson } from "./json.ts";
 import { mapLogsInto } from "./map_logs.ts";
 import { mapTracesInto } from "./map_traces.ts";

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { type Row, vectorOutcomes, vectorRequests } from "../tests/redaction_vectors.ts";
-import { encodeLogs, encodeMetrics, encodeTraces } from "./encode.ts";
+import { encodeLogs, encodeMetrics, encodeTraces } from "../testing/otlp_encode.ts";
 import { OtlpIngest } from "./ingest.ts";
 import { decodeLogsJson, decodeMetricsJson, decodeTracesJson } from "./json.ts";
-import { RecordingStore } from "./recording_store.ts";
+import { RecordingStore } from "../testing/recording_store.ts";
 import { redactAttributes, redactStatement, redactText } from "./redaction.ts";
 import { ottlStatements, REDACT_CONTEXTS } from "./redaction_ottl.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { NativeBlockBuilder } from "../sql/native.ts";
 import { TRACES_COLUMNS } from "../sql/schema.ts";
-import { encodeTraces } from "./encode.ts";
+import { encodeTraces } from "../testing/otlp_encode.ts";
 import { decodeTracesProtoInto } from "./protobuf_columns.ts";
 import { spanRequest } from "../bench/ingest_bench.ts";
 import { random } from "../bench/span_rows.ts";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { encodeTraces } from "../otlp/encode.ts";
+import { encodeTraces } from "../testing/otlp_encode.ts";
 import { decodeTracesJson } from "../otlp/json.ts";
 import { PbReader } from "../otlp/pb_reader.ts";
-import { RecordingStore } from "../otlp/recording_store.ts";
+import { RecordingStore } from "../testing/recording_store.ts";
 import { createOtlpApp, type OtlpOptions } from "./otlp.ts";
 
 const SPANS = {

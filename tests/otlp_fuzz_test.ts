@@ -9,11 +9,11 @@ import { logRequest, spanRequest } from "../bench/ingest_bench.ts";
 import { createOtlpApp } from "../routes/otlp.ts";
 import { ChdbStore } from "../sql/chdb.ts";
 import { migrate } from "../sql/migrate.ts";
-import { encodeLogs, encodeMetrics, encodeTraces } from "../otlp/encode.ts";
+import { encodeLogs, encodeMetrics, encodeTraces } from "../testing/otlp_encode.ts";
 import { decodeLogsJson, decodeMetricsJson, decodeTracesJson } from "../otlp/json.ts";
-import { mapLogs } from "../otlp/map_logs.ts";
+import { mapLogs } from "../testing/map_logs_oracle.ts";
 import { mapMetrics } from "../otlp/map_metrics.ts";
-import { mapTraces } from "../otlp/map_traces.ts";
+import { mapTraces } from "../testing/map_traces_oracle.ts";
 import { decodeLogsProto, decodeMetricsProto, decodeTracesProto } from "../otlp/protobuf.ts";
 import type { Metric, ResourceGroup } from "../otlp/model.ts";
 

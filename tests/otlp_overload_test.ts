@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { random } from "../bench/span_rows.ts";
 import { spanRequest } from "../bench/ingest_bench.ts";
-import { encodeTraces } from "../otlp/encode.ts";
+import { encodeTraces } from "../testing/otlp_encode.ts";
 import { startTracehouse, withStore } from "./interop/server.ts";
 
 async function rssMiB(pid: number): Promise<number> {

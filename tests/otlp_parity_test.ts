@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { requireTool } from "../collector/test_support.ts";
-import { encodeLogs, encodeMetrics, encodeTraces } from "../otlp/encode.ts";
+import { encodeLogs, encodeMetrics, encodeTraces } from "../testing/otlp_encode.ts";
 import {
   type AnyValue,
   type Exemplar,

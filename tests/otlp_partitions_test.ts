@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { ChdbStore } from "../sql/chdb.ts";
 import { migrate } from "../sql/migrate.ts";
 import { createOtlpApp, type OtlpOptions } from "../routes/otlp.ts";
-import { encodeLogs, encodeTraces } from "../otlp/encode.ts";
+import { encodeLogs, encodeTraces } from "../testing/otlp_encode.ts";
 import { retentionByTable } from "../otlp/time_partitions.ts";
 import { PbReader } from "../otlp/pb_reader.ts";
 import { logRequest, spanRequest } from "../bench/ingest_bench.ts";

@@ -15,7 +15,7 @@ import {
   type ResourceGroup,
   type Scope,
   type Span,
-} from "./model.ts";
+} from "../otlp/model.ts";
 
 const encoder = new TextEncoder();
 
@@ -210,7 +210,7 @@ function span(w: Writer, s: Span): void {
  *
  * @example
  * ```ts
- * import { encodeTraces } from "./encode.ts";
+ * import { encodeTraces } from "./otlp_encode.ts";
  * console.assert(encodeTraces([]).length === 0);
  * ```
  */
