@@ -75,60 +75,87 @@ interface Columnar {
   mapInto(builder: NativeBlockBuilder, out: Rejections): number;
 }
 
+/** Errors the columnar decoders throw on a body they cannot read (as {@linkcode decodeWith} sees them). */
+function isDecodeError(error: unknown): boolean {
+  return error instanceof SyntaxError || error instanceof RangeError || error instanceof TypeError;
+}
+
+/**
+ * The fast path, straight from the protobuf bytes into the block; on a body it cannot read the
+ * block is rolled back, the fallback is counted, and the model path gives the answer (with its
+ * own error message). Any other error is a bug and propagates.
+ */
+function fastOrModel(
+  builder: NativeBlockBuilder,
+  out: Rejections,
+  fast: () => number,
+  model: () => number,
+  onFallback: () => void,
+): number {
+  const mark = builder.mark();
+  try {
+    return fast();
+  } catch (error) {
+    if (!isDecodeError(error)) throw error;
+    builder.rollback(mark);
+    out.rejected = 0;
+    out.errors.length = 0;
+    onFallback();
+    return model();
+  }
+}
+
 function columnar(
   signal: "traces" | "logs",
   body: Uint8Array,
   encoding: Encoding,
   policy: RecordPolicy,
+  onFallback: () => void,
 ): Columnar {
-  if (signal === "traces" && encoding === "protobuf") {
-    return {
-      table: "otel_traces",
-      mapInto(builder, out) {
-        // The fast path, straight from the bytes; on a malformed body (or a bug) the block is
-        // rolled back and the model path gives the answer, with its own error message.
-        const mark = builder.mark();
-        try {
-          return decodeTracesProtoInto(body, builder, out, policy);
-        } catch {
-          builder.rollback(mark);
-          out.rejected = 0;
-          out.errors.length = 0;
-          const request = decodeWith(body, encoding, decodeTracesProto, decodeTracesJson);
-          policy.traces(request);
-          return mapTracesInto(request, builder, out);
-        }
-      },
-    };
-  }
   if (signal === "traces") {
-    const request = decodeWith(body, encoding, decodeTracesProto, decodeTracesJson);
-    policy.traces(request);
+    const model = () => {
+      const request = decodeWith(body, encoding, decodeTracesProto, decodeTracesJson);
+      policy.traces(request);
+      return request;
+    };
+    if (encoding === "protobuf") {
+      return {
+        table: "otel_traces",
+        mapInto: (builder, out) =>
+          fastOrModel(
+            builder,
+            out,
+            () => decodeTracesProtoInto(body, builder, out, policy),
+            () => mapTracesInto(model(), builder, out),
+            onFallback,
+          ),
+      };
+    }
+    const request = model();
     return {
       table: "otel_traces",
       mapInto: (builder, out) => mapTracesInto(request, builder, out),
     };
   }
+  const model = () => {
+    const request = decodeWith(body, encoding, decodeLogsProto, decodeLogsJson);
+    policy.logs(request);
+    return request;
+  };
   if (encoding === "protobuf") {
     return {
       table: "otel_logs",
-      mapInto(builder, out) {
-        const mark = builder.mark();
-        try {
-          return decodeLogsProtoInto(body, builder, out, policy);
-        } catch {
-          builder.rollback(mark);
-          out.rejected = 0;
-          out.errors.length = 0;
-          const request = decodeWith(body, encoding, decodeLogsProto, decodeLogsJson);
-          policy.logs(request);
-          return mapLogsInto(request, builder, out);
-        }
-      },
+      mapInto: (builder, out) =>
+        fastOrModel(
+          builder,
+          out,
+          () => decodeLogsProtoInto(body, builder, out, policy),
+          () => mapLogsInto(model(), builder, out),
+          onFallback,
+        ),
     };
   }
-  const request = decodeWith(body, encoding, decodeLogsProto, decodeLogsJson);
-  policy.logs(request);
+  const request = model();
   return {
     table: "otel_logs",
     mapInto: (builder, out) => mapLogsInto(request, builder, out),
@@ -210,7 +237,13 @@ export class OtlpIngest {
       this.telemetry.records(signal, accepted, rejected);
       return { accepted, rejected, message: errors.join("; ") };
     }
-    const { table, mapInto } = columnar(signal, body, encoding, this.policy);
+    const { table, mapInto } = columnar(
+      signal,
+      body,
+      encoding,
+      this.policy,
+      () => this.telemetry.fallback(signal),
+    );
     const out: Rejections = { rejected: 0, errors: [] };
     let accepted = 0;
     let mapping: unknown;

@@ -71,6 +71,11 @@ export class IngestTelemetry {
     "Records older than their table's retention (side=past) or too far ahead of the clock " +
       "(side=future), and what was done with them (action=rejected|kept).",
   );
+  #fallbacks = new Counter(
+    "tracehouse_otlp_fast_path_fallbacks_total",
+    "Protobuf requests the columnar decoder could not read, answered by the model decoder " +
+      "(a malformed body; a steady rate on valid traffic is a bug in the fast path).",
+  );
   #buckets = new Map<string, number[]>();
   #sum = new Map<string, number>();
   #count = new Map<string, number>();
@@ -84,6 +89,11 @@ export class IngestTelemetry {
   records(signal: string, accepted: number, rejected: number): void {
     if (accepted > 0) this.#accepted.inc({ signal }, accepted);
     if (rejected > 0) this.#rejected.inc({ signal }, rejected);
+  }
+
+  /** Counts one request the columnar decoder handed to the model decoder. */
+  fallback(signal: string): void {
+    this.#fallbacks.inc({ signal });
   }
 
   /** Counts records outside the ingest window. */
@@ -134,6 +144,7 @@ export class IngestTelemetry {
       histogram.join("\n"),
       this.#retries.render(),
       this.#outOfWindow.render(),
+      this.#fallbacks.render(),
       "# HELP tracehouse_otlp_queued_rows Rows waiting in batches or being inserted.",
       "# TYPE tracehouse_otlp_queued_rows gauge",
       `tracehouse_otlp_queued_rows ${batcher.queuedRows}`,

@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { RecordingStore } from "../testing/recording_store.ts";
+import { encodeTraces } from "../testing/otlp_encode.ts";
+import { IngestError, OtlpIngest } from "./ingest.ts";
+import { decodeTracesJson } from "./json.ts";
+
+const BODY = encodeTraces(decodeTracesJson(JSON.stringify({
+  resourceSpans: [{
+    resource: { attributes: [{ key: "service.name", value: { stringValue: "svc" } }] },
+    scopeSpans: [{
+      spans: [{ traceId: "5b8efff798038103d269b633813fc60c", spanId: "eee19b7ec3c1b174" }],
+    }],
+  }],
+})));
+
+const fallbacks = (ingest: OtlpIngest) =>
+  /tracehouse_otlp_fast_path_fallbacks_total\{signal="traces"\} (\d+)/.exec(
+    ingest.telemetry.render(ingest.batcher),
+  )?.[1] ?? "0";
+
+Deno.test("ingest: a body the fast path cannot read is answered by the model path and counted", async () => {
+  const store = new RecordingStore();
+  const ingest = new OtlpIngest(store, { maxDelayMs: 1 });
+  try {
+    const ok = await ingest.export("traces", BODY, "protobuf");
+    assert.equal(ok.accepted, 1);
+    assert.equal(fallbacks(ingest), "0", "a valid body stays on the fast path");
+    // Cut inside the span: both decoders fail; the model path's message is the answer.
+    await assert.rejects(
+      () => ingest.export("traces", BODY.subarray(0, BODY.length - 3), "protobuf"),
+      (error: Error) => error instanceof IngestError && error.reason === "invalid",
+    );
+    assert.equal(fallbacks(ingest), "1");
+  } finally {
+    await ingest.close();
+  }
+});
