@@ -15,7 +15,7 @@
  * @module
  */
 import { startEndpointProcess } from "../clickhouse_http/test_server.ts";
-import { encodeNative } from "../sql/native.ts";
+import { encodeNative } from "../sql/native/mod.ts";
 import { LOGS_COLUMNS } from "../sql/schema.ts";
 import { benchArgs, counts } from "./cli.ts";
 import { fmt, percentile } from "./stats.ts";

@@ -33,7 +33,7 @@
 import process from "node:process";
 import { ChdbStore } from "../sql/chdb.ts";
 import { migrate } from "../sql/migrate.ts";
-import { encodeNative, NativeBlockBuilder } from "../sql/native.ts";
+import { encodeNative, NativeBlockBuilder } from "../sql/native/mod.ts";
 import { LOGS_COLUMNS, TRACES_COLUMNS } from "../sql/schema.ts";
 import { createOtlpApp } from "../routes/otlp.ts";
 import { BATCH_DEFAULTS } from "../otlp/batcher.ts";

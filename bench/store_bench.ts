@@ -17,7 +17,7 @@
 import { ChdbStore } from "../sql/chdb.ts";
 import { migrate } from "../sql/migrate.ts";
 import { TRACES_COLUMNS } from "../sql/schema.ts";
-import { encodeNative } from "../sql/native.ts";
+import { encodeNative } from "../sql/native/mod.ts";
 import { spanRows } from "./span_rows.ts";
 import { benchArgs, counts } from "./cli.ts";
 import { fmt, percentile } from "./stats.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { encodeNative } from "../sql/native.ts";
+import { encodeNative } from "../sql/native/mod.ts";
 import { type EndpointProcess, startEndpointProcess } from "./test_server.ts";
 
 // One endpoint process (fresh embedded engine) for the whole module; each

@@ -29,7 +29,7 @@
  *
  * @module
  */
-import { type BuilderMark, NativeBlockBuilder } from "../sql/native.ts";
+import { type BuilderMark, NativeBlockBuilder } from "../sql/native/mod.ts";
 import type { ColumnSpec, Store } from "../sql/store.ts";
 import {
   BATCH_DEFAULTS,

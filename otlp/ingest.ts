@@ -6,7 +6,7 @@
  * @module
  */
 import { TABLE_COLUMNS, type TableName } from "../sql/schema.ts";
-import type { NativeBlockBuilder } from "../sql/native.ts";
+import type { NativeBlockBuilder } from "../sql/native/mod.ts";
 import type { Store } from "../sql/store.ts";
 import { type BatchOptions, IngestBatcher, QueueFullError } from "./batcher.ts";
 import { decodeLogsJson, decodeMetricsJson, decodeTracesJson } from "./json.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { BuilderMark, NativeBlockBuilder } from "../sql/native.ts";
+import type { BuilderMark, NativeBlockBuilder } from "../sql/native/mod.ts";
 import type { Rejections } from "./map_common.ts";
 import type { IngestTelemetry } from "./telemetry.ts";
 import {

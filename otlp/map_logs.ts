@@ -13,8 +13,8 @@ import type {
   MapColumn,
   NativeBlockBuilder,
   ScalarColumn,
-} from "../sql/native.ts";
-import { encodeMapEntries } from "../sql/native.ts";
+} from "../sql/native/mod.ts";
+import { encodeMapEntries } from "../sql/native/mod.ts";
 import {
   type Mapped,
   reject,
@@ -128,7 +128,7 @@ export function appendLog(
  *
  * @example
  * ```ts
- * import { NativeBlockBuilder } from "../sql/native.ts";
+ * import { NativeBlockBuilder } from "../sql/native/mod.ts";
  * import { LOGS_COLUMNS } from "../sql/schema.ts";
  * import { mapLogsInto } from "./map_logs.ts";
  * const builder = new NativeBlockBuilder(LOGS_COLUMNS);

@@ -4,7 +4,7 @@ import { decodeLogsJson } from "./json.ts";
 import { LOGS_COLUMNS } from "../sql/schema.ts";
 import { mapLogsInto } from "./map_logs.ts";
 import { mapLogs } from "../testing/map_logs_oracle.ts";
-import { encodeNative, NativeBlockBuilder } from "../sql/native.ts";
+import { encodeNative, NativeBlockBuilder } from "../sql/native/mod.ts";
 import { decodeLogsProto } from "./protobuf.ts";
 
 const request = {

@@ -13,8 +13,8 @@ import type {
   MapColumn,
   NativeBlockBuilder,
   ScalarColumn,
-} from "../sql/native.ts";
-import { encodeMapEntries } from "../sql/native.ts";
+} from "../sql/native/mod.ts";
+import { encodeMapEntries } from "../sql/native/mod.ts";
 import {
   type Mapped,
   reject,
@@ -192,7 +192,7 @@ export function appendSpan(
  *
  * @example
  * ```ts
- * import { NativeBlockBuilder } from "../sql/native.ts";
+ * import { NativeBlockBuilder } from "../sql/native/mod.ts";
  * import { TRACES_COLUMNS } from "../sql/schema.ts";
  * import { mapTracesInto } from "./map_traces.ts";
  * const builder = new NativeBlockBuilder(TRACES_COLUMNS);

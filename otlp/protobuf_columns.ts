@@ -19,8 +19,13 @@
  *
  * @module
  */
-import type { ByteWriter, EncodedMap, NativeBlockBuilder, ScalarColumn } from "../sql/native.ts";
-import { encodeMapEntries, encodeString } from "../sql/native.ts";
+import type {
+  ByteWriter,
+  EncodedMap,
+  NativeBlockBuilder,
+  ScalarColumn,
+} from "../sql/native/mod.ts";
+import { encodeMapEntries, encodeString } from "../sql/native/mod.ts";
 import { SPAN_STATUS_CODES } from "../sql/span_status.ts";
 import { limitScope } from "./limits.ts";
 import type { Rejections } from "./map_common.ts";
@@ -532,7 +537,7 @@ function scopeSpans(
  *
  * @example
  * ```ts
- * import { NativeBlockBuilder } from "../sql/native.ts";
+ * import { NativeBlockBuilder } from "../sql/native/mod.ts";
  * import { TRACES_COLUMNS } from "../sql/schema.ts";
  * import { decodeTracesProtoInto } from "./protobuf_columns.ts";
  * const builder = new NativeBlockBuilder(TRACES_COLUMNS);
@@ -773,7 +778,7 @@ function scopeLogs(
  *
  * @example
  * ```ts
- * import { NativeBlockBuilder } from "../sql/native.ts";
+ * import { NativeBlockBuilder } from "../sql/native/mod.ts";
  * import { LOGS_COLUMNS } from "../sql/schema.ts";
  * import { decodeLogsProtoInto } from "./protobuf_columns.ts";
  * const builder = new NativeBlockBuilder(LOGS_COLUMNS);

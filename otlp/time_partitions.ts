@@ -13,7 +13,7 @@ import {
   decodeNative,
   NativeBlockBuilder,
   type ScalarColumn,
-} from "../sql/native.ts";
+} from "../sql/native/mod.ts";
 
 /** The column each table is partitioned by day on. */
 export const PARTITION_TIME_COLUMNS: Readonly<Record<string, string>> = {
@@ -34,7 +34,7 @@ const DAY_SECONDS = 86_400;
  *
  * @example
  * ```ts
- * import { NativeBlockBuilder } from "../sql/native.ts";
+ * import { NativeBlockBuilder } from "../sql/native/mod.ts";
  * import { rowSeconds } from "./time_partitions.ts";
  * const b = new NativeBlockBuilder([{ name: "TimeUnix", type: "DateTime" }]);
  * b.appendRow({ TimeUnix: 86_400 });
@@ -77,7 +77,7 @@ export function dayOf(seconds: number): number {
  *
  * @example
  * ```ts
- * import { NativeBlockBuilder } from "../sql/native.ts";
+ * import { NativeBlockBuilder } from "../sql/native/mod.ts";
  * import { rowsAfter } from "./time_partitions.ts";
  * const b = new NativeBlockBuilder([{ name: "n", type: "UInt8" }]);
  * b.appendRow({ n: 1 });
@@ -166,7 +166,7 @@ export function windowBounds(
  *
  * @example
  * ```ts
- * import { NativeBlockBuilder } from "../sql/native.ts";
+ * import { NativeBlockBuilder } from "../sql/native/mod.ts";
  * import { applyWindow } from "./time_partitions.ts";
  * const b = new NativeBlockBuilder([{ name: "TimeUnix", type: "DateTime" }]);
  * const start = b.mark();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { NativeBlockBuilder } from "../sql/native.ts";
+import { NativeBlockBuilder } from "../sql/native/mod.ts";
 import { TRACES_COLUMNS } from "../sql/schema.ts";
 import { encodeTraces } from "../testing/otlp_encode.ts";
 import { decodeTracesProtoInto } from "./protobuf_columns.ts";

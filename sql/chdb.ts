@@ -18,7 +18,7 @@
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { quoteIdentifier, quoteTableName } from "./identifiers.ts";
-import { encodeNative } from "./native.ts";
+import { encodeNative } from "./native/mod.ts";
 import { formatParams } from "./params.ts";
 import { type Lane, LaneScheduler, type LaneSchedulerOptions, type LaneStats } from "./lanes.ts";
 import { INDEXES_BUILT_ON_MERGE } from "./schema.ts";

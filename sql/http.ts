@@ -16,7 +16,7 @@ import {
   createClient,
 } from "@clickhouse/client-web";
 import { quoteIdentifier, quoteTableName } from "./identifiers.ts";
-import { encodeNative } from "./native.ts";
+import { encodeNative } from "./native/mod.ts";
 import { formatParams } from "./params.ts";
 import {
   type CallOptions,

@@ -117,7 +117,7 @@ export interface Store {
    *
    * @example
    * ```ts ignore
-   * import { NativeBlockBuilder } from "./native.ts";
+   * import { NativeBlockBuilder } from "./native/mod.ts";
    * const columns = [{ name: "n", type: "UInt32" }];
    * await store.insert("t", [{ n: 1 }], { columns }); // row objects
    * const builder = new NativeBlockBuilder(columns);

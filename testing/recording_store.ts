@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { decodeNative } from "../sql/native.ts";
+import { decodeNative } from "../sql/native/mod.ts";
 import {
   type InsertOptions,
   isNativeBlock,

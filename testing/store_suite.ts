@@ -5,7 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { type MapColumn, NativeBlockBuilder, type ScalarColumn } from "../sql/native.ts";
+import { type MapColumn, NativeBlockBuilder, type ScalarColumn } from "../sql/native/mod.ts";
 import { ClickHouseError, type ColumnSpec, type Store } from "../sql/store.ts";
 
 /** Opens a fresh store for one test; the suite closes it. */

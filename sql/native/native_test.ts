@@ -8,7 +8,7 @@ import {
   type MapColumn,
   NativeBlockBuilder,
   type ScalarColumn,
-} from "./native.ts";
+} from "./mod.ts";
 
 Deno.test("native: header types drop LowCardinality and keep the rest", () => {
   assert.equal(codecFor("LowCardinality(String)", "c").headerType, "String");
