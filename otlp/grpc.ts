@@ -15,7 +15,7 @@ import { Buffer } from "node:buffer";
 import type { OtlpIngest, Signal } from "./ingest.ts";
 import { bearerMatches } from "../doors/bearer.ts";
 import { classifyError } from "../doors/errors.ts";
-import { encodeExportResponse } from "./protobuf.ts";
+import { encodeExportResponse } from "./pb_response.ts";
 
 /** Options of {@linkcode serveOtlpGrpc}. */
 export interface GrpcOptions {

@@ -15,13 +15,7 @@ import type {
   ScalarColumn,
 } from "../sql/native/mod.ts";
 import { encodeMapEntries } from "../sql/native/mod.ts";
-import {
-  type Mapped,
-  reject,
-  type Rejections,
-  serviceName,
-  withFingerprint,
-} from "./map_common.ts";
+import { reject, type Rejections, serviceName, withFingerprint } from "./map_common.ts";
 import type { KeyValue, LogRecord, LogsRequest, Scope } from "./model.ts";
 import { asString, attributeMap, attributeRecord, idOrEmpty, validId } from "./values.ts";
 

@@ -5,7 +5,7 @@ import { LOGS_COLUMNS } from "../sql/schema.ts";
 import { mapLogsInto } from "./map_logs.ts";
 import { mapLogs } from "../testing/map_logs_oracle.ts";
 import { encodeNative, NativeBlockBuilder } from "../sql/native/mod.ts";
-import { decodeLogsProto } from "./protobuf.ts";
+import { decodeLogsProto } from "./pb_logs.ts";
 
 const request = {
   resourceLogs: [{

@@ -3,7 +3,7 @@ import { encodeMetrics } from "../testing/otlp_encode.ts";
 import { decodeMetricsJson } from "./json.ts";
 import { TABLE_COLUMNS } from "../sql/schema.ts";
 import { mapMetrics } from "./map_metrics.ts";
-import { decodeMetricsProto } from "./protobuf.ts";
+import { decodeMetricsProto } from "./pb_metrics.ts";
 
 const T0 = "1700000000500000000";
 const T1 = "1700000060900000000";

@@ -15,16 +15,10 @@ import type {
   ScalarColumn,
 } from "../sql/native/mod.ts";
 import { encodeMapEntries } from "../sql/native/mod.ts";
-import {
-  type Mapped,
-  reject,
-  type Rejections,
-  serviceName,
-  withFingerprint,
-} from "./map_common.ts";
+import { reject, type Rejections, serviceName, withFingerprint } from "./map_common.ts";
 import { SPAN_STATUS_CODES } from "../sql/span_status.ts";
 import type { KeyValue, Scope, Span, TracesRequest } from "./model.ts";
-import { attributeMap, attributeRecord, idOrEmpty, type MapEntries, validId } from "./values.ts";
+import { attributeMap, attributeRecord, idOrEmpty, validId } from "./values.ts";
 
 /** `ptrace.SpanKind.String()`. */
 export const SPAN_KINDS = ["Unspecified", "Internal", "Server", "Client", "Producer", "Consumer"];

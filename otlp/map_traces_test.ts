@@ -5,7 +5,7 @@ import { TRACES_COLUMNS } from "../sql/schema.ts";
 import { mapTracesInto } from "./map_traces.ts";
 import { mapTraces } from "../testing/map_traces_oracle.ts";
 import { encodeNative, NativeBlockBuilder } from "../sql/native/mod.ts";
-import { decodeTracesProto } from "./protobuf.ts";
+import { decodeTracesProto } from "./pb_traces.ts";
 
 const TRACE = "5B8EFFF798038103D269B633813FC60C";
 const request = {

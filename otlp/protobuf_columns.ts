@@ -34,13 +34,9 @@ import { appendSpan, SPAN_KINDS, type SpanContext, TraceColumns } from "./map_tr
 import type { KeyValue, Scope } from "./model.ts";
 import { PbReader } from "./pb_reader.ts";
 import { appendLog, LogColumns, type LogContext } from "./map_logs.ts";
-import {
-  logRecord as decodeLogRecord,
-  message,
-  resourceAttributes,
-  scope as decodeScope,
-  span as decodeSpan,
-} from "./protobuf.ts";
+import { message, resourceAttributes, scope as decodeScope } from "./pb_common.ts";
+import { logRecord as decodeLogRecord } from "./pb_logs.ts";
+import { span as decodeSpan } from "./pb_traces.ts";
 import { asString, attributeMap } from "./values.ts";
 import { RecordPolicy } from "./record_policy.ts";
 import { mayRedactKey, mayRedactValue } from "./redaction_scan.ts";

@@ -7,7 +7,8 @@ import { encodeLogs, encodeTraces } from "../testing/otlp_encode.ts";
 import { mapLogsInto } from "./map_logs.ts";
 import { mapTracesInto } from "./map_traces.ts";
 import { type AnyValue, KvList, type LogRecord, type ResourceGroup, type Span } from "./model.ts";
-import { decodeLogsProto, decodeTracesProto } from "./protobuf.ts";
+import { decodeLogsProto } from "./pb_logs.ts";
+import { decodeTracesProto } from "./pb_traces.ts";
 import { decodeLogsProtoInto, decodeTracesProtoInto } from "./protobuf_columns.ts";
 
 const rand = random(4);

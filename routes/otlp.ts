@@ -24,7 +24,7 @@ import { crossSiteRefusal, LOOPBACK_ORIGINS, originAllowed } from "../doors/cros
 import { type Classified, classifyError } from "../doors/errors.ts";
 import type { RecordPolicyOptions } from "../otlp/record_policy.ts";
 import type { TimeWindow } from "../otlp/time_partitions.ts";
-import { encodeExportResponse, encodeStatus } from "../otlp/protobuf.ts";
+import { encodeExportResponse, encodeStatus } from "../otlp/pb_response.ts";
 
 /** Options of {@linkcode createOtlpApp}. */
 export interface OtlpOptions {

@@ -4,15 +4,7 @@
  *
  * @module
  */
-import {
-  context,
-  diag,
-  DiagLogLevel,
-  type Histogram,
-  metrics,
-  propagation,
-  trace,
-} from "@opentelemetry/api";
+import { context, diag, DiagLogLevel, metrics, propagation, trace } from "@opentelemetry/api";
 import { logs } from "@opentelemetry/api-logs";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import {

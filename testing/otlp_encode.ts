@@ -1,5 +1,5 @@
 /**
- * Encodes the OTLP model back to protobuf: the mirror of `protobuf.ts`, used by tests, the
+ * Encodes the OTLP model back to protobuf: the mirror of the decoder (`otlp/pb_*.ts`), used by tests, the
  * fuzzer and the benchmark to build request bodies. Not used on the ingest path.
  *
  * @module

@@ -14,7 +14,9 @@ import { decodeLogsJson, decodeMetricsJson, decodeTracesJson } from "../otlp/jso
 import { mapLogs } from "../testing/map_logs_oracle.ts";
 import { mapMetrics } from "../otlp/map_metrics.ts";
 import { mapTraces } from "../testing/map_traces_oracle.ts";
-import { decodeLogsProto, decodeMetricsProto, decodeTracesProto } from "../otlp/protobuf.ts";
+import { decodeLogsProto } from "../otlp/pb_logs.ts";
+import { decodeMetricsProto } from "../otlp/pb_metrics.ts";
+import { decodeTracesProto } from "../otlp/pb_traces.ts";
 import type { Metric, ResourceGroup } from "../otlp/model.ts";
 
 const rand = random(20261125);

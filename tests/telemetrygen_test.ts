@@ -9,8 +9,8 @@
  */
 import assert from "node:assert/strict";
 import { requireTool, run } from "../collector/test_support.ts";
-import { decodeTracesProto } from "../otlp/protobuf.ts";
-import { encodeExportResponse } from "../otlp/protobuf.ts";
+import { decodeTracesProto } from "../otlp/pb_traces.ts";
+import { encodeExportResponse } from "../otlp/pb_response.ts";
 import { serveOtlpGrpc } from "../otlp/grpc.ts";
 import type { OtlpIngest } from "../otlp/ingest.ts";
 import { IngestTelemetry } from "../otlp/telemetry.ts";

@@ -16,45 +16,6 @@ import {
   streamsOf,
 } from "./columns.ts";
 
-/**
- * The size per row of the last block of each column list (one per table: the lists are
- * constants), so the next block starts at about its final size instead of doubling its way there
- * (each doubling copies the block and faults in fresh pages), and a table of small rows is not
- * sized by one of large rows.
- */
-const bytesPerRowSeen = new WeakMap<readonly ColumnSpec[], number>();
-
-/**
- * Splits rows into one array of values per column (`undefined` where a row lacks the column).
- *
- * Reading `row[name]` column by column puts some 20 names through one property lookup, which
- * V8 then handles as megamorphic: ~1 µs a span row. Walking each row's own keys with `for…in`
- * uses the object's cached key list instead, and rows of one shape yield their keys in the same
- * order, so the column of each key position is remembered from the row before.
- */
-function columnValues(
-  rows: readonly Record<string, unknown>[],
-  columns: readonly ColumnSpec[],
-): unknown[][] {
-  const indexOf = new Map(columns.map((column, i) => [column.name, i]));
-  const values = columns.map(() => new Array<unknown>(rows.length));
-  const keyAt: string[] = [];
-  const columnAt: number[] = [];
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r];
-    let position = 0;
-    for (const key in row) {
-      if (keyAt[position] !== key) {
-        keyAt[position] = key;
-        columnAt[position] = indexOf.get(key) ?? -1;
-      }
-      const column = columnAt[position++];
-      if (column >= 0) values[column][r] = row[key];
-    }
-  }
-  return values;
-}
-
 /** A position in a {@linkcode NativeBlockBuilder} to roll back to. */
 export interface BuilderMark {
   readonly rows: number;
