@@ -475,31 +475,104 @@ function text(out: ByteWriter, buf: Uint8Array, start: number, end: number): voi
   else out.stringBytes(buf, start, end);
 }
 
-/** Spans of one `ScopeSpans` (the reader after its length prefix). */
+/** A resource, read ahead of its scopes (on the wire its fields may follow them). */
+interface ResourceHead {
+  service: string;
+  encodedService: Uint8Array;
+  /** Its attributes after the record policy, encoded once for all its rows. */
+  resource: EncodedMap;
+  schemaUrl: string;
+}
+
+/** A scope, read ahead of its records. */
+interface ScopeHead {
+  scope: Scope;
+  schemaUrl: string;
+}
+
+/**
+ * The resource/scope walk both fast paths share. For every resource group (field 1) it reads
+ * the resource (attributes through the record policy) and its schema URL, then for every scope
+ * group (field 2) the scope and its schema URL, and hands the scope group to `records` with the
+ * reader at its first field and `end` its end; `records` appends the group's records and returns
+ * how many. Throws `SyntaxError` on a field that overruns its message.
+ */
+function walkRequest(
+  body: Uint8Array,
+  records: (r: PbReader, end: number, resource: ResourceHead, scope: ScopeHead) => number,
+): number {
+  const r = new PbReader(body);
+  let appended = 0;
+  while (r.pos < body.length) {
+    const tag = r.tag();
+    if (tag !== 10) {
+      r.skip(tag & 7);
+      continue;
+    }
+    const end = r.end();
+    const from = r.pos;
+    let attributes: KeyValue[] = [];
+    let schemaUrl = "";
+    while (r.pos < end) {
+      const t = r.tag();
+      if (t === 10) attributes = message(r, resourceAttributes);
+      else if (t === 26) schemaUrl = r.string();
+      else r.skip(t & 7);
+    }
+    if (r.pos !== end) throw new SyntaxError("overrun");
+    attributes = policy.resource(attributes);
+    const service = serviceName(attributes);
+    const resource: ResourceHead = {
+      service,
+      encodedService: encodeString(service),
+      resource: encodeMapEntries(attributeMap(attributes)),
+      schemaUrl,
+    };
+    r.pos = from;
+    while (r.pos < end) {
+      const t = r.tag();
+      if (t !== 18) {
+        r.skip(t & 7);
+        continue;
+      }
+      const scopeEnd = r.end();
+      const scopeFrom = r.pos;
+      const head: ScopeHead = {
+        scope: { name: "", version: "", attributes: [], droppedAttributesCount: 0 },
+        schemaUrl: "",
+      };
+      while (r.pos < scopeEnd) {
+        const st = r.tag();
+        if (st === 10) head.scope = message(r, decodeScope);
+        else if (st === 26) head.schemaUrl = r.string();
+        else r.skip(st & 7);
+      }
+      if (r.pos !== scopeEnd) throw new SyntaxError("overrun");
+      r.pos = scopeFrom;
+      appended += records(r, scopeEnd, resource, head);
+      if (r.pos !== scopeEnd) throw new SyntaxError("overrun");
+    }
+  }
+  return appended;
+}
+
+/** Spans of one `ScopeSpans` (the reader after its length prefix, its scope read). */
 function scopeSpans(
   r: PbReader,
   end: number,
   c: TraceColumns,
-  service: string,
-  resource: ReturnType<typeof encodeMapEntries>,
+  resource: ResourceHead,
+  head: ScopeHead,
   out: Rejections,
 ): number {
-  const from = r.pos;
-  let scope: Scope = { name: "", version: "", attributes: [], droppedAttributesCount: 0 };
-  while (r.pos < end) {
-    const tag = r.tag();
-    if (tag === 10) scope = message(r, decodeScope);
-    else r.skip(tag & 7);
-  }
-  if (r.pos !== end) throw new SyntaxError("overrun");
-  const ctx: SpanContext = { service, resource, scope };
+  const scope = head.scope;
+  const ctx: SpanContext = { service: resource.service, resource: resource.resource, scope };
   const encoded: Encoded = {
-    service: encodeString(service),
+    service: resource.encodedService,
     scopeName: encodeString(scope.name),
     scopeVersion: encodeString(scope.version),
   };
   let appended = 0;
-  r.pos = from;
   while (r.pos < end) {
     const tag = r.tag();
     if (tag !== 18) {
@@ -547,40 +620,11 @@ export function decodeTracesProtoInto(
   recordPolicy: RecordPolicy = DEFAULT_POLICY,
 ): number {
   usePolicy(recordPolicy, "span");
-  const r = new PbReader(body);
   const c = new TraceColumns(builder);
-  let appended = 0;
-  while (r.pos < body.length) {
-    const tag = r.tag();
-    if (tag !== 10) {
-      r.skip(tag & 7);
-      continue;
-    }
-    const end = r.end();
-    const from = r.pos;
-    let attributes: KeyValue[] = [];
-    while (r.pos < end) {
-      const t = r.tag();
-      if (t === 10) attributes = message(r, resourceAttributes);
-      else r.skip(t & 7);
-    }
-    if (r.pos !== end) throw new SyntaxError("overrun");
-    attributes = policy.resource(attributes);
-    const service = serviceName(attributes);
-    const resource = encodeMapEntries(attributeMap(attributes));
-    r.pos = from;
-    while (r.pos < end) {
-      const t = r.tag();
-      if (t !== 18) {
-        r.skip(t & 7);
-        continue;
-      }
-      const scopeEnd = r.end();
-      appended += scopeSpans(r, scopeEnd, c, service, resource, out);
-      if (r.pos !== scopeEnd) throw new SyntaxError("overrun");
-    }
-  }
-  return appended;
+  return walkRequest(
+    body,
+    (r, end, resource, scope) => scopeSpans(r, end, c, resource, scope, out),
+  );
 }
 
 // ---- logs ----
@@ -706,44 +750,34 @@ function fastLog(
   c.builder.endRow();
 }
 
-/** Records of one `ScopeLogs` (the reader after its length prefix). */
+/** Records of one `ScopeLogs` (the reader after its length prefix, its scope read). */
 function scopeLogs(
   r: PbReader,
   end: number,
   c: LogColumns,
-  service: string,
-  resource: EncodedMap,
-  resourceUrl: string,
+  resource: ResourceHead,
+  head: ScopeHead,
   out: Rejections,
 ): number {
-  const from = r.pos;
-  let scope: Scope = { name: "", version: "", attributes: [], droppedAttributesCount: 0 };
-  let scopeUrl = "";
-  while (r.pos < end) {
-    const tag = r.tag();
-    if (tag === 10) scope = message(r, decodeScope);
-    else if (tag === 26) scopeUrl = r.string();
-    else r.skip(tag & 7);
-  }
-  if (r.pos !== end) throw new SyntaxError("overrun");
+  const { scope, schemaUrl: scopeUrl } = head;
+  const { service, schemaUrl: resourceUrl } = resource;
   limitScope(scope, policy.limits, policy.counts);
   const ctx: LogContext = {
     service,
-    resource,
+    resource: resource.resource,
     resourceUrl,
     scope,
     scopeUrl,
     scopeAttributes: encodeMapEntries(attributeMap(scope.attributes)),
   };
   const encoded: LogEncoded = {
-    service: encodeString(service),
+    service: resource.encodedService,
     resourceUrl: encodeString(resourceUrl),
     scopeUrl: encodeString(scopeUrl),
     scopeName: encodeString(scope.name),
     scopeVersion: encodeString(scope.version),
   };
   let appended = 0;
-  r.pos = from;
   while (r.pos < end) {
     const tag = r.tag();
     if (tag !== 18) {
@@ -788,40 +822,6 @@ export function decodeLogsProtoInto(
   recordPolicy: RecordPolicy = DEFAULT_POLICY,
 ): number {
   usePolicy(recordPolicy, "log");
-  const r = new PbReader(body);
   const c = new LogColumns(builder);
-  let appended = 0;
-  while (r.pos < body.length) {
-    const tag = r.tag();
-    if (tag !== 10) {
-      r.skip(tag & 7);
-      continue;
-    }
-    const end = r.end();
-    const from = r.pos;
-    let attributes: KeyValue[] = [];
-    let resourceUrl = "";
-    while (r.pos < end) {
-      const t = r.tag();
-      if (t === 10) attributes = message(r, resourceAttributes);
-      else if (t === 26) resourceUrl = r.string();
-      else r.skip(t & 7);
-    }
-    if (r.pos !== end) throw new SyntaxError("overrun");
-    attributes = policy.resource(attributes);
-    const service = serviceName(attributes);
-    const resource = encodeMapEntries(attributeMap(attributes));
-    r.pos = from;
-    while (r.pos < end) {
-      const t = r.tag();
-      if (t !== 18) {
-        r.skip(t & 7);
-        continue;
-      }
-      const scopeEnd = r.end();
-      appended += scopeLogs(r, scopeEnd, c, service, resource, resourceUrl, out);
-      if (r.pos !== scopeEnd) throw new SyntaxError("overrun");
-    }
-  }
-  return appended;
+  return walkRequest(body, (r, end, resource, scope) => scopeLogs(r, end, c, resource, scope, out));
 }
