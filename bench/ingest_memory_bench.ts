@@ -17,7 +17,7 @@
  */
 import { encodeTraces } from "../testing/otlp_encode.ts";
 import { startTracehouse } from "../tests/interop/server.ts";
-import { spanRequest } from "./ingest_bench.ts";
+import { spanRequest } from "../testing/otlp_payloads.ts";
 import { random } from "./span_rows.ts";
 import { benchArgs, counts } from "./cli.ts";
 import { fmt } from "./stats.ts";

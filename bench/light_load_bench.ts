@@ -17,7 +17,7 @@ import { ChdbStore } from "../sql/chdb.ts";
 import { migrate } from "../sql/migrate.ts";
 import { createOtlpApp } from "../routes/otlp.ts";
 import { encodeTraces } from "../testing/otlp_encode.ts";
-import { spanRequest } from "./ingest_bench.ts";
+import { spanRequest } from "../testing/otlp_payloads.ts";
 import { random } from "./span_rows.ts";
 import { benchArgs, counts } from "./cli.ts";
 import { fmt, percentile } from "./stats.ts";

@@ -24,7 +24,7 @@ import { getTrace } from "../sql/traces.ts";
 import { listLogs } from "../sql/logs.ts";
 import { createOtlpApp } from "../routes/otlp.ts";
 import { encodeLogs, encodeTraces } from "../testing/otlp_encode.ts";
-import { logRequest, spanRequest } from "./ingest_bench.ts";
+import { logRequest, spanRequest } from "../testing/otlp_payloads.ts";
 import { random } from "./span_rows.ts";
 import { benchArgs, counts } from "./cli.ts";
 import { fmt, percentile } from "./stats.ts";

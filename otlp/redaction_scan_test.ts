@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { random } from "../bench/span_rows.ts";
-import { logRequest, spanRequest } from "../bench/ingest_bench.ts";
+import { logRequest, spanRequest } from "../testing/otlp_payloads.ts";
 import { NativeBlockBuilder } from "../sql/native/mod.ts";
 import { LOGS_COLUMNS, TRACES_COLUMNS } from "../sql/schema.ts";
 import { vectorRequests } from "../tests/redaction_vectors.ts";

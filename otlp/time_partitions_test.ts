@@ -3,7 +3,7 @@ import { NativeBlockBuilder } from "../sql/native/mod.ts";
 import { TRACES_COLUMNS } from "../sql/schema.ts";
 import { encodeTraces } from "../testing/otlp_encode.ts";
 import { decodeTracesProtoInto } from "./protobuf_columns.ts";
-import { spanRequest } from "../bench/ingest_bench.ts";
+import { spanRequest } from "../testing/otlp_payloads.ts";
 import { random } from "../bench/span_rows.ts";
 import {
   applyWindow,

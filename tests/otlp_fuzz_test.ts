@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { random } from "../bench/span_rows.ts";
-import { logRequest, spanRequest } from "../bench/ingest_bench.ts";
+import { logRequest, spanRequest } from "../testing/otlp_payloads.ts";
 import { createOtlpApp } from "../routes/otlp.ts";
 import { ChdbStore } from "../sql/chdb.ts";
 import { migrate } from "../sql/migrate.ts";

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { random } from "../bench/span_rows.ts";
-import { spanRequest } from "../bench/ingest_bench.ts";
+import { spanRequest } from "../testing/otlp_payloads.ts";
 import { encodeTraces } from "../testing/otlp_encode.ts";
 import { startTracehouse, withStore } from "./interop/server.ts";
 

@@ -12,7 +12,7 @@ import { createOtlpApp, type OtlpOptions } from "../routes/otlp.ts";
 import { encodeLogs, encodeTraces } from "../testing/otlp_encode.ts";
 import { retentionByTable } from "../otlp/time_partitions.ts";
 import { PbReader } from "../otlp/pb_reader.ts";
-import { logRequest, spanRequest } from "../bench/ingest_bench.ts";
+import { logRequest, spanRequest } from "../testing/otlp_payloads.ts";
 import { random } from "../bench/span_rows.ts";
 
 /** The partial success of an `Export*ServiceResponse`. */
