@@ -67,7 +67,9 @@ export function startArchiving(
   let running: Promise<void> = Promise.resolve();
   const run = async () => {
     try {
-      const results = await runArchive(store, target, {
+      // The daily export is background work: dashboard queries and ingest go ahead of it.
+      const exporter = store instanceof ChdbStore ? store.withLane("background") : store;
+      const results = await runArchive(exporter, target, {
         tables: ARCHIVED_TABLES,
         olderThanDays: days,
         signal: abort.signal,
