@@ -490,17 +490,24 @@ interface ScopeHead {
   schemaUrl: string;
 }
 
+/** What a signal gives the walk: per scope its shared context, per record its two paths. */
+interface Signal<S> {
+  scope(resource: ResourceHead, head: ScopeHead): S;
+  /** Writes one record's row straight from the bytes, or throws {@linkcode SLOW} first. */
+  fast(r: PbReader, end: number, ctx: S): void;
+  /** Decodes one record into the model and appends it; false when it was rejected. */
+  model(r: PbReader, end: number, ctx: S): boolean;
+}
+
 /**
- * The resource/scope walk both fast paths share. For every resource group (field 1) it reads
- * the resource (attributes through the record policy) and its schema URL, then for every scope
- * group (field 2) the scope and its schema URL, and hands the scope group to `records` with the
- * reader at its first field and `end` its end; `records` appends the group's records and returns
- * how many. Throws `SyntaxError` on a field that overruns its message.
+ * The request walk both fast paths share. For every resource group (field 1) it reads the
+ * resource (attributes through the record policy) and its schema URL, then for every scope group
+ * (field 2) the scope and its schema URL, asks the signal for what the scope's rows share, and
+ * writes each record (field 2 of the scope group) with the signal's fast path, or its model path
+ * when the fast path throws {@linkcode SLOW}. Returns the records appended. Throws `SyntaxError`
+ * on a field that overruns its message.
  */
-function walkRequest(
-  body: Uint8Array,
-  records: (r: PbReader, end: number, resource: ResourceHead, scope: ScopeHead) => number,
-): number {
+function walkRequest<S>(body: Uint8Array, signal: Signal<S>): number {
   const r = new PbReader(body);
   let appended = 0;
   while (r.pos < body.length) {
@@ -549,52 +556,47 @@ function walkRequest(
       }
       if (r.pos !== scopeEnd) throw new SyntaxError("overrun");
       r.pos = scopeFrom;
-      appended += records(r, scopeEnd, resource, head);
+      const ctx = signal.scope(resource, head);
+      while (r.pos < scopeEnd) {
+        const st = r.tag();
+        if (st !== 18) {
+          r.skip(st & 7);
+          continue;
+        }
+        const recordEnd = r.end();
+        const recordStart = r.pos;
+        try {
+          signal.fast(r, recordEnd, ctx);
+          appended++;
+        } catch (error) {
+          // SLOW is thrown while scanning, before anything is written.
+          if (error !== SLOW) throw error;
+          r.pos = recordStart;
+          if (signal.model(r, recordEnd, ctx)) appended++;
+        }
+      }
       if (r.pos !== scopeEnd) throw new SyntaxError("overrun");
     }
   }
   return appended;
 }
 
-/** Spans of one `ScopeSpans` (the reader after its length prefix, its scope read). */
-function scopeSpans(
-  r: PbReader,
-  end: number,
-  c: TraceColumns,
-  resource: ResourceHead,
-  head: ScopeHead,
-  out: Rejections,
-): number {
+/** What the spans of one scope share: their context and the strings written on every row. */
+interface SpanScope {
+  ctx: SpanContext;
+  encoded: Encoded;
+}
+
+function spanScope(resource: ResourceHead, head: ScopeHead): SpanScope {
   const scope = head.scope;
-  const ctx: SpanContext = { service: resource.service, resource: resource.resource, scope };
-  const encoded: Encoded = {
-    service: resource.encodedService,
-    scopeName: encodeString(scope.name),
-    scopeVersion: encodeString(scope.version),
+  return {
+    ctx: { service: resource.service, resource: resource.resource, scope },
+    encoded: {
+      service: resource.encodedService,
+      scopeName: encodeString(scope.name),
+      scopeVersion: encodeString(scope.version),
+    },
   };
-  let appended = 0;
-  while (r.pos < end) {
-    const tag = r.tag();
-    if (tag !== 18) {
-      r.skip(tag & 7);
-      continue;
-    }
-    const spanEnd = r.end();
-    const spanStart = r.pos;
-    try {
-      fastSpan(r, spanEnd, c, ctx, encoded);
-      appended++;
-    } catch (error) {
-      // SLOW is thrown while scanning, before anything is written.
-      if (error !== SLOW) throw error;
-      r.pos = spanStart;
-      const span = decodeSpan(r, spanEnd);
-      if (r.pos !== spanEnd) throw new SyntaxError("overrun");
-      policy.span(span);
-      if (appendSpan(c, ctx, span, out)) appended++;
-    }
-  }
-  return appended;
 }
 
 /**
@@ -621,10 +623,16 @@ export function decodeTracesProtoInto(
 ): number {
   usePolicy(recordPolicy, "span");
   const c = new TraceColumns(builder);
-  return walkRequest(
-    body,
-    (r, end, resource, scope) => scopeSpans(r, end, c, resource, scope, out),
-  );
+  return walkRequest<SpanScope>(body, {
+    scope: spanScope,
+    fast: (r, end, s) => fastSpan(r, end, c, s.ctx, s.encoded),
+    model(r, end, s) {
+      const span = decodeSpan(r, end);
+      if (r.pos !== end) throw new SyntaxError("overrun");
+      policy.span(span);
+      return appendSpan(c, s.ctx, span, out);
+    },
+  });
 }
 
 // ---- logs ----
@@ -750,15 +758,13 @@ function fastLog(
   c.builder.endRow();
 }
 
-/** Records of one `ScopeLogs` (the reader after its length prefix, its scope read). */
-function scopeLogs(
-  r: PbReader,
-  end: number,
-  c: LogColumns,
-  resource: ResourceHead,
-  head: ScopeHead,
-  out: Rejections,
-): number {
+/** What the records of one scope share: their context and the strings written on every row. */
+interface LogScope {
+  ctx: LogContext;
+  encoded: LogEncoded;
+}
+
+function logScope(resource: ResourceHead, head: ScopeHead): LogScope {
   const { scope, schemaUrl: scopeUrl } = head;
   const { service, schemaUrl: resourceUrl } = resource;
   limitScope(scope, policy.limits, policy.counts);
@@ -777,28 +783,7 @@ function scopeLogs(
     scopeName: encodeString(scope.name),
     scopeVersion: encodeString(scope.version),
   };
-  let appended = 0;
-  while (r.pos < end) {
-    const tag = r.tag();
-    if (tag !== 18) {
-      r.skip(tag & 7);
-      continue;
-    }
-    const recordEnd = r.end();
-    const recordStart = r.pos;
-    try {
-      fastLog(r, recordEnd, c, ctx, encoded);
-      appended++;
-    } catch (error) {
-      if (error !== SLOW) throw error;
-      r.pos = recordStart;
-      const log = decodeLogRecord(r, recordEnd);
-      if (r.pos !== recordEnd) throw new SyntaxError("overrun");
-      policy.log(log);
-      if (appendLog(c, ctx, log, out)) appended++;
-    }
-  }
-  return appended;
+  return { ctx, encoded };
 }
 
 /**
@@ -823,5 +808,14 @@ export function decodeLogsProtoInto(
 ): number {
   usePolicy(recordPolicy, "log");
   const c = new LogColumns(builder);
-  return walkRequest(body, (r, end, resource, scope) => scopeLogs(r, end, c, resource, scope, out));
+  return walkRequest<LogScope>(body, {
+    scope: logScope,
+    fast: (r, end, s) => fastLog(r, end, c, s.ctx, s.encoded),
+    model(r, end, s) {
+      const log = decodeLogRecord(r, end);
+      if (r.pos !== end) throw new SyntaxError("overrun");
+      policy.log(log);
+      return appendLog(c, s.ctx, log, out);
+    },
+  });
 }
