@@ -5,8 +5,9 @@
  * @module
  */
 import { errorFingerprint, type ErrorInput } from "./error_fingerprint.ts";
-import type { KeyValue } from "./model.ts";
-import { asString, lookup } from "./values.ts";
+import { type EncodedMap, encodeMapEntries } from "../sql/native/mod.ts";
+import type { KeyValue, ResourceGroup, ScopeGroup } from "./model.ts";
+import { asString, attributeMap, lookup } from "./values.ts";
 
 /** Rows of one table and what was rejected on the way. */
 export interface Mapped {
@@ -54,4 +55,42 @@ export function withFingerprint(
   const error = input();
   const fp = error && errorFingerprint(error);
   return fp ? [...attributes, [FINGERPRINT_KEY, fp.fingerprint]] : attributes;
+}
+
+/** What every row of one resource shares: its service, encoded attributes and schema URL. */
+export interface ResourceRows {
+  service: string;
+  resource: EncodedMap;
+  schemaUrl: string;
+}
+
+/**
+ * The resource/scope walk of a decoded request (the model path): encodes each resource once,
+ * asks `scopeContext` once per scope group, and appends every record with `append`. Returns the
+ * records appended (`append` returns false for a rejected one).
+ *
+ * @example
+ * ```ts
+ * import { appendEach } from "./map_common.ts";
+ * console.assert(appendEach([], () => 0, () => true) === 0);
+ * ```
+ */
+export function appendEach<T, C>(
+  request: ResourceGroup<T>[],
+  scopeContext: (resource: ResourceRows, group: ScopeGroup<T>) => C,
+  append: (ctx: C, item: T) => boolean,
+): number {
+  let appended = 0;
+  for (const group of request) {
+    const rows: ResourceRows = {
+      service: serviceName(group.resource.attributes),
+      resource: encodeMapEntries(attributeMap(group.resource.attributes)),
+      schemaUrl: group.resource.schemaUrl,
+    };
+    for (const scopeGroup of group.scopes) {
+      const ctx = scopeContext(rows, scopeGroup);
+      for (const item of scopeGroup.items) if (append(ctx, item)) appended++;
+    }
+  }
+  return appended;
 }

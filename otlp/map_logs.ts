@@ -15,7 +15,7 @@ import type {
   ScalarColumn,
 } from "../sql/native/mod.ts";
 import { encodeMapEntries } from "../sql/native/mod.ts";
-import { reject, type Rejections, serviceName, withFingerprint } from "./map_common.ts";
+import { appendEach, reject, type Rejections, withFingerprint } from "./map_common.ts";
 import type { KeyValue, LogRecord, LogsRequest, Scope } from "./model.ts";
 import { asString, attributeMap, attributeRecord, idOrEmpty, validId } from "./values.ts";
 
@@ -135,21 +135,16 @@ export function mapLogsInto(
   out: Rejections,
 ): number {
   const c = new LogColumns(builder);
-  let appended = 0;
-  for (const group of request) {
-    const service = serviceName(group.resource.attributes);
-    const resource = encodeMapEntries(attributeMap(group.resource.attributes));
-    for (const { scope, schemaUrl, items } of group.scopes) {
-      const ctx: LogContext = {
-        service,
-        resource,
-        resourceUrl: group.resource.schemaUrl,
-        scope,
-        scopeUrl: schemaUrl,
-        scopeAttributes: encodeMapEntries(attributeMap(scope.attributes)),
-      };
-      for (const log of items) if (appendLog(c, ctx, log, out)) appended++;
-    }
-  }
-  return appended;
+  return appendEach(
+    request,
+    ({ service, resource, schemaUrl }, { scope, schemaUrl: scopeUrl }): LogContext => ({
+      service,
+      resource,
+      resourceUrl: schemaUrl,
+      scope,
+      scopeUrl,
+      scopeAttributes: encodeMapEntries(attributeMap(scope.attributes)),
+    }),
+    (ctx, log) => appendLog(c, ctx, log, out),
+  );
 }

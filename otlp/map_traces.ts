@@ -14,8 +14,7 @@ import type {
   NativeBlockBuilder,
   ScalarColumn,
 } from "../sql/native/mod.ts";
-import { encodeMapEntries } from "../sql/native/mod.ts";
-import { reject, type Rejections, serviceName, withFingerprint } from "./map_common.ts";
+import { appendEach, reject, type Rejections, withFingerprint } from "./map_common.ts";
 import { SPAN_STATUS_CODES } from "../sql/span_status.ts";
 import type { KeyValue, Scope, Span, TracesRequest } from "./model.ts";
 import { attributeMap, attributeRecord, idOrEmpty, validId } from "./values.ts";
@@ -199,14 +198,9 @@ export function mapTracesInto(
   out: Rejections,
 ): number {
   const c = new TraceColumns(builder);
-  let appended = 0;
-  for (const group of request) {
-    const service = serviceName(group.resource.attributes);
-    const resource = encodeMapEntries(attributeMap(group.resource.attributes));
-    for (const { scope, items } of group.scopes) {
-      const ctx: SpanContext = { service, resource, scope };
-      for (const span of items) if (appendSpan(c, ctx, span, out)) appended++;
-    }
-  }
-  return appended;
+  return appendEach(
+    request,
+    ({ service, resource }, { scope }): SpanContext => ({ service, resource, scope }),
+    (ctx, span) => appendSpan(c, ctx, span, out),
+  );
 }

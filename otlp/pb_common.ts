@@ -168,13 +168,7 @@ function scopeGroup<T>(r: PbReader, end: number, item: Decode<T>): ScopeGroup<T>
 export function decodeRequest<T>(body: Uint8Array, item: Decode<T>): ResourceGroup<T>[] {
   const r = new PbReader(body);
   const groups: ResourceGroup<T>[] = [];
-  while (r.pos < body.length) {
-    const tag = r.tag();
-    if (tag !== 10) {
-      r.skip(tag & 7);
-      continue;
-    }
-    const end = r.end();
+  eachField(r, body.length, 10, (end) => {
     const group: ResourceGroup<T> = { resource: { attributes: [], schemaUrl: "" }, scopes: [] };
     while (r.pos < end) {
       const t = r.tag();
@@ -187,6 +181,27 @@ export function decodeRequest<T>(body: Uint8Array, item: Decode<T>): ResourceGro
       throw overrun();
     }
     groups.push(group);
-  }
+  });
   return groups;
+}
+
+/**
+ * Calls `each(end)` for every length-delimited field `tag` of a message up to `limit`, with the
+ * reader at the field's first byte and `end` its end; other fields are skipped. The envelope walk
+ * of every request (resources, then their scopes) in both decoders.
+ */
+export function eachField(
+  r: PbReader,
+  limit: number,
+  tag: number,
+  each: (end: number) => void,
+): void {
+  while (r.pos < limit) {
+    const t = r.tag();
+    if (t !== tag) {
+      r.skip(t & 7);
+      continue;
+    }
+    each(r.end());
+  }
 }

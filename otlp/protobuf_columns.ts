@@ -34,7 +34,7 @@ import { appendSpan, SPAN_KINDS, type SpanContext, TraceColumns } from "./map_tr
 import type { KeyValue, Scope } from "./model.ts";
 import { PbReader } from "./pb_reader.ts";
 import { appendLog, LogColumns, type LogContext } from "./map_logs.ts";
-import { message, resourceAttributes, scope as decodeScope } from "./pb_common.ts";
+import { eachField, message, resourceAttributes, scope as decodeScope } from "./pb_common.ts";
 import { logRecord as decodeLogRecord } from "./pb_logs.ts";
 import { span as decodeSpan } from "./pb_traces.ts";
 import { asString, attributeMap } from "./values.ts";
@@ -510,13 +510,7 @@ interface Signal<S> {
 function walkRequest<S>(body: Uint8Array, signal: Signal<S>): number {
   const r = new PbReader(body);
   let appended = 0;
-  while (r.pos < body.length) {
-    const tag = r.tag();
-    if (tag !== 10) {
-      r.skip(tag & 7);
-      continue;
-    }
-    const end = r.end();
+  eachField(r, body.length, 10, (end) => {
     const from = r.pos;
     let attributes: KeyValue[] = [];
     let schemaUrl = "";
@@ -536,13 +530,7 @@ function walkRequest<S>(body: Uint8Array, signal: Signal<S>): number {
       schemaUrl,
     };
     r.pos = from;
-    while (r.pos < end) {
-      const t = r.tag();
-      if (t !== 18) {
-        r.skip(t & 7);
-        continue;
-      }
-      const scopeEnd = r.end();
+    eachField(r, end, 18, (scopeEnd) => {
       const scopeFrom = r.pos;
       const head: ScopeHead = {
         scope: { name: "", version: "", attributes: [], droppedAttributesCount: 0 },
@@ -576,8 +564,8 @@ function walkRequest<S>(body: Uint8Array, signal: Signal<S>): number {
         }
       }
       if (r.pos !== scopeEnd) throw new SyntaxError("overrun");
-    }
-  }
+    });
+  });
   return appended;
 }
 
