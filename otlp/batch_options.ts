@@ -27,6 +27,17 @@ export interface BatchOptions {
   /** The engine's `max_partitions_per_insert_block`. Default 100, as ClickHouse's. */
   maxPartitionsPerInsert?: number;
   /**
+   * Rows that seal a batch while people are querying: while the engine's `interactive` lane has
+   * calls waiting, or ended one less than `queriedWithinMs` ago, batches are sealed at this size
+   * instead of `maxRows`. The embedded engine runs one statement at a time, so a dashboard query
+   * waits for the insert running when it arrives; small inserts bound that wait, at some cost in
+   * ingest throughput. 0 turns it off. Default 5,000 (see docs/query-optimization.md). Only
+   * stores that report lane activity (the embedded engine) are asked.
+   */
+  maxRowsWhileQueried?: number;
+  /** How long after its last interactive query the store counts as queried, ms. Default 1000. */
+  queriedWithinMs?: number;
+  /**
    * Insert a batch as soon as no insert of its table runs. Default true; false waits for
    * `maxRows` or `maxDelayMs` as before (the baseline of `bench/light_load_bench.ts`).
    */
@@ -41,6 +52,8 @@ export const BATCH_DEFAULTS: Required<BatchOptions> = {
   maxQueuedBytes: 256 * 1024 * 1024,
   maxConcurrentInserts: 2,
   maxPartitionsPerInsert: 100,
+  maxRowsWhileQueried: 5_000,
+  queriedWithinMs: 1_000,
   adaptive: true,
 };
 
