@@ -261,8 +261,28 @@ async function mergesSettled(store: ChdbStore): Promise<void> {
   }
 }
 
-/** Per lane: calls, mean statements each waited behind, mean wait (from `laneStats` deltas). */
-type Waits = Partial<Record<Lane, { calls: number; behind: number; waitMs: number }>>;
+/**
+ * Per lane: calls, mean statements each waited behind, mean wait and mean engine time held
+ * (from `laneStats` deltas).
+ */
+type Waits = Partial<
+  Record<Lane, { calls: number; behind: number; waitMs: number; heldMs: number }>
+>;
+
+/**
+ * Samples how late a 10 ms timer fires on this process's event loop until the returned function
+ * is called, which gives the samples: what a query's continuation waits behind besides the engine.
+ */
+function eventLoopLag(): () => number[] {
+  const lags: number[] = [];
+  let expected = performance.now() + 10;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    lags.push(Math.max(0, now - expected));
+    expected = now + 10;
+  }, 10);
+  return () => (clearInterval(timer), lags);
+}
 
 function waits(before: Record<Lane, LaneStats>, after: Record<Lane, LaneStats>): Waits {
   const out: Waits = {};
@@ -273,6 +293,7 @@ function waits(before: Record<Lane, LaneStats>, after: Record<Lane, LaneStats>):
       calls,
       behind: (after[lane].waitedBehind - before[lane].waitedBehind) / calls,
       waitMs: (after[lane].waitedMs - before[lane].waitedMs) / calls,
+      heldMs: (after[lane].busyMs - before[lane].busyMs) / calls,
     };
   }
   return out;
@@ -282,12 +303,13 @@ interface ModeReport {
   label: string;
   idle: QueryFigures;
   alone: IngestFigures;
-  withQueries: IngestFigures & QueryFigures & { waits: Waits };
+  withQueries: IngestFigures & QueryFigures & { waits: Waits; lag: number[] };
   withHeavy: IngestFigures & QueryFigures & {
     heavyRuns: number;
     heavyMs: number[];
     heavyTimedOut: number;
     waits: Waits;
+    lag: number[];
   };
 }
 
@@ -313,13 +335,16 @@ async function runMode(path: string, mode: Mode, file: string): Promise<ModeRepo
       const alone = await runIngest(url, file);
       let stop = false;
       let mark = store.laneStats();
+      let lag = eventLoopLag();
       let user = dashboardUser(store, traceIds, () => stop);
       const loaded = await runIngest(url, file);
       stop = true;
       const queries = await user;
+      const loadedLag = lag();
       const loadedWaits = waits(mark, store.laneStats());
       stop = false;
       mark = store.laneStats();
+      lag = eventLoopLag();
       user = dashboardUser(store, traceIds, () => stop);
       const endpoint = store.withLane("endpoint");
       const heavyMs: number[] = [];
@@ -342,12 +367,13 @@ async function runMode(path: string, mode: Mode, file: string): Promise<ModeRepo
       const heavyLoad = await runIngest(url, file);
       stop = true;
       const [heavyQueries] = await Promise.all([user, heavy]);
+      const heavyLag = lag();
       const heavyWaits = waits(mark, store.laneStats());
       return {
         label: mode.label,
         idle,
         alone,
-        withQueries: { ...loaded, ...queries, waits: loadedWaits },
+        withQueries: { ...loaded, ...queries, waits: loadedWaits, lag: loadedLag },
         withHeavy: {
           ...heavyLoad,
           ...heavyQueries,
@@ -355,6 +381,7 @@ async function runMode(path: string, mode: Mode, file: string): Promise<ModeRepo
           heavyMs,
           heavyTimedOut,
           waits: heavyWaits,
+          lag: heavyLag,
         },
       };
     } finally {
@@ -393,10 +420,17 @@ function print(report: ModeReport): void {
     const [label, w] of [["ingest + dashboard", q.waits], ["ingest + heavy", h.waits]] as const
   ) {
     const parts = Object.entries(w).map(([lane, v]) =>
-      `${lane} ${fmt(v.behind, 2)} (${fmt(v.waitMs)} ms, ${v.calls} calls)`
+      `${lane} ${fmt(v.behind, 2)} (wait ${fmt(v.waitMs)} ms, engine ${
+        fmt(v.heldMs)
+      } ms, ${v.calls} calls)`
     );
     console.log(`  statements waited behind, ${label}: ${parts.join("; ")}`);
   }
+  console.log(
+    `  event-loop lag p95 / p99: ingest + dashboard ${fmt(percentile(q.lag, 95))} / ${
+      fmt(percentile(q.lag, 99))
+    } ms; ingest + heavy ${fmt(percentile(h.lag, 95))} / ${fmt(percentile(h.lag, 99))} ms`,
+  );
   const p95 = (s: number[]) => percentile(s, 95);
   const goals = [
     [
