@@ -7,7 +7,7 @@
  *
  *   deno run -A bench/mixed_load_bench.ts [--seconds 8] [--concurrency 32]
  *     [--per-request 1000] [--prefill-spans 300000] [--prefill-logs 200000]
- *     [--iterations 40] [--modes fifo:slice=0,lanes:slice=0,lanes]
+ *     [--iterations 40] [--modes fifo,lanes,lanes:slice=5000,lanes:budget=0.1]
  *
  * A mode is an engine ordering (`fifo`, the one shared queue of before, or
  * `lanes`, see sql/lanes.ts), optionally `:slice=N`, the batcher's
@@ -49,7 +49,7 @@ const { values } = benchArgs({
     "prefill-spans": { type: "string", default: "300000" },
     "prefill-logs": { type: "string", default: "200000" },
     iterations: { type: "string", default: "40" },
-    modes: { type: "string", default: "fifo:slice=0,lanes:slice=0,lanes" },
+    modes: { type: "string", default: "fifo,lanes,lanes:slice=5000,lanes:budget=0.1" },
     rounds: { type: "string", default: "1" },
     "client-url": { type: "string" },
     "client-file": { type: "string" },
