@@ -28,12 +28,14 @@ Deno.test("benches: bad counts end with a message naming each flag, before any w
   const dashboard = await run("dashboard_bench.ts", ["--rounds=x"]);
   assert.equal(dashboard.code, 2);
   assert.match(dashboard.stderr, /--rounds=x \(expected a whole number, at least 1\)/);
-  const mixed = await run("mixed_load_bench.ts", ["--seconds=0", "--ordering=random"]);
+  const mixed = await run("mixed_load_bench.ts", ["--seconds=0", "--modes=random"]);
   assert.equal(mixed.code, 2);
   assert.match(mixed.stderr, /--seconds=0 \(expected a whole number, at least 1\)/);
-  const ordering = await run("mixed_load_bench.ts", ["--ordering=random"]);
-  assert.equal(ordering.code, 2);
-  assert.match(ordering.stderr, /--ordering=random/);
+  for (const modes of ["random", "lanes:slice=x", "fifo:budget=0", "lanes:turbo=1"]) {
+    const bad = await run("mixed_load_bench.ts", [`--modes=${modes}`]);
+    assert.equal(bad.code, 2, modes);
+    assert.match(bad.stderr, new RegExp(`--modes=${modes}`), modes);
+  }
   const sdk = await run("sdk_overhead.ts", ["--seconds=soon"]);
   assert.equal(sdk.code, 2);
   assert.match(sdk.stderr, /--seconds=soon \(expected a whole number, at least 1\)/);
