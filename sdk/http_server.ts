@@ -220,7 +220,7 @@ class ServerRequest implements ServerRequestHandle {
     const scheme = this.#scheme;
     const route = this.#route;
     const errorType = this.#errorType;
-    const key = `${method}\0${scheme}\0${status ?? ""}\0${errorType ?? ""}\0${route ?? ""}`;
+    const key = durationKey(method, scheme, route, status, errorType);
     // A known attribute set (nearly every request) needs no attributes and no closure.
     if (state.serverDurationCells?.recordKnown(key, seconds)) return;
     const attributes = () => metricAttributes(method, scheme, route, status, errorType);
@@ -234,6 +234,46 @@ class ServerRequest implements ServerRequestHandle {
       state.serverDuration.record(seconds, cached);
     }
   }
+}
+
+/** The last duration key made for each route, with what it was made of. */
+interface KeyEntry {
+  method: string;
+  scheme: string;
+  status: number | undefined;
+  errorType: string | undefined;
+  key: string;
+}
+const lastKeys = new Map<string | undefined, KeyEntry>();
+
+/**
+ * The `http.server.request.duration` cell key of an attribute set. Requests to a route mostly
+ * repeat its last method, scheme and status: reusing that key string skips building and hashing
+ * a new one per request.
+ */
+function durationKey(
+  method: string,
+  scheme: string,
+  route: string | undefined,
+  status: number | undefined,
+  errorType: string | undefined,
+): string {
+  const last = lastKeys.get(route);
+  if (
+    last && last.method === method && last.status === status && last.scheme === scheme &&
+    last.errorType === errorType
+  ) {
+    return last.key;
+  }
+  const key = `${method}\0${scheme}\0${status ?? ""}\0${errorType ?? ""}\0${route ?? ""}`;
+  if (last) {
+    last.method = method;
+    last.scheme = scheme;
+    last.status = status;
+    last.errorType = errorType;
+    last.key = key;
+  } else if (lastKeys.size < 1000) lastKeys.set(route, { method, scheme, status, errorType, key });
+  return key;
 }
 
 /** Attribute sets for the `Histogram` path (Deno's built-in telemetry), by key. */
