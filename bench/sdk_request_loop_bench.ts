@@ -6,15 +6,21 @@
  * what the SDK adds (medians). On a loaded machine this is steadier than `sdk_overhead.ts`,
  * whose CPU per request also moves with how many requests each socket wake-up brings.
  *
- * Run: `deno run -A bench/sdk_request_loop_bench.ts [--requests=150000] [--rounds=3]`
+ * With `--node=PATH` the same is measured on Node too (`sdk/npm/bench/request_loop.mjs`: requests
+ * fed into the bench app's `node:http` `request` event, no sockets), against the npm build, which
+ * is rebuilt first when `sdk/` changed. Node 24 LTS: `--node=$(npx -y node@24 -p process.execPath)`.
+ *
+ * Run: `deno run -A bench/sdk_request_loop_bench.ts [--requests=150000] [--rounds=3] [--node=PATH]`
  *
  * @module
  */
 import process from "node:process";
 import { instrumentApp, shutdown } from "../sdk/mod.ts";
+import { buildNpm } from "../sdk/scripts/build_npm.ts";
 import { benchArgs, counts } from "./cli.ts";
 
 type Mode = "bare" | "sdk";
+type Runtime = "deno" | "node";
 
 const WARM_UP = 50_000;
 
@@ -70,6 +76,7 @@ async function main(): Promise<void> {
     options: {
       requests: { type: "string", default: "150000" },
       rounds: { type: "string", default: "3" },
+      node: { type: "string" },
     },
   });
   const { requests, rounds } = counts(values, ["requests", "rounds"], { requests: 1000 });
@@ -81,36 +88,61 @@ async function main(): Promise<void> {
     `${requests} requests per run after ${WARM_UP} of warm-up, ${rounds} rounds, ` +
       `load average ${Deno.loadavg().map((l) => l.toFixed(2)).join(" ")}`,
   );
-  const results: Record<Mode, number[]> = { bare: [], sdk: [] };
-  for (let round = 1; round <= rounds; round++) {
-    for (const mode of (round % 2 ? ["bare", "sdk"] : ["sdk", "bare"]) as Mode[]) {
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", new URL(import.meta.url).pathname, `--requests=${requests}`],
-        env: { SDK_LOOP_CHILD: mode },
-        stderr: "inherit",
-      }).output();
-      const text = new TextDecoder().decode(out.stdout);
-      const m = /cpu-per-request (\S+)/.exec(text);
-      if (!out.success || !m) throw new Error(`${mode} run failed: ${text}`);
-      results[mode].push(Number(m[1]));
-      console.log(
-        `  round ${round} ${mode.padEnd(4)} ${Number(m[1]).toFixed(2)} µs CPU per request`,
-      );
+  const runtimes: Runtime[] = values.node ? ["deno", "node"] : ["deno"];
+  if (values.node) await buildNpm();
+  for (const runtime of runtimes) {
+    const results: Record<Mode, number[]> = { bare: [], sdk: [] };
+    for (let round = 1; round <= rounds; round++) {
+      for (const mode of (round % 2 ? ["bare", "sdk"] : ["sdk", "bare"]) as Mode[]) {
+        const us = await measure(runtime, mode, requests, values.node);
+        results[mode].push(us);
+        console.log(
+          `  round ${round} ${runtime} ${mode.padEnd(4)} ${us.toFixed(2)} µs CPU per request`,
+        );
+      }
     }
+    const added = results.sdk.map((sdk, i) => sdk - results.bare[i]);
+    console.log(
+      `${runtime}: bare ${median(results.bare).toFixed(2)} µs, with the SDK ${
+        median(results.sdk).toFixed(2)
+      } µs: the SDK adds ${median(added).toFixed(2)} µs of CPU per request (per round: ${
+        added.map((a) => a.toFixed(2)).join(", ")
+      })`,
+    );
   }
-  const median = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    const mid = Math.floor(s.length / 2);
-    return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-  };
-  const added = results.sdk.map((sdk, i) => sdk - results.bare[i]);
-  console.log(
-    `\nbare ${median(results.bare).toFixed(2)} µs, with the SDK ${
-      median(results.sdk).toFixed(2)
-    } µs: the SDK adds ${median(added).toFixed(2)} µs of CPU per request ` +
-      `(per round: ${added.map((a) => a.toFixed(2)).join(", ")}); load average after ` +
-      Deno.loadavg().map((l) => l.toFixed(2)).join(" "),
-  );
+  console.log(`load average after: ${Deno.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+}
+
+/** Runs one measurement in a new process; answers its CPU µs per request. */
+async function measure(
+  runtime: Runtime,
+  mode: Mode,
+  requests: number,
+  node: string | undefined,
+): Promise<number> {
+  const command = runtime === "node"
+    ? new Deno.Command(node!, {
+      args: ["bench/request_loop.mjs"],
+      cwd: new URL("../sdk/npm/", import.meta.url),
+      env: { MODE: mode, REQUESTS: String(requests) },
+      stderr: "inherit",
+    })
+    : new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL(import.meta.url).pathname, `--requests=${requests}`],
+      env: { SDK_LOOP_CHILD: mode },
+      stderr: "inherit",
+    });
+  const out = await command.output();
+  const text = new TextDecoder().decode(out.stdout);
+  const m = /cpu-per-request (\S+)/.exec(text);
+  if (!out.success || !m) throw new Error(`${runtime} ${mode} run failed: ${text}`);
+  return Number(m[1]);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 if (import.meta.main) await main();
