@@ -1,9 +1,9 @@
 /**
  * Where a trace lookup's time goes on the exporter's layout: the spans query of `getTrace`
  * (`sql/traces.ts`) against reads of single column groups over the same granules, the slice
- * lookup in `otel_traces_trace_id_ts`, and the same spans query on a copy of `otel_traces` that
- * differs only in `index_granularity` (what a finer granularity would buy; not the exporter's
- * DDL, so not a migration).
+ * lookup in `otel_traces_trace_id_ts`, and the same spans query on copies of `otel_traces` that
+ * differ only in table settings: `index_granularity`, then also smaller compressed blocks (what
+ * they would buy; not the exporter's DDL, so not a migration).
  *
  *   deno run -A bench/trace_lookup_bench.ts [--spans 1000000] [--path DIR] [--granularity 1024]
  *
@@ -165,48 +165,56 @@ async function main(): Promise<void> {
       );
     }
 
-    // The same rows in a table that differs only in index_granularity.
+    // The same rows in tables that differ only in their settings.
     const [{ ddl }] = await store.query<{ ddl: string }>(
       "SELECT create_table_query AS ddl FROM system.tables WHERE database = currentDatabase() AND name = 'otel_traces'",
     );
-    const fine = ddl
-      .replace(/CREATE TABLE \S+/, "CREATE TABLE otel_traces_fine")
-      .replace("index_granularity = 8192", `index_granularity = ${granularity}`);
-    await store.command("DROP TABLE IF EXISTS otel_traces_fine");
-    await store.command(fine);
-    await store.command("INSERT INTO otel_traces_fine SELECT * FROM otel_traces");
-    await store.command("OPTIMIZE TABLE otel_traces_fine FINAL");
+    const copies: [string, string][] = [
+      ["otel_traces_fine", `index_granularity = ${granularity}`],
+      [
+        "otel_traces_fine_blocks",
+        `index_granularity = ${granularity}, min_compress_block_size = 4096, max_compress_block_size = 65536`,
+      ],
+    ];
+    for (const [table, settings] of copies) {
+      await store.command(`DROP TABLE IF EXISTS ${table}`);
+      await store.command(
+        ddl.replace(/CREATE TABLE \S+/, `CREATE TABLE ${table}`)
+          .replace("index_granularity = 8192", settings),
+      );
+      await store.command(`INSERT INTO ${table} SELECT * FROM otel_traces`);
+      await store.command(`OPTIMIZE TABLE ${table} FINAL`);
+    }
     await store.command("OPTIMIZE TABLE otel_traces FINAL");
-    const [size] = await store.query<{ base: string; fine: string }>(
-      `SELECT sumIf(bytes_on_disk, table = 'otel_traces') AS base,
-        sumIf(bytes_on_disk, table = 'otel_traces_fine') AS fine
-       FROM system.parts WHERE database = currentDatabase() AND active`,
+    const sizes = await store.query<{ table: string; bytes: string }>(
+      `SELECT table, sum(bytes_on_disk) AS bytes FROM system.parts
+       WHERE database = currentDatabase() AND active AND startsWith(table, 'otel_traces')
+       GROUP BY table`,
     );
+    const perSpan = (table: string) =>
+      fmt(Number(sizes.find((r) => r.table === table)?.bytes ?? 0) / Number(n), 2);
     figures.push(
       await measure(
         store,
-        "spans query, both merged (baseline for the next)",
+        "spans query, all merged (baseline for the next)",
         ids,
         spansQuery("otel_traces"),
       ),
     );
-    figures.push(
-      await measure(
-        store,
-        `spans query, index_granularity = ${granularity} copy`,
-        ids,
-        spansQuery("otel_traces_fine"),
-      ),
-    );
-    figures.push(
-      await measure(
-        store,
-        `TraceId only, index_granularity = ${granularity} copy`,
-        ids,
-        (id) => columnsQuery("otel_traces_fine", "TraceId", id, slice(id)),
-      ),
-    );
-    await store.command("DROP TABLE otel_traces_fine");
+    for (const [table, settings] of copies) {
+      figures.push(
+        await measure(store, `spans query, copy with ${settings}`, ids, spansQuery(table)),
+      );
+      figures.push(
+        await measure(
+          store,
+          `TraceId only, copy with ${settings}`,
+          ids,
+          (id) => columnsQuery(table, "TraceId", id, slice(id)),
+        ),
+      );
+    }
+    for (const [table] of copies) await store.command(`DROP TABLE ${table}`);
 
     const base = figures[0];
     console.log("| read | p50 | p95 | rows | MB read | × spans query's time |");
@@ -219,12 +227,11 @@ async function main(): Promise<void> {
       );
     }
     console.log(
-      `\non disk: otel_traces ${
-        fmt(Number(size.base) / Number(n), 2)
-      } B/span, the index_granularity = ${granularity} copy ${
-        fmt(Number(size.fine) / Number(n), 2)
-      } B/span (both one part per partition)`,
+      `\non disk, B/span (one part per partition): otel_traces ${perSpan("otel_traces")}`,
     );
+    for (const [table, settings] of copies) {
+      console.log(`  copy with ${settings}: ${perSpan(table)}`);
+    }
     console.log(`load average: ${Deno.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
   } finally {
     await store.close();
