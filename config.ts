@@ -28,6 +28,8 @@ export interface Config {
   clickhouseHttpUser: string;
   /** Password of the ClickHouse-compatible endpoint (or from its file); `null` = generated. */
   clickhouseHttpPassword: string | null;
+  /** Upper bound of `max_execution_time` of statements through that endpoint, seconds. */
+  clickhouseHttpMaxExecutionSeconds: number;
   /** A ClickHouse server to use instead of the embedded engine. */
   clickhouseUrl: string | null;
   clickhouseUser: string;
@@ -46,6 +48,8 @@ export interface Config {
   otlpMaxBodyBytes: number;
   /** Rows that make the ingest batcher flush a table's batch. */
   batchMaxRows: number;
+  /** Rows that flush an ingest batch while people query the embedded engine (0: off). */
+  batchMaxRowsWhileQueried: number;
   /** Age of a batch's first row that makes it flush, in ms. */
   batchMaxDelayMs: number;
   /** Rows queued in all batches before OTLP requests get 429. */
@@ -139,6 +143,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   clickhouseHttp: null,
   clickhouseHttpUser: "default",
   clickhouseHttpPassword: null,
+  clickhouseHttpMaxExecutionSeconds: 60,
   clickhouseUrl: null,
   clickhouseUser: "default",
   clickhousePassword: "",
@@ -150,6 +155,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   queryToken: null,
   otlpMaxBodyBytes: 16 * 1024 * 1024,
   batchMaxRows: BATCH_DEFAULTS.maxRows,
+  batchMaxRowsWhileQueried: BATCH_DEFAULTS.maxRowsWhileQueried,
   batchMaxDelayMs: BATCH_DEFAULTS.maxDelayMs,
   batchMaxQueuedRows: BATCH_DEFAULTS.maxQueuedRows,
   batchMaxQueuedBytes: BATCH_DEFAULTS.maxQueuedBytes,
@@ -462,6 +468,13 @@ export const OPTIONS: readonly Option[] = [
     "password of that endpoint; unset: generated once into the data directory",
     optionalText,
   ),
+  setting(
+    "clickhouseHttpMaxExecutionSeconds",
+    "clickhouse-http-max-execution-seconds",
+    "TRACEHOUSE_CLICKHOUSE_HTTP_MAX_EXECUTION_SECONDS",
+    "upper bound of max_execution_time through that endpoint (ingest waits for a running statement)",
+    wholeNumber(1, 3600),
+  ),
   secretFile(
     "clickhouseHttpPassword",
     "clickhouse-http-password-file",
@@ -597,6 +610,13 @@ export const OPTIONS: readonly Option[] = [
     "TRACEHOUSE_BATCH_MAX_ROWS",
     "rows that flush an ingest batch",
     wholeNumber(1, 1_000_000),
+  ),
+  setting(
+    "batchMaxRowsWhileQueried",
+    "batch-max-rows-while-queried",
+    "TRACEHOUSE_BATCH_MAX_ROWS_WHILE_QUERIED",
+    "rows that flush an ingest batch while the dashboard queries the embedded engine (0: off)",
+    wholeNumber(0, 1_000_000),
   ),
   setting(
     "batchMaxDelayMs",

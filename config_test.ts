@@ -52,7 +52,18 @@ const invalid: [string[], Record<string, string>, RegExp][] = [
   [["--clickhouse-http", "8123"], {}, /Invalid --clickhouse-http "8123": expected host:port/],
   [["--host", "a b"], {}, /Invalid --host "a b"/],
   [["--no-such-flag"], {}, /no-such-flag/],
+  [["--batch-max-rows-while-queried=-5"], {}, /Invalid --batch-max-rows-while-queried "-5"/],
+  [[], { TRACEHOUSE_CLICKHOUSE_HTTP_MAX_EXECUTION_SECONDS: "0" }, /MAX_EXECUTION_SECONDS "0"/],
 ];
+
+Deno.test("config: slicing inserts and the endpoint's time bound", () => {
+  const { config } = parseCommandLine(["--batch-max-rows-while-queried", "0"], {
+    TRACEHOUSE_CLICKHOUSE_HTTP_MAX_EXECUTION_SECONDS: "2",
+  });
+  assert.equal(config.batchMaxRowsWhileQueried, 0);
+  assert.equal(config.clickhouseHttpMaxExecutionSeconds, 2);
+  assert.equal(DEFAULT_CONFIG.clickhouseHttpMaxExecutionSeconds, 60);
+});
 
 for (const [argv, env, message] of invalid) {
   Deno.test(`config: rejects ${JSON.stringify(argv)} ${JSON.stringify(env)}`, () => {

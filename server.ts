@@ -127,6 +127,7 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
       allowedHosts: allowedHosts(config),
       batch: {
         maxRows: config.batchMaxRows,
+        maxRowsWhileQueried: config.batchMaxRowsWhileQueried,
         maxDelayMs: config.batchMaxDelayMs,
         maxQueuedRows: config.batchMaxQueuedRows,
         maxQueuedBytes: config.batchMaxQueuedBytes,
@@ -180,6 +181,7 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
             clickhouseHttpHandler(store.withLane("endpoint"), {
               username: config.clickhouseHttpUser,
               password,
+              maxExecutionTimeSeconds: config.clickhouseHttpMaxExecutionSeconds,
               allowedHosts: [...allowedHosts(config), hostname],
             }),
             {

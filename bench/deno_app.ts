@@ -1,7 +1,8 @@
 /**
  * The `Deno.serve` app measured by `bench/sdk_overhead.ts`: the same JSON route as
- * `sdk/npm/bench/app.mjs`. MODE=deno (uninstrumented) or MODE=deno-sdk (`instrumentApp` from
- * the SDK's sources, as a Deno app imports it). Same protocol as the Node app: prints
+ * `sdk/npm/bench/app.mjs`. MODE=deno (uninstrumented), MODE=deno-otel (uninstrumented too;
+ * the bench sets OTEL_DENO=true so Deno's built-in OpenTelemetry traces it) or MODE=deno-sdk
+ * (`instrumentApp` from the SDK's sources, as a Deno app imports it). Same protocol as the Node app: prints
  * "listening on URL", SIGUSR2 restarts the counters, SIGTERM prints CPU µs and requests.
  *
  * @module

@@ -28,15 +28,31 @@ Deno.test("benches: bad counts end with a message naming each flag, before any w
   const dashboard = await run("dashboard_bench.ts", ["--rounds=x"]);
   assert.equal(dashboard.code, 2);
   assert.match(dashboard.stderr, /--rounds=x \(expected a whole number, at least 1\)/);
-  const mixed = await run("mixed_load_bench.ts", ["--seconds=0", "--ordering=random"]);
+  const mixed = await run("mixed_load_bench.ts", ["--seconds=0", "--modes=random"]);
   assert.equal(mixed.code, 2);
   assert.match(mixed.stderr, /--seconds=0 \(expected a whole number, at least 1\)/);
-  const ordering = await run("mixed_load_bench.ts", ["--ordering=random"]);
-  assert.equal(ordering.code, 2);
-  assert.match(ordering.stderr, /--ordering=random/);
+  for (const modes of ["random", "lanes:slice=x", "fifo:budget=0", "lanes:turbo=1"]) {
+    const bad = await run("mixed_load_bench.ts", [`--modes=${modes}`]);
+    assert.equal(bad.code, 2, modes);
+    assert.match(bad.stderr, new RegExp(`--modes=${modes}`), modes);
+  }
   const sdk = await run("sdk_overhead.ts", ["--seconds=soon"]);
   assert.equal(sdk.code, 2);
   assert.match(sdk.stderr, /--seconds=soon \(expected a whole number, at least 1\)/);
+  const lookup = await run("trace_lookup_bench.ts", ["--granularity=0"]);
+  assert.equal(lookup.code, 2);
+  assert.match(lookup.stderr, /--granularity=0 \(expected a whole number, at least 1\)/);
+  const missing = await run("trace_lookup_bench.ts", ["--path=/nonexistent/tracehouse"]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /--path \/nonexistent\/tracehouse: not a directory/);
+  const empty = await Deno.makeTempDir({ prefix: "tracehouse-flags-test-" });
+  try {
+    const none = await run("trace_lookup_bench.ts", [`--path=${empty}`]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /holds no query_bench\.ts data/);
+  } finally {
+    await Deno.remove(empty, { recursive: true });
+  }
   const python = await run("python_sdk_bench.ts", ["--connections=0"]);
   assert.equal(python.code, 2);
   assert.match(python.stderr, /--connections=0 \(expected a whole number, at least 1\)/);
@@ -51,6 +67,7 @@ Deno.test("benches: an unknown or incomplete flag is a message, not a stack trac
       "sdk_overhead.ts",
       "python_sdk_bench.ts",
       "mixed_load_bench.ts",
+      "trace_lookup_bench.ts",
     ]
   ) {
     const unknown = await run(file, ["--bogus"]);

@@ -2,15 +2,20 @@
  * Mixed-load benchmark: saturating OTLP ingest while a person uses the
  * dashboard (trace by id, a filtered log page) and someone runs a deliberately
  * heavy query through the ClickHouse endpoint's lane. Prints, in one run and
- * for both engine orderings (`fifo`, the one shared queue of before, and
- * `lanes`, see sql/lanes.ts): ingest spans/s, acknowledgement p50/p99, and
- * query p50/p95 idle vs under load, with the issue's three goals checked.
+ * for each mode: ingest spans/s, acknowledgement p50/p99, and query p50/p95
+ * idle vs under load, with the issue's three goals checked.
  *
  *   deno run -A bench/mixed_load_bench.ts [--seconds 8] [--concurrency 32]
  *     [--per-request 1000] [--prefill-spans 300000] [--prefill-logs 200000]
- *     [--iterations 40] [--ordering lanes,fifo]
+ *     [--iterations 40] [--modes fifo,lanes,lanes:slice=5000,lanes:budget=0.1]
  *
- * Phases per ordering, on the same prefilled store: queries alone; ingest
+ * A mode is an engine ordering (`fifo`, the one shared queue of before, or
+ * `lanes`, see sql/lanes.ts), optionally `:slice=N`, the batcher's
+ * `maxRowsWhileQueried` (0: off; default the batcher's), and `:budget=S`, the
+ * heavy query's `max_execution_time` in seconds (default 60, the endpoint's
+ * bound). `--rounds R` repeats the modes R times, interleaved.
+ *
+ * Phases per mode, on the same prefilled store: queries alone; ingest
  * alone; ingest + queries; ingest + queries + the heavy query in a loop. The
  * OTLP client runs in its own process (this file with `--client-url`), cycling
  * through pre-encoded requests and timing each acknowledgement.
@@ -18,6 +23,7 @@
  * @module
  */
 import { ChdbStore } from "../sql/chdb.ts";
+import { ClickHouseError } from "../sql/store.ts";
 import type { Lane, LaneStats } from "../sql/lanes.ts";
 import { migrate } from "../sql/migrate.ts";
 import { getTrace } from "../sql/traces.ts";
@@ -43,7 +49,8 @@ const { values } = benchArgs({
     "prefill-spans": { type: "string", default: "300000" },
     "prefill-logs": { type: "string", default: "200000" },
     iterations: { type: "string", default: "40" },
-    ordering: { type: "string", default: "fifo,lanes" },
+    modes: { type: "string", default: "fifo,lanes,lanes:slice=5000,lanes:budget=0.1" },
+    rounds: { type: "string", default: "1" },
     "client-url": { type: "string" },
     "client-file": { type: "string" },
   },
@@ -55,10 +62,38 @@ const n = counts(values, [
   "prefill-spans",
   "prefill-logs",
   "iterations",
+  "rounds",
 ]);
-const orderings = values.ordering.split(",");
-if (orderings.some((o) => o !== "lanes" && o !== "fifo")) {
-  console.error(`Bad flag: --ordering=${values.ordering} (expected lanes, fifo or both)`);
+
+/** One configuration measured: see the module doc. */
+interface Mode {
+  label: string;
+  ordering: "lanes" | "fifo";
+  /** `maxRowsWhileQueried`; undefined: the batcher's default. */
+  slice?: number;
+  /** The heavy query's `max_execution_time`, s. */
+  budget: number;
+}
+
+function parseMode(text: string): Mode | undefined {
+  const [ordering, ...options] = text.split(":");
+  if (ordering !== "lanes" && ordering !== "fifo") return undefined;
+  const mode: Mode = { label: text, ordering, budget: 60 };
+  for (const option of options) {
+    const [, name, value] = option.match(/^(slice|budget)=(\d+(?:\.\d+)?)$/) ?? [];
+    if (name === "slice" && Number.isInteger(Number(value))) mode.slice = Number(value);
+    else if (name === "budget" && Number(value) > 0) mode.budget = Number(value);
+    else return undefined;
+  }
+  return mode;
+}
+
+const modes = values.modes.split(",").map(parseMode);
+if (modes.some((m) => m === undefined)) {
+  console.error(
+    `Bad flag: --modes=${values.modes} (expected a comma-separated list of lanes or fifo, ` +
+      `each optionally with :slice=ROWS and :budget=SECONDS)`,
+  );
   Deno.exit(2);
 }
 
@@ -226,8 +261,28 @@ async function mergesSettled(store: ChdbStore): Promise<void> {
   }
 }
 
-/** Per lane: calls, mean statements each waited behind, mean wait (from `laneStats` deltas). */
-type Waits = Partial<Record<Lane, { calls: number; behind: number; waitMs: number }>>;
+/**
+ * Per lane: calls, mean statements each waited behind, mean wait and mean engine time held
+ * (from `laneStats` deltas).
+ */
+type Waits = Partial<
+  Record<Lane, { calls: number; behind: number; waitMs: number; heldMs: number }>
+>;
+
+/**
+ * Samples how late a 10 ms timer fires on this process's event loop until the returned function
+ * is called, which gives the samples: what a query's continuation waits behind besides the engine.
+ */
+function eventLoopLag(): () => number[] {
+  const lags: number[] = [];
+  let expected = performance.now() + 10;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    lags.push(Math.max(0, now - expected));
+    expected = now + 10;
+  }, 10);
+  return () => (clearInterval(timer), lags);
+}
 
 function waits(before: Record<Lane, LaneStats>, after: Record<Lane, LaneStats>): Waits {
   const out: Waits = {};
@@ -238,25 +293,32 @@ function waits(before: Record<Lane, LaneStats>, after: Record<Lane, LaneStats>):
       calls,
       behind: (after[lane].waitedBehind - before[lane].waitedBehind) / calls,
       waitMs: (after[lane].waitedMs - before[lane].waitedMs) / calls,
+      heldMs: (after[lane].busyMs - before[lane].busyMs) / calls,
     };
   }
   return out;
 }
 
 interface ModeReport {
-  ordering: string;
+  label: string;
   idle: QueryFigures;
   alone: IngestFigures;
-  withQueries: IngestFigures & QueryFigures & { waits: Waits };
-  withHeavy: IngestFigures & QueryFigures & { heavyRuns: number; heavyMs: number[]; waits: Waits };
+  withQueries: IngestFigures & QueryFigures & { waits: Waits; lag: number[] };
+  withHeavy: IngestFigures & QueryFigures & {
+    heavyRuns: number;
+    heavyMs: number[];
+    heavyTimedOut: number;
+    waits: Waits;
+    lag: number[];
+  };
 }
 
-async function runMode(
-  path: string,
-  ordering: "lanes" | "fifo",
-  file: string,
-): Promise<ModeReport> {
-  const store = await ChdbStore.open({ path, database: "bench", lanes: { ordering } });
+async function runMode(path: string, mode: Mode, file: string): Promise<ModeReport> {
+  const store = await ChdbStore.open({
+    path,
+    database: "bench",
+    lanes: { ordering: mode.ordering },
+  });
   try {
     const traceIds = (await store.query<{ id: string }>(
       "SELECT TraceId AS id FROM otel_traces_trace_id_ts ORDER BY cityHash64(TraceId) LIMIT 500",
@@ -264,47 +326,62 @@ async function runMode(
     await mergesSettled(store);
     let count = 0;
     const idle = await dashboardUser(store, traceIds, () => count++ >= n.iterations);
-    const otlp = createOtlpApp(store);
+    const otlp = createOtlpApp(store, {
+      batch: mode.slice === undefined ? {} : { maxRowsWhileQueried: mode.slice },
+    });
     const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, otlp.app.fetch);
     const url = `http://127.0.0.1:${server.addr.port}/v1/traces`;
     try {
       const alone = await runIngest(url, file);
       let stop = false;
       let mark = store.laneStats();
+      let lag = eventLoopLag();
       let user = dashboardUser(store, traceIds, () => stop);
       const loaded = await runIngest(url, file);
       stop = true;
       const queries = await user;
+      const loadedLag = lag();
       const loadedWaits = waits(mark, store.laneStats());
       stop = false;
       mark = store.laneStats();
+      lag = eventLoopLag();
       user = dashboardUser(store, traceIds, () => stop);
       const endpoint = store.withLane("endpoint");
       const heavyMs: number[] = [];
+      let heavyTimedOut = 0;
       const heavy = (async () => {
         while (!stop) {
           const t = performance.now();
-          await endpoint.execute(HEAVY_QUERY, "TabSeparated", {
-            settings: { max_execution_time: 60 },
-          });
+          try {
+            await endpoint.execute(HEAVY_QUERY, "TabSeparated", {
+              settings: { max_execution_time: mode.budget },
+            });
+          } catch (error) {
+            // TIMEOUT_EXCEEDED: the budget cut it short, which is the point of a budget.
+            if (!(error instanceof ClickHouseError && error.code === 159)) throw error;
+            heavyTimedOut++;
+          }
           heavyMs.push(performance.now() - t);
         }
       })();
       const heavyLoad = await runIngest(url, file);
       stop = true;
       const [heavyQueries] = await Promise.all([user, heavy]);
+      const heavyLag = lag();
       const heavyWaits = waits(mark, store.laneStats());
       return {
-        ordering,
+        label: mode.label,
         idle,
         alone,
-        withQueries: { ...loaded, ...queries, waits: loadedWaits },
+        withQueries: { ...loaded, ...queries, waits: loadedWaits, lag: loadedLag },
         withHeavy: {
           ...heavyLoad,
           ...heavyQueries,
           heavyRuns: heavyMs.length,
           heavyMs,
+          heavyTimedOut,
           waits: heavyWaits,
+          lag: heavyLag,
         },
       };
     } finally {
@@ -324,7 +401,7 @@ function print(report: ModeReport): void {
         fmt(f.ackP50, 1).padStart(7)
       } ms  p99 ${fmt(f.ackP99, 1).padStart(7)} ms${f.failed ? `  (${f.failed} failed)` : ""}`,
     );
-  console.log(`\nordering: ${report.ordering}`);
+  console.log(`\nmode: ${report.label}`);
   ingest("ingest alone", alone);
   ingest("ingest + dashboard queries", q);
   ingest("ingest + dashboard + heavy query", h);
@@ -335,16 +412,25 @@ function print(report: ModeReport): void {
   console.log(`  log page, under ingest             ${summary(q.logs)}`);
   console.log(`  log page, ingest + heavy           ${summary(h.logs)}`);
   console.log(
-    `  heavy query: ${h.heavyRuns} runs, p50 ${fmt(percentile(h.heavyMs, 50))} ms each`,
+    `  heavy query: ${h.heavyRuns} runs (${h.heavyTimedOut} cut by the budget), p50 ${
+      fmt(percentile(h.heavyMs, 50))
+    } ms each`,
   );
   for (
     const [label, w] of [["ingest + dashboard", q.waits], ["ingest + heavy", h.waits]] as const
   ) {
     const parts = Object.entries(w).map(([lane, v]) =>
-      `${lane} ${fmt(v.behind, 2)} (${fmt(v.waitMs)} ms, ${v.calls} calls)`
+      `${lane} ${fmt(v.behind, 2)} (wait ${fmt(v.waitMs)} ms, engine ${
+        fmt(v.heldMs)
+      } ms, ${v.calls} calls)`
     );
     console.log(`  statements waited behind, ${label}: ${parts.join("; ")}`);
   }
+  console.log(
+    `  event-loop lag p95 / p99: ingest + dashboard ${fmt(percentile(q.lag, 95))} / ${
+      fmt(percentile(q.lag, 99))
+    } ms; ingest + heavy ${fmt(percentile(h.lag, 95))} / ${fmt(percentile(h.lag, 99))} ms`,
+  );
   const p95 = (s: number[]) => percentile(s, 95);
   const goals = [
     [
@@ -373,7 +459,7 @@ async function main(): Promise<void> {
   console.log(
     `mixed load: ${n["prefill-spans"]} spans + ${n["prefill-logs"]} logs prefilled, ` +
       `${n.seconds} s per phase, ${n.concurrency} clients × ${n["per-request"]} spans ` +
-      `(shared, loaded machine: compare orderings within one run)`,
+      `(shared, loaded machine: compare modes within one run)`,
   );
   const setup = await ChdbStore.open({ path, database: "bench" });
   try {
@@ -392,8 +478,9 @@ async function main(): Promise<void> {
   );
   const file = await writeBodies(bodies);
   try {
-    for (const ordering of orderings as ("lanes" | "fifo")[]) {
-      print(await runMode(path, ordering, file));
+    for (let round = 1; round <= n.rounds; round++) {
+      if (n.rounds > 1) console.log(`\n## round ${round} of ${n.rounds}`);
+      for (const mode of modes as Mode[]) print(await runMode(path, mode, file));
     }
   } finally {
     await Deno.remove(file).catch(() => {});

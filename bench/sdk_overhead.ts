@@ -3,7 +3,7 @@
  * `@tracehouse/sdk` vs with `@opentelemetry/sdk-node` + HTTP auto-instrumentation, in the
  * same run, all exporting to a local OTLP sink. Goal: SDK >= 0.6x uninstrumented, and ahead of
  * sdk-node. The same route as a `Deno.serve` app (`bench/deno_app.ts`), bare and with the SDK,
- * shows the cost on Deno.
+ * shows the cost on Deno, next to the bare app under Deno's built-in OpenTelemetry (`deno-otel`).
  *
  * Run: `deno run -A bench/sdk_overhead.ts [--seconds=3] [--rounds=5] [--connections=8] [--node=PATH]`
  * (`MODES=none,sdk` runs a subset). Rebuilds `sdk/npm/dist` first when `sdk/` changed, so the
@@ -19,7 +19,7 @@
 import { buildNpm } from "../sdk/scripts/build_npm.ts";
 import { benchArgs, counts } from "./cli.ts";
 
-type Mode = "none" | "sdk" | "sdk-node" | "deno" | "deno-sdk";
+type Mode = "none" | "sdk" | "sdk-node" | "deno" | "deno-sdk" | "deno-otel";
 
 const npmDir = new URL("../sdk/npm/", import.meta.url);
 
@@ -73,7 +73,14 @@ async function startApp(
   const child = new Deno.Command(pinned ? "taskset" : runtime, {
     args: pinned ? ["-c", "0", runtime, ...args] : args,
     cwd: npmDir,
-    env: { MODE: mode, OTEL_EXPORTER_OTLP_ENDPOINT: sink, PORT: "0" },
+    // deno-otel: the bare app under Deno's built-in OpenTelemetry (OTEL_DENO=true), which
+    // traces `Deno.serve` itself and exports to the same sink.
+    env: {
+      MODE: mode,
+      OTEL_EXPORTER_OTLP_ENDPOINT: sink,
+      PORT: "0",
+      ...(mode === "deno-otel" ? { OTEL_DENO: "true", OTEL_SERVICE_NAME: "bench-deno-otel" } : {}),
+    },
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
@@ -168,7 +175,7 @@ async function main(): Promise<void> {
   });
   const sinkUrl = `http://127.0.0.1:${sink.addr.port}`;
   const modes = (Deno.env.get("MODES")?.split(",") ??
-    ["none", "sdk", "sdk-node", "deno", "deno-sdk"]) as Mode[];
+    ["none", "sdk", "sdk-node", "deno", "deno-sdk", "deno-otel"]) as Mode[];
   const results: Record<string, number[]> = {};
   const cpuPerRequest: Record<string, number[]> = {};
   const nodeVersion = new TextDecoder().decode(
@@ -242,6 +249,14 @@ async function main(): Promise<void> {
         (rps("deno-sdk") / rps("deno")).toFixed(2)
       }x req/s, ${(cpu("deno-sdk") - cpu("deno")).toFixed(1)} µs of CPU added per request ` +
         `(Node: ${(cpu("sdk") - cpu("none")).toFixed(1)} µs)`,
+    );
+  }
+  if (results["deno-otel"]) {
+    console.log(
+      `Deno's built-in OpenTelemetry (OTEL_DENO=true) / uninstrumented ${
+        (rps("deno-otel") / rps("deno")).toFixed(2)
+      }x req/s, ${(cpu("deno-otel") - cpu("deno")).toFixed(1)} µs added; ` +
+        `@tracehouse/sdk / built-in ${(rps("deno-sdk") / rps("deno-otel")).toFixed(2)}x req/s`,
     );
   }
   console.log(`OTLP export requests received by the sink: ${received}`);

@@ -5,7 +5,7 @@
  *   deno run -A bench/storage_bench.ts [--spans 1000000] [--path DIR]
  *
  * Without `--path` it first runs `bench/query_bench.ts` to generate `--spans` spans into a
- * temporary directory (its generator: 5 spans per trace over 24 h, 4 span and 4 resource
+ * temporary directory (its generator: 10 spans per trace over 24 h, 4 span and 4 resource
  * attributes); with `--path` it reads a directory `query_bench.ts --path DIR` kept. Each variant
  * is a copy of the table (`CREATE TABLE … AS otel_traces`, then `MODIFY COLUMN … CODEC`), filled
  * with `INSERT … SELECT` and merged to one part per partition, so parts compare like for like.

@@ -7,7 +7,9 @@
  * When a batch is inserted adapts to the engine, the way group commit does: while no insert of
  * its table is running, a batch goes at once (a lone client waits for its own insert, not a
  * timer); while one runs, rows gather and go as soon as it ends. A batch is also sealed when it
- * holds `maxRows` rows or a quarter of `maxQueuedBytes`, or when its first row is `maxDelayMs`
+ * holds `maxRows` rows (`maxRowsWhileQueried` while people are querying: the embedded engine
+ * runs one statement at a time, so a dashboard query waits for the insert in progress) or a
+ * quarter of `maxQueuedBytes`, or when its first row is `maxDelayMs`
  * old and an insert slot is free; a batch that comes of age while every slot is busy keeps
  * taking rows until one frees up. Under load, inserts therefore grow instead of queueing up, and
  * ClickHouse writes fewer, larger parts — the cheapest way for it to take the same rows.
@@ -126,6 +128,12 @@ export class IngestBatcher implements BatcherStats {
   constructor(store: Store, options: BatchOptions = {}) {
     this.#store = store;
     this.options = { ...BATCH_DEFAULTS, ...options };
+    for (const name of ["maxRowsWhileQueried", "queriedWithinMs"] as const) {
+      const value = this.options[name];
+      if (!Number.isInteger(value) || value < 0) {
+        throw new RangeError(`Invalid ${name}: ${value} (expected a whole number, at least 0)`);
+      }
+    }
   }
 
   /** Rows waiting in batches or being inserted. */
@@ -330,12 +338,19 @@ export class IngestBatcher implements BatcherStats {
     const { segment, done } = newSegment(mark);
     batch.segments.push(segment);
     if (
-      batch.builder.rows >= this.options.maxRows ||
+      batch.builder.rows >= this.#rowCap() ||
       batch.bytes >= this.options.maxQueuedBytes / 4 ||
       // The engine is idle for this table: waiting would gain nothing.
       (this.options.adaptive && queue.running === 0)
     ) this.#seal(queue);
     return done;
+  }
+
+  /** Rows that seal a batch now: fewer while people query, so their wait for an insert is short. */
+  #rowCap(): number {
+    const { maxRows, maxRowsWhileQueried, queriedWithinMs } = this.options;
+    if (maxRowsWhileQueried <= 0 || maxRowsWhileQueried >= maxRows) return maxRows;
+    return this.#store.laneActive?.("interactive", queriedWithinMs) ? maxRowsWhileQueried : maxRows;
   }
 
   /**

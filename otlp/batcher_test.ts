@@ -252,3 +252,22 @@ Deno.test("a request whose days do not fit the pending batch starts the next one
   assert.equal(batcher.requestsSplit, 0);
   await batcher.close();
 });
+
+Deno.test("slicing options are checked; a store without lane activity keeps whole batches", async () => {
+  const store = new RecordingStore();
+  assert.throws(
+    () => new IngestBatcher(store, { maxRowsWhileQueried: -1 }),
+    /Invalid maxRowsWhileQueried: -1/,
+  );
+  assert.throws(
+    () => new IngestBatcher(store, { queriedWithinMs: 1.5 }),
+    /Invalid queriedWithinMs/,
+  );
+  const open = gated(store);
+  const batcher = new IngestBatcher(store, { maxRows: 100, maxRowsWhileQueried: 2 });
+  const waits = [1, 2, 3].map(() => batcher.add("t", COLUMNS, rows(3)));
+  open();
+  await Promise.all(waits);
+  assert.deepEqual(inserted(store), [{ table: "t", rows: 3 }, { table: "t", rows: 6 }]);
+  await batcher.close();
+});

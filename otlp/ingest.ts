@@ -7,7 +7,8 @@
  */
 import { TABLE_COLUMNS, type TableName } from "../sql/schema.ts";
 import type { NativeBlockBuilder } from "../sql/native/mod.ts";
-import type { Store } from "../sql/store.ts";
+import { laneMetricsText } from "../sql/lane_metrics.ts";
+import type { Lane, LaneStats, Store } from "../sql/store.ts";
 import { type BatchOptions, IngestBatcher, QueueFullError } from "./batcher.ts";
 import { decodeLogsJson, decodeMetricsJson, decodeTracesJson } from "./json.ts";
 import type { Rejections } from "./map_common.ts";
@@ -203,6 +204,8 @@ export class OtlpIngest {
   readonly policy: RecordPolicy;
 
   #window?: IngestWindow;
+  /** The engine's lane counters, when it keeps them (the embedded engine). */
+  #laneStats?: () => Record<Lane, LaneStats>;
 
   /**
    * `records`: attribute limits, redaction and the time window. Records older than their
@@ -212,6 +215,7 @@ export class OtlpIngest {
   constructor(store: Store, batch: BatchOptions = {}, records: RecordOptions = {}) {
     this.policy = new RecordPolicy(records);
     this.batcher = new IngestBatcher(store, batch);
+    if (store.laneStats) this.#laneStats = () => store.laneStats!();
     if (records.window) this.#window = new IngestWindow(records.window, this.telemetry);
     this.batcher.onBatch((report) => this.telemetry.batch(report));
   }
@@ -289,7 +293,7 @@ export class OtlpIngest {
       "# TYPE tracehouse_otlp_attribute_values_truncated_total counter",
       `tracehouse_otlp_attribute_values_truncated_total ${truncated}`,
       "",
-    ].join("\n");
+    ].join("\n") + (this.#laneStats ? laneMetricsText(this.#laneStats()) : "");
   }
 
   /** Refuses new data and waits until everything queued is committed. */

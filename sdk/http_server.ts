@@ -11,8 +11,10 @@ import {
   context,
   createContextKey,
   propagation,
+  ROOT_CONTEXT,
   type Span,
   SpanKind,
+  type SpanOptions,
   SpanStatusCode,
   type TextMapGetter,
   trace,
@@ -22,6 +24,11 @@ import { currentState, type SdkState } from "./running.ts";
 import { SCOPE_NAME, SDK_VERSION } from "./scope.ts";
 
 const HANDLE_KEY = createContextKey("@tracehouse/sdk server request");
+/**
+ * The API's span key (`createContextKey` is `Symbol.for(description)` in every 1.x release),
+ * checked once against `trace.getSpan` before {@linkcode RequestContext} answers for it.
+ */
+const SPAN_KEY = createContextKey("OpenTelemetry Context Key SPAN");
 const KNOWN_METHODS = new Set([
   "CONNECT",
   "DELETE",
@@ -125,7 +132,8 @@ class ServerRequest implements ServerRequestHandle {
   #method: string;
   #scheme: string;
   #route: string | undefined;
-  #started = performance.now();
+  /** Start time for a span that does not time itself (not recording); else NaN. */
+  #started = NaN;
   #ended = false;
   #errorType: string | undefined;
   #state: SdkState | undefined;
@@ -159,16 +167,26 @@ class ServerRequest implements ServerRequestHandle {
     if (info.clientAddress) attributes["client.address"] = info.clientAddress;
     if (info.protocolVersion) attributes["network.protocol.version"] = info.protocolVersion;
     if (info.route) attributes["http.route"] = info.route;
-    this.span = tracerFor(state).startSpan(spanName(method, info.route), {
-      kind: SpanKind.SERVER,
-      attributes,
-    }, parent);
-    const withSpan = trace.setSpan(parent, this.span);
-    // Under the SDK's own context manager, a small wrapper adds the handle without copying the
-    // context's map a second time.
-    this.context = state && !state.denoOtel
-      ? new RequestContext(withSpan, this)
-      : withSpan.setValue(HANDLE_KEY, this);
+    // The SDK's own samplers (sampler.ts) never read attributes, so the span gets them after
+    // the sampling decision: `startSpan` would copy them twice more first, and a sampled-out
+    // span skips them. Any other tracer (Deno's) sees them at the start, as the API intends.
+    const ownSampler = state !== undefined && !state.denoOtel;
+    this.span = tracerFor(state).startSpan(
+      spanName(method, info.route),
+      ownSampler ? SERVER_KIND : { kind: SpanKind.SERVER, attributes },
+      parent,
+    );
+    if (ownSampler) this.span.setAttributes(attributes);
+    // The SDK's span ends with its own start, end and duration: reading them saves two clock
+    // reads per request (each an op on Deno).
+    if (!state || state.denoOtel || !(this.span as Partial<ReadableSpanTiming>).duration) {
+      this.#started = performance.now();
+    }
+    // Under the SDK's own context manager, a small wrapper adds the span and the handle without
+    // copying the context's map.
+    this.context = state && !state.denoOtel && spanKeyWorks()
+      ? new RequestContext(parent, this, this.span)
+      : trace.setSpan(parent, this.span).setValue(HANDLE_KEY, this);
   }
 
   setRoute(route: string): void {
@@ -198,12 +216,14 @@ class ServerRequest implements ServerRequestHandle {
     span.end();
     const state = this.#state;
     if (!state) return;
-    const seconds = (performance.now() - this.#started) / 1000;
+    const seconds = spanSeconds(span, this.#started);
     const method = this.#method;
     const scheme = this.#scheme;
     const route = this.#route;
     const errorType = this.#errorType;
-    const key = `${method}\0${scheme}\0${status ?? ""}\0${errorType ?? ""}\0${route ?? ""}`;
+    const key = durationKey(method, scheme, route, status, errorType);
+    // A known attribute set (nearly every request) needs no attributes and no closure.
+    if (state.serverDurationCells?.recordKnown(key, seconds)) return;
     const attributes = () => metricAttributes(method, scheme, route, status, errorType);
     if (state.serverDurationCells) state.serverDurationCells.record(key, attributes, seconds);
     else {
@@ -217,7 +237,50 @@ class ServerRequest implements ServerRequestHandle {
   }
 }
 
+/** The last duration key made for each route, with what it was made of. */
+interface KeyEntry {
+  method: string;
+  scheme: string;
+  status: number | undefined;
+  errorType: string | undefined;
+  key: string;
+}
+const lastKeys = new Map<string | undefined, KeyEntry>();
+
+/**
+ * The `http.server.request.duration` cell key of an attribute set. Requests to a route mostly
+ * repeat its last method, scheme and status: reusing that key string skips building and hashing
+ * a new one per request.
+ */
+function durationKey(
+  method: string,
+  scheme: string,
+  route: string | undefined,
+  status: number | undefined,
+  errorType: string | undefined,
+): string {
+  const last = lastKeys.get(route);
+  if (
+    last && last.method === method && last.status === status && last.scheme === scheme &&
+    last.errorType === errorType
+  ) {
+    return last.key;
+  }
+  const key = `${method}\0${scheme}\0${status ?? ""}\0${errorType ?? ""}\0${route ?? ""}`;
+  if (last) {
+    last.method = method;
+    last.scheme = scheme;
+    last.status = status;
+    last.errorType = errorType;
+    last.key = key;
+  } else if (lastKeys.size < 1000) lastKeys.set(route, { method, scheme, status, errorType, key });
+  return key;
+}
+
 /** Attribute sets for the `Histogram` path (Deno's built-in telemetry), by key. */
+/** Span options of a SERVER span whose attributes come after the sampling decision. */
+const SERVER_KIND: SpanOptions = Object.freeze({ kind: SpanKind.SERVER });
+
 const fallbackAttributeSets = new Map<string, Attributes>();
 
 function metricAttributes(
@@ -234,29 +297,73 @@ function metricAttributes(
   return Object.freeze(a);
 }
 
-/** A context holding the request handle on top of `inner` (and of every context made from it). */
+/** The span's own timing fields (`ReadableSpan`), present once it has ended. */
+interface ReadableSpanTiming {
+  duration: [number, number];
+}
+
+/** The request's duration in seconds: the span's own when it keeps one, else from `started`. */
+function spanSeconds(span: Span, started: number): number {
+  const duration = (span as Partial<ReadableSpanTiming>).duration;
+  if (Number.isNaN(started) && duration && duration[0] >= 0) {
+    return duration[0] + duration[1] / 1e9;
+  }
+  return (performance.now() - started) / 1000;
+}
+
+/**
+ * A context holding the request's span and handle on top of `inner` (and of every context made
+ * from it): what `trace.setSpan(inner, span).setValue(HANDLE_KEY, handle)` holds, without
+ * copying the context's map twice.
+ */
 class RequestContext implements Context {
   readonly #inner: Context;
   readonly #handle: ServerRequestHandle;
+  readonly #span: Span | undefined;
 
-  constructor(inner: Context, handle: ServerRequestHandle) {
+  constructor(inner: Context, handle: ServerRequestHandle, span: Span | undefined) {
     this.#inner = inner;
     this.#handle = handle;
+    this.#span = span;
   }
 
   getValue(key: symbol): unknown {
-    return key === HANDLE_KEY ? this.#handle : this.#inner.getValue(key);
+    if (key === HANDLE_KEY) return this.#handle;
+    if (key === SPAN_KEY && this.#span) return this.#span;
+    return this.#inner.getValue(key);
   }
 
   setValue(key: symbol, value: unknown): Context {
-    const inner = this.#inner.setValue(key, value);
-    return key === HANDLE_KEY ? inner : new RequestContext(inner, this.#handle);
+    return this.#rewrap(key, this.#inner.setValue(key, value));
   }
 
   deleteValue(key: symbol): Context {
-    const inner = this.#inner.deleteValue(key);
-    return key === HANDLE_KEY ? inner : new RequestContext(inner, this.#handle);
+    return this.#rewrap(key, this.#inner.deleteValue(key));
   }
+
+  /** `inner` changed under `key`: keep what this context adds, except what `key` replaces. */
+  #rewrap(key: symbol, inner: Context): Context {
+    if (key === HANDLE_KEY) {
+      return this.#span ? inner.setValue(SPAN_KEY, this.#span) : inner;
+    }
+    if (key === SPAN_KEY) return new RequestContext(inner, this.#handle, undefined);
+    return new RequestContext(inner, this.#handle, this.#span);
+  }
+}
+
+let spanKeyChecked: boolean | undefined;
+
+/** Whether `SPAN_KEY` is the key `trace.getSpan` reads (checked once). */
+function spanKeyWorks(): boolean {
+  if (spanKeyChecked === undefined) {
+    const probe = trace.wrapSpanContext({
+      traceId: "1".repeat(32),
+      spanId: "1".repeat(16),
+      traceFlags: 0,
+    });
+    spanKeyChecked = trace.getSpan(ROOT_CONTEXT.setValue(SPAN_KEY, probe)) === probe;
+  }
+  return spanKeyChecked;
 }
 
 let cachedTracer: { state: SdkState; tracer: Tracer } | undefined;

@@ -194,10 +194,17 @@ class Writer {
   }
 }
 
+/** Nibble of each hex digit's char code (upper and lower case); a table read, no branches. */
+const HEX_VALUES = (() => {
+  const table = new Uint8Array(128);
+  for (let c = 0; c < 128; c++) {
+    table[c] = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : (c - 55) & 0xff;
+  }
+  return table;
+})();
+
 function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  return c - 55;
+  return c < 128 ? HEX_VALUES[c] : c - 55;
 }
 
 function varintSize(v: number): number {

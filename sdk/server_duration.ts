@@ -100,6 +100,21 @@ export class KeyedHistogram implements MetricProducer {
         cell = this.#cells.get(OVERFLOW_KEY) ?? this.#newCell(OVERFLOW_KEY, OVERFLOW_ATTRIBUTES);
       } else cell = this.#newCell(key, attributes());
     }
+    this.#add(cell, value);
+  }
+
+  /**
+   * Records `value` in the cell of `key` if that cell exists; answers `false` (recording
+   * nothing) for a new key, which then needs {@linkcode KeyedHistogram.record}.
+   */
+  recordKnown(key: string, value: number): boolean {
+    const cell = this.#cells.get(key);
+    if (!cell) return false;
+    if (!Number.isNaN(value)) this.#add(cell, value);
+    return true;
+  }
+
+  #add(cell: Cell, value: number): void {
     cell.count++;
     cell.sum += value;
     if (value < cell.min) cell.min = value;

@@ -289,6 +289,11 @@ export class ChdbStore implements Store {
     return this.#engine.lanes.stats();
   }
 
+  /** Whether `lane` has calls waiting or running, or ended one less than `withinMs` ago. */
+  laneActive(lane: Lane, withinMs: number): boolean {
+    return this.#engine.lanes.active(lane, withinMs);
+  }
+
   /** Opens (or creates) the data directory and connects to it. */
   static async open(options: ChdbOptions = {}): Promise<ChdbStore> {
     const path = resolve(options.path ?? "./data");

@@ -133,6 +133,15 @@ export class LaneScheduler {
   #busy = false;
   /** Calls started so far, all lanes; busy on arrival counts the running one as waited behind. */
   #started = 0;
+  /** The lane of the running call. */
+  #running?: Lane;
+  /** Per lane: when its last call ended (`now` clock), -Infinity before any. */
+  #lastEnded: Record<Lane, number> = {
+    ingest: -Infinity,
+    interactive: -Infinity,
+    background: -Infinity,
+    endpoint: -Infinity,
+  };
 
   constructor(options: LaneSchedulerOptions = {}) {
     const ordering = options.ordering ?? "lanes";
@@ -165,6 +174,15 @@ export class LaneScheduler {
       copy[lane] = { ...this.#stats[lane], queued: this.#queues[lane].length };
     }
     return copy;
+  }
+
+  /**
+   * Whether `lane` has a call waiting or running now, or ended one less than `withinMs` ago:
+   * the ingest batcher asks it to keep inserts short while people are querying.
+   */
+  active(lane: Lane, withinMs = 0): boolean {
+    return this.#queues[lane].length > 0 || this.#running === lane ||
+      this.#now() - this.#lastEnded[lane] < withinMs;
   }
 
   /** Whether a task runs now or any waits. */
@@ -203,6 +221,7 @@ export class LaneScheduler {
           stats.waitedMs += began - waiting.enqueuedAt;
           stats.waitedBehind += this.#started - waiting.startedBefore;
           this.#started++;
+          this.#running = lane;
           let settled: Promise<T>;
           try {
             settled = task();
@@ -216,7 +235,9 @@ export class LaneScheduler {
             const used = this.#now() - began;
             stats.busyMs += used;
             this.#virtual[lane] += used / this.#limits[lane].weight;
+            this.#lastEnded[lane] = this.#now();
             this.#busy = false;
+            this.#running = undefined;
             this.#next();
           };
           settled.then(

@@ -156,3 +156,21 @@ Deno.test("lanes: fifo ordering runs calls in arrival order", async () => {
   // @ts-expect-error: not an ordering
   assert.throws(() => new LaneScheduler({ ordering: "random" }), RangeError);
 });
+
+Deno.test("lanes: a lane is active while its calls wait or run, and for a while after", async () => {
+  const clock = fakeClock();
+  const lanes = new LaneScheduler({ now: clock.now });
+  assert.equal(lanes.active("interactive", 1000), false, "nothing ran yet");
+  const running = gate();
+  const query = lanes.run("interactive", () => running.done);
+  const insert = lanes.run("ingest", clock.work("insert", 5));
+  assert.equal(lanes.active("interactive"), true, "running");
+  assert.equal(lanes.active("ingest"), true, "waiting");
+  assert.equal(lanes.active("endpoint", 1000), false);
+  running.release();
+  await Promise.all([query, insert]);
+  // The insert moved the clock 5 ms past the query's end.
+  assert.equal(lanes.active("interactive", 10), true, "ended 5 ms ago");
+  assert.equal(lanes.active("interactive", 5), false, "not within 5 ms");
+  assert.equal(lanes.active("interactive"), false);
+});

@@ -7,9 +7,9 @@
  *
  * @module
  */
-import type { Lane } from "./lanes.ts";
+import type { Lane, LaneStats } from "./lanes.ts";
 
-export type { Lane } from "./lanes.ts";
+export type { Lane, LaneStats } from "./lanes.ts";
 
 /** Values bound to `{name:Type}` placeholders, keyed by placeholder name. */
 export type QueryParams = Record<string, ParamValue>;
@@ -132,6 +132,16 @@ export interface Store {
   ): Promise<void>;
   /** Releases the engine. Safe to call more than once. */
   close(): Promise<void>;
+  /**
+   * Counters per lane (`lanes.ts`), for `/metrics`: only engines that queue their own calls
+   * (the embedded one) have them.
+   */
+  laneStats?(): Record<Lane, LaneStats>;
+  /**
+   * Whether calls of `lane` wait or run now, or one ended less than `withinMs` ago (embedded
+   * engine only): the ingest batcher keeps inserts short while people query.
+   */
+  laneActive?(lane: Lane, withinMs: number): boolean;
 }
 
 /**

@@ -5,7 +5,8 @@
  * @module
  */
 import { context } from "@opentelemetry/api";
-import { requestTarget, type ServerRequestHandle, startServerRequest } from "../http_server.ts";
+import { type ServerRequestHandle, startServerRequest } from "../http_server.ts";
+import { FetchRequestInfo } from "./fetch_request_info.ts";
 import { compileRoutes } from "../route_match.ts";
 
 /** A fetch-style request handler, as passed to `Deno.serve`. */
@@ -39,21 +40,12 @@ export function wrapFetchHandler<A extends unknown[]>(
 ): FetchHandler<A> {
   const matchRoute = compileRoutes(options.routes ?? []);
   return function tracedHandler(request: Request, ...rest: A): Response | Promise<Response> {
-    // Deno makes a new string on every read of `url`: read it once, and parse it once for the
+    // Deno makes a new string on every read of `url`: read it once, and split it once for the
     // span's attributes and the route match.
-    const url = request.url;
-    const target = requestTarget(url);
     const remote = (rest[0] as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr;
-    const handle = startServerRequest({
-      method: request.method,
-      url,
-      header: (name) => request.headers.get(name) ?? undefined,
-      headerNames: () => [...request.headers.keys()],
-      clientAddress: remote?.hostname,
-      protocolVersion: undefined,
-      target,
-      route: matchRoute(target.path),
-    });
+    const info = new FetchRequestInfo(request, request.url, remote?.hostname);
+    info.route = matchRoute(info.target.path);
+    const handle = startServerRequest(info);
     return context.with(handle.context, () => {
       let result: Response | Promise<Response>;
       try {

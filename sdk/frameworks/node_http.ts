@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ServerRequestHandle, startServerRequest } from "../http_server.ts";
 import { compileRoutes, type RouteMatcher } from "../route_match.ts";
 import type { RouteOptions } from "./fetch_handler.ts";
+import { NodeRequestInfo } from "./node_request_info.ts";
 
 /** The handle of a request, on its `IncomingMessage` and its `ServerResponse`. */
 const HANDLE = Symbol("@tracehouse/sdk request");
@@ -86,32 +87,9 @@ export function beginNodeRequest(
 ): ServerRequestHandle {
   const existing = (req as WithHandle)[HANDLE];
   if (existing) return existing;
-  const socket = req.socket as { encrypted?: boolean; remoteAddress?: string } | undefined;
-  const rawUrl = req.url ?? "/";
-  const q = rawUrl.indexOf("?");
-  const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
-  const hostHeader = req.headers.host ?? "";
-  const colon = hostHeader.lastIndexOf(":");
-  const hasPort = colon > 0 && !hostHeader.endsWith("]");
-  const handle = startServerRequest({
-    method: req.method ?? "GET",
-    url: rawUrl,
-    target: {
-      scheme: socket?.encrypted ? "https" : "http",
-      host: (hasPort ? hostHeader.slice(0, colon) : hostHeader) || undefined,
-      port: hasPort ? Number(hostHeader.slice(colon + 1)) : undefined,
-      path,
-      query: q < 0 ? undefined : rawUrl.slice(q + 1),
-    },
-    header: (name) => {
-      const value = req.headers[name];
-      return Array.isArray(value) ? value.join(",") : value;
-    },
-    headerNames: () => Object.keys(req.headers),
-    clientAddress: socket?.remoteAddress,
-    protocolVersion: req.httpVersion,
-    route: matchRoute?.(path),
-  });
+  const info = new NodeRequestInfo(req);
+  info.route = matchRoute?.(info.target.path);
+  const handle = startServerRequest(info);
   (req as WithHandle)[HANDLE] = handle;
   (res as WithHandle)[HANDLE] = handle;
   // Body events come from the socket's async context: bind them to the request's. Requests
