@@ -18,6 +18,7 @@ import process from "node:process";
 import { ChdbStore } from "../sql/chdb.ts";
 import { benchArgs, counts } from "./cli.ts";
 import { fmt } from "./stats.ts";
+import { generateQueryBenchSpans } from "./query_bench_data.ts";
 
 const { values } = benchArgs({
   args: Deno.args,
@@ -82,28 +83,9 @@ function cpuSeconds(): number {
   return (user + system) / 1e6;
 }
 
-async function generate(path: string): Promise<void> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("./query_bench.ts", import.meta.url).pathname,
-      "--path",
-      path,
-      "--only",
-      "(none: generate only)",
-      "--no-projection",
-    ],
-    env: { QUERY_BENCH_SPANS: String(spans), QUERY_BENCH_LOGS: "1000", QUERY_BENCH_SERIES: "1" },
-    stdout: "inherit",
-    stderr: "inherit",
-  }).output();
-  if (!out.success) throw new Error("query_bench.ts could not generate the spans");
-}
-
 async function main(): Promise<void> {
   const path = values.path ?? await Deno.makeTempDir({ prefix: "tracehouse-storage-bench-" });
-  if (values.path === undefined) await generate(path);
+  if (values.path === undefined) await generateQueryBenchSpans(path, spans);
   const store = await ChdbStore.open({ path, database: "bench" });
   try {
     await store.command("OPTIMIZE TABLE otel_traces FINAL");

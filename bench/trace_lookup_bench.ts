@@ -20,6 +20,7 @@ import { render, type Rendered } from "../sql/sql_template.ts";
 import { traceSliceQuery, traceSpansQuery } from "../sql/traces.ts";
 import { benchArgs, counts } from "./cli.ts";
 import { fmt, percentile } from "./stats.ts";
+import { generateQueryBenchSpans } from "./query_bench_data.ts";
 
 const { values } = benchArgs({
   args: Deno.args,
@@ -40,25 +41,6 @@ interface Figure {
   p95Ms: number;
   rows: number;
   bytes: number;
-}
-
-async function generate(path: string): Promise<void> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("./query_bench.ts", import.meta.url).pathname,
-      "--path",
-      path,
-      "--only",
-      "(none: generate only)",
-      "--no-projection",
-    ],
-    env: { QUERY_BENCH_SPANS: String(spans), QUERY_BENCH_LOGS: "1000", QUERY_BENCH_SERIES: "1" },
-    stdout: "inherit",
-    stderr: "inherit",
-  }).output();
-  if (!out.success) throw new Error("query_bench.ts could not generate the spans");
 }
 
 async function measure(
@@ -108,7 +90,7 @@ WHERE toDateTime(Timestamp) >= {a:UInt32} AND toDateTime(Timestamp) <= {b:UInt32
 
 async function main(): Promise<void> {
   const path = values.path ?? await Deno.makeTempDir({ prefix: "tracehouse-trace-lookup-bench-" });
-  if (values.path === undefined) await generate(path);
+  if (values.path === undefined) await generateQueryBenchSpans(path, spans);
   if (values.path !== undefined && !(await Deno.stat(path).catch(() => null))?.isDirectory) {
     console.error(
       `--path ${path}: not a directory (a query_bench.ts --path directory is expected)`,
