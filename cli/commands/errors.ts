@@ -20,37 +20,8 @@ import { EXIT, ServerError, UsageError } from "../errors.ts";
 import { formatTime } from "../format.ts";
 import { type Column, printRows } from "../output.ts";
 import { FILTER_FLAGS } from "./traces.ts";
-
-/** A group of `GET /api/errors`. */
-interface ErrorGroup {
-  fingerprint: string;
-  type: string;
-  message: string;
-  count: number;
-  spanCount: number;
-  logCount: number;
-  services: string[];
-  firstSeen: string;
-  lastSeen: string;
-  firstSeenEver: string;
-  sample: { traceId: string; spanId: string };
-  sparkline: number[];
-}
-
-/** `GET /api/errors/{fingerprint}`'s answer, the fields printed here. */
-interface ErrorDetail extends Omit<ErrorGroup, "sparkline"> {
-  byService: { service: string; count: number }[];
-  exception: { type: string; message: string; stacktrace: string } | null;
-  occurrences: {
-    time: string;
-    source: string;
-    service: string;
-    traceId: string;
-    spanId: string;
-    name: string;
-    message: string;
-  }[];
-}
+// The API answers with these shapes as they are (`routes/api/errors.ts`).
+import type { ErrorGroup, ErrorGroupDetail as ErrorDetail } from "../../sql/errors.ts";
 
 const BARS = "▁▂▃▄▅▆▇█";
 

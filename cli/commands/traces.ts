@@ -18,18 +18,8 @@ import { commandContext, exitFor, PAGING_FLAGS, pagingOf } from "../context.ts";
 import { UsageError } from "../errors.ts";
 import { formatDuration, formatTime } from "../format.ts";
 import { type Column, printRows } from "../output.ts";
-
-/** A row of `GET /api/traces`. */
-interface TraceSummary {
-  traceId: string;
-  rootService: string;
-  rootSpan: string;
-  start: string;
-  durationNs: number;
-  spanCount: number;
-  errorCount: number;
-  services: string[];
-}
+// The API answers with this shape as it is (`routes/api/traces.ts`).
+import type { TraceSummary } from "../../sql/traces.ts";
 
 const STATUSES = ["ok", "error", "unset"];
 
