@@ -9,14 +9,9 @@ import assert from "node:assert/strict";
 import { random } from "../bench/span_rows.ts";
 import { spanRequest } from "../testing/otlp_payloads.ts";
 import { encodeTraces } from "../testing/otlp_encode.ts";
-import { startTracehouse, withStore } from "./interop/server.ts";
+import { rssMiB, startTracehouse, withStore } from "./interop/server.ts";
 
 const LIMIT = 8 * 1024 * 1024;
-
-async function rssMiB(pid: number): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
-}
 
 Deno.test({
   name: "overload in bytes: the queue stays within its byte bound, 429 before memory grows",

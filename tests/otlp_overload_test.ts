@@ -6,12 +6,7 @@ import assert from "node:assert/strict";
 import { random } from "../bench/span_rows.ts";
 import { spanRequest } from "../testing/otlp_payloads.ts";
 import { encodeTraces } from "../testing/otlp_encode.ts";
-import { startTracehouse, withStore } from "./interop/server.ts";
-
-async function rssMiB(pid: number): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
-}
+import { rssMiB, startTracehouse, withStore } from "./interop/server.ts";
 
 Deno.test({
   name: "overload: 429 with Retry-After, bounded memory, no acknowledged span lost",

@@ -99,3 +99,9 @@ export async function withStore<T>(
     await store.close();
   }
 }
+
+/** Resident memory of process `pid` in MiB, from `/proc` (Linux). */
+export async function rssMiB(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
