@@ -9,6 +9,7 @@
  * @module
  */
 import { join } from "node:path";
+import { cacheDir } from "../testing/cache_dir.ts";
 
 const HERE = new URL("./", import.meta.url).pathname;
 const REQUIREMENTS = join(HERE, "requirements-dev.txt");
@@ -40,15 +41,6 @@ export async function run(
   } catch (error) {
     return { ok: false, output: String(error) };
   }
-}
-
-/** `$TRACEHOUSE_CACHE`, default `${XDG_CACHE_HOME:-$HOME/.cache}/tracehouse`. */
-export function cacheDir(): string {
-  return Deno.env.get("TRACEHOUSE_CACHE") ??
-    join(
-      Deno.env.get("XDG_CACHE_HOME") ?? join(Deno.env.get("HOME") ?? "/tmp", ".cache"),
-      "tracehouse",
-    );
 }
 
 /** Whether `python3` with `venv` and `ensurepip` exists on this machine. */

@@ -5,15 +5,14 @@
  *
  * @module
  */
+import { cacheDir } from "../testing/cache_dir.ts";
 
 /** The gofakes3 release `.ci/setup.d/70-s3.sh` builds. */
 export const GOFAKES3_VERSION = "v1.2.0";
 
 /** Where the setup script leaves the binary. */
 export function gofakes3Path(): string {
-  const cache = Deno.env.get("TRACEHOUSE_CACHE") ??
-    `${Deno.env.get("XDG_CACHE_HOME") ?? `${Deno.env.get("HOME")}/.cache`}/tracehouse`;
-  return `${cache}/bin/gofakes3-${GOFAKES3_VERSION}/gofakes3`;
+  return `${cacheDir()}/bin/gofakes3-${GOFAKES3_VERSION}/gofakes3`;
 }
 
 /** Whether the binary is there; on CI its absence is a failure, elsewhere a skip. */

@@ -8,32 +8,16 @@
  * @module
  */
 import { join } from "node:path";
+import { pythonAvailable, run } from "../../python/venv.ts";
+import { cacheDir } from "../../testing/cache_dir.ts";
+
+export { pythonAvailable };
 
 const REQUIREMENTS = new URL("./requirements.txt", import.meta.url);
 
 /** The venv directory. */
 export function venvDir(): string {
-  const cache = Deno.env.get("TRACEHOUSE_CACHE") ??
-    join(
-      Deno.env.get("XDG_CACHE_HOME") ?? join(Deno.env.get("HOME") ?? "/tmp", ".cache"),
-      "tracehouse",
-    );
-  return join(cache, "venv");
-}
-
-async function run(cmd: string, args: string[]): Promise<{ ok: boolean; output: string }> {
-  try {
-    const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-    return { ok: out.success, output: text };
-  } catch (error) {
-    return { ok: false, output: String(error) };
-  }
-}
-
-/** Whether `python3` with the `venv` module exists on this machine. */
-export async function pythonAvailable(): Promise<boolean> {
-  return (await run("python3", ["-c", "import venv, ensurepip"])).ok;
+  return join(cacheDir(), "venv");
 }
 
 /** Creates or refreshes the venv; returns its `python` path. Throws with pip's output on failure. */
