@@ -63,13 +63,13 @@ async function listening<T>(
 /** A listener of `doors/listen.ts` (deadlines, connection cap) on `hostname:port`. */
 function serveDoor(
   config: Config,
-  port: number,
+  { hostname, port }: { hostname: string; port: number },
   setting: string,
   handler: (request: Request) => Response | Promise<Response>,
 ): Promise<Listener> {
-  return listening(config.host, port, setting, () =>
+  return listening(hostname, port, setting, () =>
     listen(handler, {
-      hostname: config.host,
+      hostname,
       port,
       headersTimeoutMs: config.headersTimeoutMs,
       requestTimeoutMs: config.requestTimeoutMs,
@@ -106,6 +106,7 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
       console.log(`tracehouse: alerts: evaluating rules from ${config.alertsFile}`);
     }
     archiving = startArchiving(store, config);
+    const hostNames = allowedHosts(config);
     const app = createApp({
       store,
       archive: archiving?.reader,
@@ -117,14 +118,14 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
         cacheSize: config.queryCacheSize,
         queryToken: config.queryToken ?? undefined,
       },
-      allowedHosts: allowedHosts(config),
+      allowedHosts: hostNames,
       alerts,
     });
     const otlp = createOtlpApp(store, {
       ingestToken: config.ingestToken,
       maxBodyBytes: config.otlpMaxBodyBytes,
       corsOrigins: config.otlpCorsOrigins,
-      allowedHosts: allowedHosts(config),
+      allowedHosts: hostNames,
       batch: {
         maxRows: config.batchMaxRows,
         maxRowsWhileQueried: config.batchMaxRowsWhileQueried,
@@ -139,12 +140,17 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
       },
       records: { limits: ingestLimits(config), redact: config.redact },
     });
-    const ui = await serveDoor(config, config.port, "TRACEHOUSE_PORT", app.fetch);
+    const ui = await serveDoor(
+      config,
+      { hostname: config.host, port: config.port },
+      "TRACEHOUSE_PORT",
+      app.fetch,
+    );
     servers.push(ui);
     const uiUrl = announce("ui", ui.addr);
     const otlpServer = await serveDoor(
       config,
-      config.otlpPort,
+      { hostname: config.host, port: config.otlpPort },
       "TRACEHOUSE_OTLP_PORT",
       otlp.app.fetch,
     );
@@ -170,28 +176,18 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
         password: config.clickhouseHttpPassword,
         dataDir: store.path,
       });
-      const endpoint = await listening(
-        hostname,
-        port,
+      // The doors' listener (deadlines, a connection cap) and its own engine lane, so outside SQL
+      // never queues ahead of ingest or the dashboard.
+      const endpoint = await serveDoor(
+        config,
+        { hostname, port },
         "TRACEHOUSE_CLICKHOUSE_HTTP",
-        () =>
-          // The doors' listener (deadlines, a connection cap) and its own engine lane, so outside SQL
-          // never queues ahead of ingest or the dashboard.
-          listen(
-            clickhouseHttpHandler(store.withLane("endpoint"), {
-              username: config.clickhouseHttpUser,
-              password,
-              maxExecutionTimeSeconds: config.clickhouseHttpMaxExecutionSeconds,
-              allowedHosts: [...allowedHosts(config), hostname],
-            }),
-            {
-              hostname,
-              port,
-              headersTimeoutMs: config.headersTimeoutMs,
-              requestTimeoutMs: config.requestTimeoutMs,
-              maxConnections: config.maxConnections,
-            },
-          ),
+        clickhouseHttpHandler(store.withLane("endpoint"), {
+          username: config.clickhouseHttpUser,
+          password,
+          maxExecutionTimeSeconds: config.clickhouseHttpMaxExecutionSeconds,
+          allowedHosts: [...hostNames, hostname],
+        }),
       );
       servers.push(endpoint);
       announce("clickhouse-http", endpoint.addr);
