@@ -1,9 +1,10 @@
-"""Flask through the SDK's WSGI middleware (:mod:`tracehouse.wsgi_server`) plus one Flask hook.
+"""Flask through the SDK's WSGI middleware (:mod:`tracehouse.wsgi_server`), with no per-request hook.
 
-The ``teardown_request`` hook runs at the end of every request, while Werkzeug's request object
-still holds the matched rule: it hands the route template to the request's span (named
-``METHOD route`` when it ends), and records an unhandled exception, which only reaches the
-teardown hooks (Flask has already turned it into a 500 response), as the ``exception`` event.
+The route template is read when Flask starts the response: Werkzeug's request object is then still
+in the environ (``environ["werkzeug.request"]``, cleared when the request context ends) and holds the
+matched rule. An unhandled exception, which Flask turns into a 500 response before the middleware
+sees it, is recorded as the span's ``exception`` event by a ``got_request_exception`` receiver, which
+runs only when there is one.
 
 Why not ``opentelemetry-instrumentation-flask``: it builds the request attributes twice, sets every
 span attribute twice, computes ``request.url`` three times for its excluded-URL check and goes
@@ -18,28 +19,40 @@ from typing import Any
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import TracerProvider
 
-from tracehouse.wsgi_server import EXCHANGE_KEY, Exchange, WsgiServer, excluded_urls
+from tracehouse.wsgi_server import EXCHANGE_KEY, Environ, Exchange, WsgiServer, excluded_urls
 
 _MARK = "_is_instrumented_by_opentelemetry"  # the flag the official Flask instrumentor checks too
 
 
 def instrument_flask(app: Any, tracer_provider: TracerProvider, meter_provider: MeterProvider) -> None:
-    """Wraps ``app.wsgi_app`` in the middleware and registers the hook; once per app."""
+    """Wraps ``app.wsgi_app`` in the middleware and connects the exception receiver; once per app."""
+    from flask import got_request_exception
+
     if getattr(app, _MARK, False):
         return
-    app.wsgi_app = WsgiServer(app.wsgi_app, tracer_provider, meter_provider, excluded=excluded_urls("flask"))
-    app.teardown_request(_end_of_request)
+    app.wsgi_app = WsgiServer(
+        app.wsgi_app,
+        tracer_provider,
+        meter_provider,
+        route_at_response=_route,
+        excluded=excluded_urls("flask"),
+    )
+    got_request_exception.connect(_record_exception, app)
     setattr(app, _MARK, True)
 
 
-def _end_of_request(error: BaseException | None) -> None:
+def _route(environ: Environ) -> str | None:
+    """The matched rule's template; ``None`` for a 404/405 (the span keeps the method alone)."""
+    rule = getattr(environ.get("werkzeug.request"), "url_rule", None)
+    return getattr(rule, "rule", None)
+
+
+def _record_exception(sender: Any, exception: BaseException, **extra: Any) -> None:
     from flask import request
 
     exchange: Exchange | None = request.environ.get(EXCHANGE_KEY)
-    if exchange is None:
-        return
-    rule = request.url_rule
-    if rule is not None:  # None for a 404/405: the span keeps the method alone
-        exchange.set_route(rule.rule)
-    if error is not None:
-        exchange.record_exception(error)
+    if exchange is not None:
+        route = _route(request.environ)
+        if route is not None:  # an exception that propagates to the server ends the span before any response
+            exchange.set_route(route)
+        exchange.record_exception(exception)

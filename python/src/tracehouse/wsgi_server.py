@@ -100,9 +100,9 @@ class WsgiServer:
     """WSGI middleware: traces each request to ``app`` and records its duration.
 
     ``route_of`` names the span from the environ before the app runs (plain apps with the
-    ``routes`` option); a framework whose router runs inside the app (Flask) hands the route to
-    :meth:`Exchange.set_route` instead. Never raises into the app: when the instrumentation fails,
-    the request is served untraced.
+    ``routes`` option); ``route_at_response`` when the app starts its response, for a framework
+    whose router runs inside the app (Flask), which can also hand it to :meth:`Exchange.set_route`.
+    Never raises into the app: when the instrumentation fails, the request is served untraced.
 
     >>> from opentelemetry.sdk.trace import TracerProvider
     >>> from opentelemetry.sdk.metrics import MeterProvider
@@ -122,6 +122,7 @@ class WsgiServer:
         meter_provider: MeterProvider,
         *,
         route_of: RouteOf | None = None,
+        route_at_response: RouteOf | None = None,
         excluded: ExcludeList | None = None,
     ) -> None:
         self.app = app
@@ -133,6 +134,7 @@ class WsgiServer:
             explicit_bucket_boundaries_advisory=HTTP_DURATION_BUCKETS,
         )
         self.route_of = route_of
+        self.route_at_response = route_at_response
         self.excluded = excluded
         self.all_methods = bool(os.environ.get("OTEL_PYTHON_INSTRUMENTATION_HTTP_CAPTURE_ALL_METHODS"))
         redact = SanitizeValue(get_custom_headers("OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SANITIZE_FIELDS"))
@@ -255,6 +257,8 @@ class Exchange:
 
     def _record_status(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
         self._status = status
+        if self._server.route_at_response is not None and not self._route_named:
+            self._route = self._server.route_at_response(self._environ)
         if self._server.response_headers is not None:
             captured: dict[str, str] = {}
             for key, value in headers:
