@@ -18,7 +18,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from werkzeug.test import Client
 
 from tracehouse.flask_app import instrument_flask
-from tracehouse.wsgi_server import HTTP_DURATION_BUCKETS, WsgiServer, excluded_urls
+from tracehouse.wsgi_server import EXCHANGE_KEY, HTTP_DURATION_BUCKETS, WsgiServer, excluded_urls
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT_ID = "00f067aa0ba902b7"
@@ -254,3 +254,15 @@ def test_instrumentation_failure_serves_the_request_untraced(sdk: Sdk, capsys: p
     assert Client(served).get("/a", buffered=True).text == "ok"
     assert sdk.finished() == []
     assert "[tracehouse] Cannot trace a request" in capsys.readouterr().err
+
+
+def test_a_finished_request_leaves_no_reference_cycle(sdk: Sdk) -> None:
+    served = WsgiServer(wsgi_app, sdk.tracer_provider, sdk.meter_provider)
+    environ: dict[str, Any] = {"REQUEST_METHOD": "GET", "PATH_INFO": "/a", "wsgi.url_scheme": "http"}
+    body = served(environ, lambda status, headers, exc_info=None: None)
+    assert EXCHANGE_KEY in environ  # for framework hooks while the request runs
+    assert b"".join(body) == b"ok"
+    body.close()  # type: ignore[attr-defined]
+    # environ <-> exchange would otherwise be freed only by the garbage collector, with all they hold
+    assert EXCHANGE_KEY not in environ
+    assert len(sdk.finished()) == 1

@@ -308,6 +308,9 @@ class Exchange:
         if self._ended:
             return
         self._ended = True
+        # The environ and this exchange refer to each other: without this the pair, and all they
+        # hold, would wait for the garbage collector (a large share of the per-request CPU).
+        self._environ.pop(EXCHANGE_KEY, None)
         try:
             self._finish()
         except Exception as error:  # noqa: BLE001 - telemetry must never break the app
