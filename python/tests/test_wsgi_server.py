@@ -246,14 +246,19 @@ def test_captured_headers_excluded_urls_and_nesting(sdk: Sdk, monkeypatch: pytes
     assert nested.parent.span_id == outer.context.span_id
 
 
-def test_instrumentation_failure_serves_the_request_untraced(sdk: Sdk, capsys: pytest.CaptureFixture[str]) -> None:
+def test_instrumentation_failure_serves_the_request(sdk: Sdk, capsys: pytest.CaptureFixture[str]) -> None:
     def broken_route(environ: dict[str, Any]) -> str:
         raise LookupError("router down")
 
     served = WsgiServer(wsgi_app, sdk.tracer_provider, sdk.meter_provider, route_of=broken_route)
     assert Client(served).get("/a", buffered=True).text == "ok"
-    assert sdk.finished() == []
+    assert sdk.finished() == []  # failed before the span started: served untraced
     assert "[tracehouse] Cannot trace a request" in capsys.readouterr().err
+    served = WsgiServer(wsgi_app, sdk.tracer_provider, sdk.meter_provider, route_at_response=broken_route)
+    assert Client(served).get("/a", buffered=True).text == "ok"
+    [span] = sdk.finished()  # failed while the response started: traced, without the route
+    assert span.name == "GET"
+    assert "[tracehouse] Cannot read a response for its span" in capsys.readouterr().err
 
 
 def test_a_finished_request_leaves_no_reference_cycle(sdk: Sdk) -> None:

@@ -142,12 +142,13 @@ class WsgiServer:
         self.response_headers = _captured_headers("RESPONSE", normalise_response_header_name, redact)
 
     def __call__(self, environ: Environ, start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if self.excluded is not None and self.excluded.url_disabled(_request_url(environ)):
-            return self.app(environ, start_response)
+        exchange: Exchange | None = None
         try:
-            exchange = Exchange(self, environ, start_response)
+            if self.excluded is None or not self.excluded.url_disabled(_request_url(environ)):
+                exchange = Exchange(self, environ, start_response)
         except Exception as error:  # noqa: BLE001 - telemetry must never break the app
             warn(f"wsgi:{type(error).__name__}", f"Cannot trace a request (it is served untraced): {error!r}")
+        if exchange is None:
             return self.app(environ, start_response)
         return exchange.run()
 
@@ -257,14 +258,17 @@ class Exchange:
 
     def _record_status(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
         self._status = status
-        if self._server.route_at_response is not None and not self._route_named:
-            self._route = self._server.route_at_response(self._environ)
-        if self._server.response_headers is not None:
-            captured: dict[str, str] = {}
-            for key, value in headers:
-                key = key.lower()
-                captured[key] = f"{captured[key]},{value}" if key in captured else value
-            self.span.set_attributes(self._server.response_headers.attributes(captured))
+        try:
+            if self._server.route_at_response is not None and not self._route_named:
+                self._route = self._server.route_at_response(self._environ)
+            if self._server.response_headers is not None:
+                captured: dict[str, str] = {}
+                for key, value in headers:
+                    key = key.lower()
+                    captured[key] = f"{captured[key]},{value}" if key in captured else value
+                self.span.set_attributes(self._server.response_headers.attributes(captured))
+        except Exception as error:  # noqa: BLE001 - telemetry must never break the app
+            warn(f"wsgi-response:{type(error).__name__}", f"Cannot read a response for its span: {error!r}")
         return self._start_response(status, headers, exc_info)
 
     def record_exception(self, error: BaseException) -> None:
