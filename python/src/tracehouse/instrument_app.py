@@ -9,7 +9,6 @@ import inspect
 from typing import Any, Literal, TypeVar, Unpack
 
 from opentelemetry import metrics, trace
-from opentelemetry.trace import Span
 
 from tracehouse._warn import warn
 from tracehouse.config import AppOptions, InstrumentOptions
@@ -90,7 +89,7 @@ def _instrument(app: Any, routes: RouteMatcher) -> Any:
     if kind == "flask":
         from tracehouse.flask_app import instrument_flask
 
-        instrument_flask(app, tracer_provider, meter_provider)
+        instrument_flask(app, tracer_provider, metrics.get_meter_provider())
     elif kind == "fastapi":
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
@@ -113,13 +112,14 @@ def _instrument(app: Any, routes: RouteMatcher) -> Any:
             default_span_details=functools.partial(_asgi_span_details, routes),
         )
     elif kind == "wsgi":
-        from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware as WsgiMiddleware
+        from tracehouse.wsgi_server import WsgiServer, excluded_urls
 
-        wrapped = WsgiMiddleware(
+        wrapped = WsgiServer(
             app,
-            tracer_provider=tracer_provider,
-            meter_provider=meter_provider,
-            request_hook=functools.partial(_name_wsgi_span, routes),
+            tracer_provider,
+            metrics.get_meter_provider(),
+            route_of=functools.partial(_wsgi_route, routes),
+            excluded=excluded_urls(),
         )
     else:
         warn(f"unknown-app:{type(app).__name__}", f"Cannot instrument a {type(app).__name__}: not a WSGI or ASGI app")
@@ -141,14 +141,8 @@ def _asgi_span_details(routes: RouteMatcher, scope: dict[str, Any]) -> tuple[str
     return f"{method} {route}", {"http.route": route}
 
 
-def _name_wsgi_span(routes: RouteMatcher, span: Span, environ: dict[str, Any]) -> None:
-    method = str(environ.get("REQUEST_METHOD") or "").upper() or "HTTP"
-    route = routes.match(str(environ.get("PATH_INFO") or ""))
-    if route is None:
-        span.update_name(method)
-        return
-    span.update_name(f"{method} {route}")
-    span.set_attribute("http.route", route)
+def _wsgi_route(routes: RouteMatcher, environ: dict[str, Any]) -> str | None:
+    return routes.match(str(environ.get("PATH_INFO") or ""))
 
 
 def _instrument_starlette(app: Any, tracer_provider: Any, meter_provider: Any) -> None:

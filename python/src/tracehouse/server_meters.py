@@ -1,14 +1,15 @@
-"""The meter provider handed to the server instrumentations: it turns
+"""The meter provider handed to the official ASGI instrumentations (FastAPI, Starlette, plain ASGI
+apps; WSGI apps go through :mod:`tracehouse.wsgi_server`): it turns
 ``http.server.active_requests`` into a no-op and gives ``http.server.request.duration`` the
 ``http.route`` of the request's span when the instrumentation did not add it.
 
-The official WSGI/ASGI instrumentations record the up-down counter twice per request (+1 and
+The official instrumentations record the up-down counter twice per request (+1 and
 -1); in the Python SDK each measurement hashes its attributes, which made that counter cost twice
 as much per request as the duration histogram. The TypeScript SDK does not record it either.
 
-The WSGI middleware (used for Flask and plain WSGI apps) computes the histogram's attributes before
-the app routes the request, so they lack ``http.route``; it passes the request's span in the
-``context`` of ``record()``, and the Flask hook or the ``routes`` option has put the route there.
+When an instrumentation computes the histogram's attributes without ``http.route`` (the route
+set on the span by ``default_span_details`` for plain apps), the request's span passed in the
+``context`` of ``record()`` has it.
 """
 
 from __future__ import annotations
