@@ -33,6 +33,7 @@ import { migrate } from "../sql/migrate.ts";
 import { timeParam } from "../sql/query_common.ts";
 import { param, render, sql } from "../sql/sql_template.ts";
 import { benchArgs, counts } from "./cli.ts";
+import { HISTOGRAM_COLUMNS, insertGenerated, LOG_COLUMNS, SPAN_COLUMNS } from "./generated_rows.ts";
 
 const { values: flags } = benchArgs({
   args: Deno.args,
@@ -67,24 +68,14 @@ function log(message: string): void {
   console.log(message);
 }
 
-async function timed(label: string, fn: () => Promise<unknown>): Promise<void> {
-  const started = performance.now();
-  await fn();
-  log(`  ${label}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
-}
-
 async function generate(store: ChdbStore): Promise<void> {
-  const chunk = 1_000_000;
-  for (let offset = 0; offset < SPANS; offset += chunk) {
-    const n = Math.min(chunk, SPANS - offset);
-    await timed(
-      `spans ${offset}..${offset + n}`,
-      () =>
-        store.command(
-          `INSERT INTO otel_traces (Timestamp, TraceId, SpanId, ParentSpanId, TraceState,
-  SpanName, SpanKind, ServiceName, ResourceAttributes, ScopeName, ScopeVersion, SpanAttributes,
-  Duration, StatusCode, StatusMessage)
-SELECT
+  await insertGenerated(store, {
+    table: "otel_traces",
+    columns: SPAN_COLUMNS,
+    label: "spans",
+    total: SPANS,
+    select: (offset, count) =>
+      `SELECT
   toDateTime64(${START_S}, 9) + toIntervalNanosecond(intDiv(n * ${DAY_S}000, ${SPANS}) * 1000000) AS Timestamp,
   leftPad(lower(hex(cityHash64(intDiv(n, 5)))), 16, '0') || leftPad(lower(hex(cityHash64(intDiv(n, 5), 1))), 16, '0') AS TraceId,
   leftPad(lower(hex(cityHash64(n, 2))), 16, '0') AS SpanId,
@@ -102,18 +93,15 @@ SELECT
   if(err, 'Error', 'Ok') AS StatusCode,
   '' AS StatusMessage
 FROM (SELECT number + ${offset} AS n, cityHash64(n, 5) % 4 AS op, cityHash64(n, 8) % 50 = 0 AS err
-  FROM numbers(${n}))`,
-        ),
-    );
-  }
-  for (let offset = 0; offset < LOGS; offset += chunk) {
-    const n = Math.min(chunk, LOGS - offset);
-    await timed(
-      `logs ${offset}..${offset + n}`,
-      () =>
-        store.command(`INSERT INTO otel_logs (Timestamp, TraceId, SpanId, TraceFlags, SeverityText,
-  SeverityNumber, ServiceName, Body, ResourceAttributes, ScopeName, ScopeVersion, LogAttributes)
-SELECT
+  FROM numbers(${count}))`,
+  }, log);
+  await insertGenerated(store, {
+    table: "otel_logs",
+    columns: LOG_COLUMNS,
+    label: "logs",
+    total: LOGS,
+    select: (offset, count) =>
+      `SELECT
   toDateTime64(${START_S}, 9) + toIntervalNanosecond(intDiv(n * ${DAY_S}000, ${LOGS}) * 1000000) AS Timestamp,
   '' AS TraceId, '' AS SpanId, 0 AS TraceFlags,
   ['DEBUG', 'INFO', 'INFO', 'INFO', 'WARN', 'ERROR'][1 + cityHash64(n, 9) % 6] AS SeverityText,
@@ -122,18 +110,15 @@ SELECT
   concat(['request handled', 'cache miss', 'payment declined', 'slow query'][1 + cityHash64(n, 10) % 4], ' id=', toString(n)) AS Body,
   map('service.name', concat('svc-', toString(cityHash64(n, 3) % ${SERVICES}))) AS ResourceAttributes,
   'bench' AS ScopeName, '1.0.0' AS ScopeVersion, map() AS LogAttributes
-FROM (SELECT number + ${offset} AS n FROM numbers(${n}))`),
-    );
-  }
-  const points = SERIES * (DAY_S / 60);
-  await timed(
-    `histogram points ${points}`,
-    () =>
-      store.command(
-        `INSERT INTO otel_metrics_histogram (ResourceAttributes, ServiceName, MetricName,
-  MetricDescription, MetricUnit, Attributes, StartTimeUnix, TimeUnix, Count, Sum, BucketCounts,
-  ExplicitBounds, Min, Max, AggregationTemporality)
-SELECT
+FROM (SELECT number + ${offset} AS n FROM numbers(${count}))`,
+  }, log);
+  await insertGenerated(store, {
+    table: "otel_metrics_histogram",
+    columns: HISTOGRAM_COLUMNS,
+    label: "histogram points",
+    total: SERIES * (DAY_S / 60),
+    select: (offset, count) =>
+      `SELECT
   map('service.name', concat('svc-', toString(s % ${SERVICES}))) AS ResourceAttributes,
   concat('svc-', toString(s % ${SERVICES})) AS ServiceName,
   'http.server.request.duration' AS MetricName, '' AS MetricDescription, 'ms' AS MetricUnit,
@@ -142,10 +127,9 @@ SELECT
   arraySum(b) AS Count, arraySum(arrayMap((c, k) -> c * k, b, [2.5, 7.5, 17.5, 37.5, 75, 175, 375, 750])) AS Sum,
   b AS BucketCounts, [5, 10, 25, 50, 100, 250, 500] AS ExplicitBounds, 1 AS Min, 900 AS Max,
   1 AS AggregationTemporality
-FROM (SELECT number AS k, k % ${SERIES} AS s, intDiv(k, ${SERIES}) AS i,
-  arrayMap(j -> toUInt64(cityHash64(k, j) % (20 - j * 2)), range(8)) AS b FROM numbers(${points}))`,
-      ),
-  );
+FROM (SELECT number + ${offset} AS k, k % ${SERIES} AS s, intDiv(k, ${SERIES}) AS i,
+  arrayMap(j -> toUInt64(cityHash64(k, j) % (20 - j * 2)), range(8)) AS b FROM numbers(${count}))`,
+  }, log);
 }
 
 /** The rule mix: 70 % service RED, 20 % log counts, 5 % metrics, 5 % new error groups. */

@@ -39,6 +39,7 @@ import {
 } from "../sql/traces.ts";
 import { setTraceIdProjection } from "../sql/trace_projection.ts";
 import { benchArgs, counts } from "./cli.ts";
+import { HISTOGRAM_COLUMNS, insertGenerated, LOG_COLUMNS, SPAN_COLUMNS } from "./generated_rows.ts";
 
 const { values: flags } = benchArgs({
   args: Deno.args,
@@ -99,26 +100,16 @@ function log(message: string): void {
   if (!flags.json) console.error(message);
 }
 
-async function timed(label: string, fn: () => Promise<unknown>): Promise<void> {
-  const started = performance.now();
-  await fn();
-  log(`  ${label}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
-}
-
 /** Inserts in chunks so materialized views aggregate bounded blocks. */
 async function generate(store: Store): Promise<void> {
-  const chunk = 1_000_000;
   const traces = Math.ceil(SPANS / SPANS_PER_TRACE);
-  for (let offset = 0; offset < SPANS; offset += chunk) {
-    const n = Math.min(chunk, SPANS - offset);
-    await timed(
-      `spans ${offset}..${offset + n}`,
-      () =>
-        store.command(
-          `INSERT INTO otel_traces (Timestamp, TraceId, SpanId, ParentSpanId, TraceState,
-  SpanName, SpanKind, ServiceName, ResourceAttributes, ScopeName, ScopeVersion, SpanAttributes,
-  Duration, StatusCode, StatusMessage)
-SELECT
+  await insertGenerated(store, {
+    table: "otel_traces",
+    columns: SPAN_COLUMNS,
+    label: "spans",
+    total: SPANS,
+    select: (offset, count) =>
+      `SELECT
   toDateTime64(${START_S}, 9) + toIntervalNanosecond(intDiv(n, ${SPANS_PER_TRACE}) * intDiv(${DAY_S}000000000, ${traces}) + (n % ${SPANS_PER_TRACE}) * 1000000) AS Timestamp,
   leftPad(lower(hex(cityHash64(t))), 16, '0') || leftPad(lower(hex(cityHash64(t, 1))), 16, '0') AS TraceId,
   leftPad(lower(hex(cityHash64(n, 2))), 16, '0') AS SpanId,
@@ -140,18 +131,15 @@ SELECT
   if(cityHash64(n, 8) % 50 = 0, 'Error', 'Ok') AS StatusCode,
   '' AS StatusMessage
 FROM (SELECT number + ${offset} AS n, intDiv(number + ${offset}, ${SPANS_PER_TRACE}) AS t,
-  cityHash64(number + ${offset}, 3) % 8 AS op FROM numbers(${n}))`,
-        ),
-    );
-  }
-  for (let offset = 0; offset < LOGS; offset += chunk) {
-    const n = Math.min(chunk, LOGS - offset);
-    await timed(
-      `logs ${offset}..${offset + n}`,
-      () =>
-        store.command(`INSERT INTO otel_logs (Timestamp, TraceId, SpanId, TraceFlags, SeverityText,
-  SeverityNumber, ServiceName, Body, ResourceAttributes, ScopeName, ScopeVersion, LogAttributes)
-SELECT
+  cityHash64(number + ${offset}, 3) % 8 AS op FROM numbers(${count}))`,
+  }, log);
+  await insertGenerated(store, {
+    table: "otel_logs",
+    columns: LOG_COLUMNS,
+    label: "logs",
+    total: LOGS,
+    select: (offset, count) =>
+      `SELECT
   toDateTime64(${START_S}, 9) + toIntervalNanosecond(n * intDiv(${DAY_S}000000000, ${LOGS})) AS Timestamp,
   if(n % 2 = 0, leftPad(lower(hex(cityHash64(t))), 16, '0') || leftPad(lower(hex(cityHash64(t, 1))), 16, '0'), '') AS TraceId,
   if(n % 2 = 0, leftPad(lower(hex(cityHash64(t * ${SPANS_PER_TRACE}, 2))), 16, '0'), '') AS SpanId,
@@ -165,22 +153,17 @@ SELECT
   'bench' AS ScopeName, '1.0.0' AS ScopeVersion,
   map('http.route', concat('/api/v1/', ['users', 'orders', 'carts', 'items', 'payments'][1 + cityHash64(n, 3) % 5]), 'request.id', toString(cityHash64(n, 13))) AS LogAttributes
 FROM (SELECT number + ${offset} AS n, intDiv((number + ${offset}) * ${
-          Math.ceil(SPANS / SPANS_PER_TRACE)
-        }, ${LOGS}) AS t FROM numbers(${n}))`),
-    );
-  }
+        Math.ceil(SPANS / SPANS_PER_TRACE)
+      }, ${LOGS}) AS t FROM numbers(${count}))`,
+  }, log);
   // Histogram points every 10 s per series (service × pod × method), delta temporality.
-  const points = SERIES * (DAY_S / 10);
-  for (let offset = 0; offset < points; offset += chunk) {
-    const n = Math.min(chunk, points - offset);
-    await timed(
-      `histogram points ${offset}..${offset + n}`,
-      () =>
-        store.command(
-          `INSERT INTO otel_metrics_histogram (ResourceAttributes, ServiceName, MetricName,
-  MetricDescription, MetricUnit, Attributes, StartTimeUnix, TimeUnix, Count, Sum, BucketCounts,
-  ExplicitBounds, Min, Max, AggregationTemporality)
-SELECT
+  await insertGenerated(store, {
+    table: "otel_metrics_histogram",
+    columns: HISTOGRAM_COLUMNS,
+    label: "histogram points",
+    total: SERIES * (DAY_S / 10),
+    select: (offset, count) =>
+      `SELECT
   map('service.name', concat('svc-', toString(s % 20)), 'k8s.pod.name', concat('pod-', toString(s))) AS ResourceAttributes,
   concat('svc-', toString(s % 20)) AS ServiceName,
   'http.server.request.duration' AS MetricName, 'Duration of HTTP server requests' AS MetricDescription, 'ms' AS MetricUnit,
@@ -192,11 +175,9 @@ SELECT
 FROM (
   SELECT number + ${offset} AS k, k % ${SERIES} AS s, intDiv(k, ${SERIES}) AS i,
     arrayMap(j -> toUInt64(cityHash64(k, j) % (20 - j * 2)), range(8)) AS b
-  FROM numbers(${n})
+  FROM numbers(${count})
 )`,
-        ),
-    );
-  }
+  }, log);
 }
 
 /** Lets background merges of the fresh parts finish, so they do not skew the timings. */

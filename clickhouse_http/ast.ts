@@ -21,10 +21,8 @@ export interface AstNode {
   children: AstNode[];
 }
 
-/** Node types that print a detail after their name. Types with spaces come first. */
-const NODE_TYPES = [
-  "Columns definition",
-  "Storage definition",
+/** Node types of a read: a SELECT with its expressions, tables and joins, or a DESCRIBE. */
+export const READ_NODE_TYPES: readonly string[] = [
   "SelectWithUnionQuery",
   "SelectIntersectExceptQuery",
   "SelectQuery",
@@ -52,9 +50,16 @@ const NODE_TYPES = [
   "WindowDefinition",
   "WindowListElement",
   "SampleRatio",
+  "DescribeQuery",
+];
+
+/** Node types that print a detail after their name. Types with spaces come first. */
+const NODE_TYPES = [
+  "Columns definition",
+  "Storage definition",
+  ...READ_NODE_TYPES,
   "Set",
   "InsertQuery",
-  "DescribeQuery",
   "ExistsTableQuery",
   "CreateQuery",
   "DropQuery",

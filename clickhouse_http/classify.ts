@@ -23,7 +23,7 @@
  */
 import type { ChdbStore } from "../sql/chdb.ts";
 import { quoteIdentifier } from "../sql/identifiers.ts";
-import { type AstNode, detailName, parseAstDump, walk } from "./ast.ts";
+import { type AstNode, detailName, parseAstDump, READ_NODE_TYPES, walk } from "./ast.ts";
 import { EndpointError, refused } from "./errors.ts";
 import { findDataOffset, MAX_STATEMENT_BYTES } from "./insert_split.ts";
 import { checkSchemaChange } from "./schema_change.ts";
@@ -72,36 +72,7 @@ export interface ClassifierOptions {
 }
 
 const FORMAT_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
-const READ_NODES = new Set([
-  "SelectWithUnionQuery",
-  "SelectIntersectExceptQuery",
-  "SelectQuery",
-  "ExpressionList",
-  "TablesInSelectQueryElement",
-  "TablesInSelectQuery",
-  "TableExpression",
-  "TableIdentifier",
-  "TableJoin",
-  "ArrayJoin",
-  "Identifier",
-  "Literal",
-  "Function",
-  "Asterisk",
-  "QualifiedAsterisk",
-  "ColumnsListMatcher",
-  "ColumnsRegexpMatcher",
-  "QualifiedColumnsListMatcher",
-  "QualifiedColumnsRegexpMatcher",
-  "Subquery",
-  "WithElement",
-  "OrderByElement",
-  "LimitByElement",
-  "InterpolateElement",
-  "WindowDefinition",
-  "WindowListElement",
-  "SampleRatio",
-  "DescribeQuery",
-]);
+const READ_NODES: ReadonlySet<string> = new Set(READ_NODE_TYPES);
 const STATEMENT_NODES = new Set([
   "SelectWithUnionQuery",
   "DescribeQuery",

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { CLUSTER_NAME, IDENTIFIER } from "./identifiers.ts";
 import type { Store } from "./store.ts";
 
 /** The MergeTree settings this switch sets. */
@@ -29,8 +30,6 @@ export interface DurableInsertsOptions {
   enabled: boolean;
 }
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
-const CLUSTER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 const ON = new RegExp(DURABLE_SETTINGS.map((s) => `\\b${s} = 1\\b`).join("[\\s\\S]*"));
 
 /** The statement for one table; exported for tests. */

@@ -28,20 +28,9 @@ import { EXIT, UsageError } from "../errors.ts";
 import { formatTime } from "../format.ts";
 import { type Column, csvLines, type Io, printRows, tableLines } from "../output.ts";
 import { rfc3339Ns } from "../waterfall.ts";
+import type { LogRecord } from "../../sql/logs.ts";
 import { toRfc3339 } from "../../sql/time_range.ts";
 import { FILTER_FLAGS } from "./traces.ts";
-
-/** A row of `GET /api/logs`. */
-interface LogRecord {
-  time: string;
-  traceId: string;
-  spanId: string;
-  severityText: string;
-  severityNumber: number;
-  service: string;
-  body: string;
-  attributes: Record<string, string>;
-}
 
 const SEVERITIES = ["trace", "debug", "info", "warn", "error", "fatal"];
 

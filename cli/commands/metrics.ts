@@ -13,6 +13,7 @@ import {
   TIME_FLAGS,
   timeRange,
 } from "../args.ts";
+import type { MetricInfo, MetricSeries } from "../../sql/metrics.ts";
 import { GROUP_BY_KEY } from "../../sql/query_common.ts";
 import type { Params } from "../client.ts";
 import type { Command } from "../command.ts";
@@ -22,27 +23,6 @@ import { formatTime } from "../format.ts";
 import type { Io } from "../output.ts";
 import { type Column, printRows } from "../output.ts";
 import { FILTER_FLAGS } from "./traces.ts";
-
-/** A row of `GET /api/metrics`. */
-interface MetricInfo {
-  name: string;
-  type: string;
-  unit: string;
-  description: string;
-  services: string[];
-}
-
-/** `GET /api/metrics/query`'s answer. */
-interface MetricSeries {
-  name: string;
-  unit: string;
-  agg: string;
-  step: number;
-  source: string;
-  series: { labels: Record<string, string> }[];
-  data: [number[], ...(number | null)[][]];
-  truncated: boolean;
-}
 
 const AGGS = ["avg", "sum", "min", "max", "count", "rate", "p50", "p90", "p95", "p99"];
 
@@ -148,7 +128,8 @@ async function queryMetric(name: string, flags: Flags, io: Io): Promise<number> 
     io.stdout(JSON.stringify(answer, null, 2) + "\n");
     return exitFor(ctx, answer.series.length);
   }
-  const [times, ...values] = answer.data;
+  // The first column holds the bucket times, which are never null.
+  const [times, ...values] = answer.data as [number[], ...(number | null)[][]];
   const labels = answer.series.map((s) =>
     Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(",") || answer.name
   );

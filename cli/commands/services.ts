@@ -8,19 +8,7 @@ import type { Command } from "../command.ts";
 import { commandContext, exitFor } from "../context.ts";
 import { formatDuration, formatTime } from "../format.ts";
 import { type Column, printRows } from "../output.ts";
-
-/** A row of `GET /api/services`. */
-interface Service {
-  name: string;
-  spanCount: number;
-  errorCount: number;
-  errorRate: number;
-  p50Ns: number | null;
-  p95Ns: number | null;
-  p99Ns: number | null;
-  operations: number;
-  lastSeen: string;
-}
+import type { ServiceSummary as Service } from "../../sql/services.ts";
 
 /** `services` command. */
 export const servicesCommand: Command = {
@@ -56,7 +44,10 @@ export const servicesCommand: Command = {
       { header: "P99", value: (s) => formatDuration(s.p99Ns), align: "right" },
       { header: "SPANS", value: (s) => String(s.spanCount), align: "right" },
       { header: "OPS", value: (s) => String(s.operations), align: "right" },
-      { header: "LAST SEEN", value: (s) => formatTime(s.lastSeen, ctx.local) },
+      {
+        header: "LAST SEEN",
+        value: (s) => s.lastSeen === null ? "-" : formatTime(s.lastSeen, ctx.local),
+      },
     ];
     printRows(answer.services, columns, ctx.format, io);
     return exitFor(ctx, answer.services.length);

@@ -9,17 +9,8 @@ import { commandContext, exitFor } from "../context.ts";
 import { EXIT, ServerError, UsageError } from "../errors.ts";
 import { formatDuration, formatTime } from "../format.ts";
 import { type Column, printRows } from "../output.ts";
-import { renderWaterfall, type WaterfallLog, type WaterfallSpan } from "../waterfall.ts";
-
-/** `GET /api/traces/{id}`'s answer, the fields used here. */
-interface TraceAnswer {
-  traceId: string;
-  start: string;
-  durationNs: number;
-  spans: (WaterfallSpan & { kind: string })[];
-  logs?: WaterfallLog[];
-  truncated: boolean;
-}
+import { renderWaterfall } from "../waterfall.ts";
+import type { Trace as TraceAnswer } from "../../sql/traces.ts";
 
 /** `trace` command. */
 export const traceCommand: Command = {
