@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ChdbStore } from "./chdb.ts";
+import { ChdbStore, MERGE_THREADS_NICE } from "./chdb.ts";
 import { defineStoreTests } from "../testing/store_suite.ts";
 
 async function tempStore(): Promise<ChdbStore> {
@@ -17,6 +17,55 @@ Deno.test("embedded: data survives a restart", async () => {
   store = await ChdbStore.open({ path, database: "persist" });
   assert.deepEqual(await store.query("SELECT n FROM kept ORDER BY n"), [{ n: 1 }, { n: 2 }]);
   await store.close();
+});
+
+Deno.test("embedded: insert settings apply to that insert, in one statement", async () => {
+  const store = await tempStore();
+  try {
+    await store.command(
+      "CREATE TABLE by_day (d Date, n UInt32) ENGINE = MergeTree PARTITION BY d ORDER BY n",
+    );
+    const columns = [{ name: "d", type: "Date" }, { name: "n", type: "UInt32" }];
+    const rows = [{ d: "2026-01-01", n: 1 }, { d: "2026-01-02", n: 2 }];
+    await assert.rejects(
+      store.insert("by_day", rows, {
+        columns,
+        format: "JSONEachRow",
+        settings: { max_partitions_per_insert_block: 1 },
+      }),
+      /Too many partitions/,
+    );
+    // The session keeps its own value: the same rows go in without the setting.
+    await store.insert("by_day", rows, { columns, format: "JSONEachRow" });
+    assert.deepEqual(await store.query("SELECT count() AS c FROM by_day"), [{ c: "2" }]);
+    const [{ value }] = await store.query<{ value: string }>(
+      "SELECT value FROM system.settings WHERE name = 'max_partitions_per_insert_block'",
+    );
+    assert.equal(value, "100");
+    await assert.rejects(
+      store.insert("by_day", rows, { columns, settings: { "x = 1; DROP": 1 } }),
+      TypeError,
+    );
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("embedded: merge threads run at a lower priority, configurable", async () => {
+  const path = await Deno.makeTempDir({ prefix: "tracehouse-chdb-" });
+  const nice = async (store: ChdbStore) =>
+    (await store.query<{ value: string }>(
+      "SELECT value FROM system.server_settings WHERE name = 'os_threads_nice_value_merge_mutate'",
+    ))[0].value;
+  let store = await ChdbStore.open({ path });
+  assert.equal(await nice(store), String(MERGE_THREADS_NICE));
+  await store.close();
+  store = await ChdbStore.open({ path, mergeThreadsNice: 0 });
+  assert.equal(await nice(store), "0");
+  await store.close();
+  for (const bad of [-1, 20, 2.5]) {
+    await assert.rejects(ChdbStore.open({ path, mergeThreadsNice: bad }), RangeError);
+  }
 });
 
 Deno.test("embedded: a data directory held by another process is a clear error", async () => {
