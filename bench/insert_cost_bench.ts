@@ -8,16 +8,19 @@
  * same block to a file (write + fdatasync: what a write-ahead spool would pay instead).
  *
  *   deno run -A bench/insert_cost_bench.ts [--rounds 8] [--dir /path/on/the/disk/to/measure]
+ *                                          [--merge-nice 10]
  *
  * Figures per case: wall p50 and process CPU p50 (user + system, all threads: the engine runs in
  * this process) per insert, and the parts the insert wrote. Background merges are stopped during
  * the breakdown so that CPU is the insert's own; the last cases run with merges on, as in
- * service. Cases take turns within each round, so load from other processes spreads over all.
+ * service, with the engine's merge threads at `--merge-nice` (default the engine's default,
+ * `MERGE_THREADS_NICE`; 0 is ClickHouse's own priority). Cases take turns within each round, so
+ * load from other processes spreads over all.
  *
  * @module
  */
 import process from "node:process";
-import { ChdbStore } from "../sql/chdb.ts";
+import { ChdbStore, MERGE_THREADS_NICE } from "../sql/chdb.ts";
 import { migrate } from "../sql/migrate.ts";
 import { TRACES_COLUMNS } from "../sql/schema.ts";
 import type { NativeBlock, Settings } from "../sql/store.ts";
@@ -87,9 +90,17 @@ export async function main(args: string[] = Deno.args): Promise<void> {
     options: {
       rounds: { type: "string", default: "8" },
       dir: { type: "string" },
+      "merge-nice": { type: "string", default: String(MERGE_THREADS_NICE) },
     },
   });
   const n = counts(values, ["rounds"]);
+  const nice = Number(values["merge-nice"]);
+  if (!/^\d+$/.test(values["merge-nice"]) || nice > 19) {
+    console.error(
+      `Bad flag: --merge-nice=${values["merge-nice"]} (expected a whole number from 0 to 19)`,
+    );
+    Deno.exit(2);
+  }
   if (values.dir !== undefined) {
     const info = await Deno.stat(values.dir).catch(() => undefined);
     if (!info?.isDirectory) {
@@ -98,7 +109,7 @@ export async function main(args: string[] = Deno.args): Promise<void> {
     }
   }
   const dir = await Deno.makeTempDir({ dir: values.dir, prefix: "tracehouse-insert-cost-" });
-  const store = await ChdbStore.open({ path: dir });
+  const store = await ChdbStore.open({ path: dir, mergeThreadsNice: nice });
   try {
     await migrate(store, {
       database: "default",
@@ -246,7 +257,7 @@ export async function main(args: string[] = Deno.args): Promise<void> {
     console.log(
       `insert_cost_bench: otel_traces inserts through ChdbStore.insert, data directory on ${await fileSystemOf(
         dir,
-      )}; ${n.rounds} rounds, cases in turns, merges stopped unless said; load average ${
+      )}; ${n.rounds} rounds, cases in turns, merges stopped unless said, merge threads at nice ${nice}; load average ${
         Deno.loadavg().map((x) => x.toFixed(2)).join(" ")
       } (2-core machine shared with other work: compare rows within this run)`,
     );

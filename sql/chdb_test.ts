@@ -68,6 +68,54 @@ Deno.test("embedded: merge threads run at a lower priority, configurable", async
   }
 });
 
+/** Nice values of this process's merge threads seen running (`R`) in /proc, with counts. */
+function runningMergeThreads(seen: Map<number, number>): void {
+  const task = `/proc/${Deno.pid}/task`;
+  for (const entry of Deno.readDirSync(task)) {
+    try {
+      if (!Deno.readTextFileSync(`${task}/${entry.name}/comm`).startsWith("MergeMutate")) continue;
+      const stat = Deno.readTextFileSync(`${task}/${entry.name}/stat`);
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (fields[0] !== "R") continue;
+      const nice = Number(fields[16]);
+      seen.set(nice, (seen.get(nice) ?? 0) + 1);
+    } catch {
+      // The thread ended between listing and reading.
+    }
+  }
+}
+
+Deno.test({
+  name: "embedded: merges run on threads at the merge nice value",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const store = await tempStore();
+    try {
+      await store.command(
+        "CREATE TABLE merged (n UInt64, s String) ENGINE = MergeTree ORDER BY n",
+      );
+      const seen = new Map<number, number>();
+      const sampler = setInterval(() => runningMergeThreads(seen), 2);
+      const deadline = performance.now() + 30_000;
+      // Small parts, inserted until merges of them have been caught running often enough.
+      for (let i = 0; [...seen.values()].reduce((a, b) => a + b, 0) < 50; i++) {
+        if (performance.now() > deadline) break;
+        await store.command(
+          `INSERT INTO merged SELECT number, toString(rand()) FROM numbers(${i * 50_000}, 50_000)`,
+        );
+      }
+      clearInterval(sampler);
+      const atNice = seen.get(MERGE_THREADS_NICE) ?? 0;
+      const total = [...seen.values()].reduce((a, b) => a + b, 0);
+      assert.ok(total >= 50, `merge threads seen running ${total} times`);
+      // A pool thread is at 0 for a moment before its merge starts; most samples are mid-merge.
+      assert.ok(atNice > total / 2, `nice values seen: ${JSON.stringify([...seen])}`);
+    } finally {
+      await store.close();
+    }
+  },
+});
+
 Deno.test("embedded: a data directory held by another process is a clear error", async () => {
   const path = await Deno.makeTempDir({ prefix: "tracehouse-chdb-" });
   const store = await ChdbStore.open({ path });
