@@ -118,3 +118,18 @@ Deno.test("benches: insert_cost_bench refuses bad flags before any work", async 
     assert.match(bad.stderr, message);
   }
 });
+
+Deno.test("benches: merge_priority_bench refuses bad flags before any work", async () => {
+  for (
+    const [args, message] of [
+      [["--seconds=0"], /--seconds=0 \(expected a whole number, at least 1\)/],
+      [["--nice=20"], /--nice=20 \(expected a whole number from 1 to 19\)/],
+      [["--nice=0"], /--nice=0 \(expected a whole number, at least 1\)/],
+      [["--bogus"], /^Unknown option '--bogus'/],
+    ] as const
+  ) {
+    const bad = await run("merge_priority_bench.ts", [...args]);
+    assert.equal(bad.code, 2, args.join(" "));
+    assert.match(bad.stderr, message);
+  }
+});
