@@ -23,8 +23,6 @@ import { formatParams } from "./params.ts";
 import { type Lane, LaneScheduler, type LaneSchedulerOptions, type LaneStats } from "./lanes.ts";
 import { INDEXES_BUILT_ON_MERGE } from "./schema.ts";
 import { MERGE_THREADS_NICE } from "./merge_priority.ts";
-
-export { MERGE_THREADS_NICE } from "./merge_priority.ts";
 import {
   type CallOptions,
   ClickHouseError,
@@ -37,6 +35,8 @@ import {
   type Store,
 } from "./store.ts";
 import { PLAIN_NAME } from "./identifiers.ts";
+
+export { MERGE_THREADS_NICE } from "./merge_priority.ts";
 
 const SYMBOLS = {
   chdb_connect: { parameters: ["i32", "buffer"], result: "pointer" },
@@ -245,7 +245,8 @@ export interface ChdbOptions {
   /**
    * Nice value (0–19) of the engine's merge threads. Default {@linkcode MERGE_THREADS_NICE}:
    * background merges then take the CPU that statements leave, instead of an equal share of it;
-   * 0 runs them as ClickHouse does by default.
+   * 0 runs them as ClickHouse does by default. A `configFile` that sets
+   * `os_threads_nice_value_merge_mutate` wins over this value.
    */
   mergeThreadsNice?: number;
 }
@@ -338,7 +339,7 @@ export class ChdbStore implements Store {
       "clickhouse",
       `--path=${path}`,
       ...(options.configFile === undefined ? [] : [`--config-file=${options.configFile}`]),
-      // A server setting; on the command line it wins over a configuration file's value.
+      // A server setting given on the command line; a configuration file's own value wins.
       `--os_threads_nice_value_merge_mutate=${nice}`,
     ].map(cString);
     const handle = lib.symbols.chdb_connect(args.length, pointerArray(args));

@@ -66,6 +66,15 @@ Deno.test("embedded: merge threads run at a lower priority, configurable", async
   for (const bad of [-1, 20, 2.5]) {
     await assert.rejects(ChdbStore.open({ path, mergeThreadsNice: bad }), RangeError);
   }
+  // An operator's configuration file that sets it has the last word.
+  const configFile = `${path}.xml`;
+  await Deno.writeTextFile(
+    configFile,
+    "<clickhouse><os_threads_nice_value_merge_mutate>5</os_threads_nice_value_merge_mutate></clickhouse>",
+  );
+  store = await ChdbStore.open({ path, configFile, mergeThreadsNice: 12 });
+  assert.equal(await nice(store), "5");
+  await store.close();
 });
 
 /** Nice values of this process's merge threads seen running (`R`) in /proc, with counts. */
