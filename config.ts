@@ -9,6 +9,7 @@
 import { parseArgs } from "node:util";
 import { parseShard } from "./alerts/shard.ts";
 import { BATCH_DEFAULTS } from "./otlp/batcher.ts";
+import { MERGE_THREADS_NICE } from "./sql/merge_priority.ts";
 
 /** The resolved configuration of a Tracehouse process. */
 export interface Config {
@@ -46,6 +47,8 @@ export interface Config {
   queryToken: string | null;
   /** Largest OTLP request body as sent, in bytes. */
   otlpMaxBodyBytes: number;
+  /** Nice value (0–19) of the embedded engine's merge threads. */
+  engineMergeNice: number;
   /** Rows that make the ingest batcher flush a table's batch. */
   batchMaxRows: number;
   /** Rows that flush an ingest batch while people query the embedded engine (0: off). */
@@ -154,6 +157,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   ingestToken: null,
   queryToken: null,
   otlpMaxBodyBytes: 16 * 1024 * 1024,
+  engineMergeNice: MERGE_THREADS_NICE,
   batchMaxRows: BATCH_DEFAULTS.maxRows,
   batchMaxRowsWhileQueried: BATCH_DEFAULTS.maxRowsWhileQueried,
   batchMaxDelayMs: BATCH_DEFAULTS.maxDelayMs,
@@ -603,6 +607,13 @@ export const OPTIONS: readonly Option[] = [
     "TRACEHOUSE_OTLP_MAX_BODY_BYTES",
     "largest OTLP request body (413 above)",
     wholeNumber(1024, 1024 ** 3),
+  ),
+  setting(
+    "engineMergeNice",
+    "engine-merge-nice",
+    "TRACEHOUSE_ENGINE_MERGE_NICE",
+    "nice value of the embedded engine's merge threads (0: as statements)",
+    wholeNumber(0, 19),
   ),
   setting(
     "batchMaxRows",

@@ -48,7 +48,11 @@ export async function openStore(config: Config): Promise<Store> {
       database: config.clickhouseDatabase,
     });
   }
-  return await ChdbStore.open({ path: config.dataDir, database: config.clickhouseDatabase });
+  return await ChdbStore.open({
+    path: config.dataDir,
+    database: config.clickhouseDatabase,
+    mergeThreadsNice: config.engineMergeNice,
+  });
 }
 
 /** Applies pending migrations with the configured database, cluster and retention. */

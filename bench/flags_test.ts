@@ -99,3 +99,37 @@ Deno.test("benches: the light-load and memory benches refuse bad lists and count
     assert.match(unknown.stderr, /^Unknown option '--bogus'/, file);
   }
 });
+
+Deno.test("benches: insert_cost_bench refuses bad flags before any work", async () => {
+  for (
+    const [args, message] of [
+      [["--rounds=0"], /--rounds=0 \(expected a whole number, at least 1\)/],
+      [["--merge-nice=20"], /--merge-nice=20 \(expected a whole number from 0 to 19\)/],
+      [["--merge-nice=-1"], /--merge-nice=-1 \(expected a whole number from 0 to 19\)/],
+      [
+        ["--dir=/nonexistent/tracehouse"],
+        /--dir=\/nonexistent\/tracehouse \(expected an existing directory\)/,
+      ],
+      [["--bogus"], /^Unknown option '--bogus'/],
+    ] as const
+  ) {
+    const bad = await run("insert_cost_bench.ts", [...args]);
+    assert.equal(bad.code, 2, args.join(" "));
+    assert.match(bad.stderr, message);
+  }
+});
+
+Deno.test("benches: merge_priority_bench refuses bad flags before any work", async () => {
+  for (
+    const [args, message] of [
+      [["--seconds=0"], /--seconds=0 \(expected a whole number, at least 1\)/],
+      [["--nice=20"], /--nice=20 \(expected a whole number from 1 to 19\)/],
+      [["--nice=0"], /--nice=0 \(expected a whole number, at least 1\)/],
+      [["--bogus"], /^Unknown option '--bogus'/],
+    ] as const
+  ) {
+    const bad = await run("merge_priority_bench.ts", [...args]);
+    assert.equal(bad.code, 2, args.join(" "));
+    assert.match(bad.stderr, message);
+  }
+});

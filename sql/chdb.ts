@@ -22,6 +22,7 @@ import { encodeNative } from "./native/mod.ts";
 import { formatParams } from "./params.ts";
 import { type Lane, LaneScheduler, type LaneSchedulerOptions, type LaneStats } from "./lanes.ts";
 import { INDEXES_BUILT_ON_MERGE } from "./schema.ts";
+import { MERGE_THREADS_NICE } from "./merge_priority.ts";
 import {
   type CallOptions,
   ClickHouseError,
@@ -34,6 +35,8 @@ import {
   type Store,
 } from "./store.ts";
 import { PLAIN_NAME } from "./identifiers.ts";
+
+export { MERGE_THREADS_NICE } from "./merge_priority.ts";
 
 const SYMBOLS = {
   chdb_connect: { parameters: ["i32", "buffer"], result: "pointer" },
@@ -186,6 +189,15 @@ function settingAssignments(
   );
 }
 
+/** ` SETTINGS name = value, …` for an `INSERT` statement, or nothing; names are checked. */
+function insertSettings(settings: Settings = {}): string {
+  const entries = Object.entries(settings);
+  for (const [name] of entries) {
+    if (!SETTING_NAME.test(name)) throw new TypeError(`Invalid setting name: "${name}"`);
+  }
+  return entries.length === 0 ? "" : ` SETTINGS ${settingAssignments(entries)}`;
+}
+
 function checkedParamNames(params: Record<string, string> = {}): Record<string, string> {
   for (const name of Object.keys(params)) {
     if (!PLAIN_NAME.test(name)) {
@@ -230,6 +242,13 @@ export interface ChdbOptions {
   configFile?: string;
   /** How calls of different lanes share the engine (see `lanes.ts`). */
   lanes?: LaneSchedulerOptions;
+  /**
+   * Nice value (0–19) of the engine's merge threads. Default {@linkcode MERGE_THREADS_NICE}:
+   * background merges then take the CPU that statements leave, instead of an equal share of it;
+   * 0 runs them as ClickHouse does by default. A `configFile` that sets
+   * `os_threads_nice_value_merge_mutate` wins over this value.
+   */
+  mergeThreadsNice?: number;
 }
 
 /** What every view of one open engine shares. */
@@ -308,12 +327,20 @@ export class ChdbStore implements Store {
           `"${other}", and chDB serves one data directory per process. Close that store first.`,
       );
     }
+    const nice = options.mergeThreadsNice ?? MERGE_THREADS_NICE;
+    if (!Number.isInteger(nice) || nice < 0 || nice > 19) {
+      throw new RangeError(
+        `Invalid mergeThreadsNice: ${nice} (expected a whole number from 0 to 19)`,
+      );
+    }
     const lib = loadLibrary(options.libraryPath ?? defaultLibraryPath());
     await Deno.mkdir(path, { recursive: true });
     const args = [
       "clickhouse",
       `--path=${path}`,
       ...(options.configFile === undefined ? [] : [`--config-file=${options.configFile}`]),
+      // A server setting given on the command line; a configuration file's own value wins.
+      `--os_threads_nice_value_merge_mutate=${nice}`,
     ].map(cString);
     const handle = lib.symbols.chdb_connect(args.length, pointerArray(args));
     if (handle === null) throw await connectError(path);
@@ -389,9 +416,13 @@ export class ChdbStore implements Store {
             "\\$&",
           )
         }'`;
+      // Settings ride in the statement (they apply to the whole insert, its views included):
+      // as `SET` before and after, they would cost two more engine round trips per insert.
       await this.command(
-        `INSERT INTO ${target} (${columnList}) SELECT * FROM file('${file}', '${format}'${structure})`,
-        { settings: options.settings, lane: options.lane ?? "ingest" },
+        `INSERT INTO ${target} (${columnList})${
+          insertSettings(options.settings)
+        } SELECT * FROM file('${file}', '${format}'${structure})`,
+        { lane: options.lane ?? "ingest" },
       );
     } finally {
       await Deno.remove(file).catch(() => {});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ChdbStore } from "./chdb.ts";
+import { ChdbStore, MERGE_THREADS_NICE } from "./chdb.ts";
 import { defineStoreTests } from "../testing/store_suite.ts";
 
 async function tempStore(): Promise<ChdbStore> {
@@ -17,6 +17,112 @@ Deno.test("embedded: data survives a restart", async () => {
   store = await ChdbStore.open({ path, database: "persist" });
   assert.deepEqual(await store.query("SELECT n FROM kept ORDER BY n"), [{ n: 1 }, { n: 2 }]);
   await store.close();
+});
+
+Deno.test("embedded: insert settings apply to that insert, in one statement", async () => {
+  const store = await tempStore();
+  try {
+    await store.command(
+      "CREATE TABLE by_day (d Date, n UInt32) ENGINE = MergeTree PARTITION BY d ORDER BY n",
+    );
+    const columns = [{ name: "d", type: "Date" }, { name: "n", type: "UInt32" }];
+    const rows = [{ d: "2026-01-01", n: 1 }, { d: "2026-01-02", n: 2 }];
+    await assert.rejects(
+      store.insert("by_day", rows, {
+        columns,
+        format: "JSONEachRow",
+        settings: { max_partitions_per_insert_block: 1 },
+      }),
+      /Too many partitions/,
+    );
+    // The session keeps its own value: the same rows go in without the setting.
+    await store.insert("by_day", rows, { columns, format: "JSONEachRow" });
+    assert.deepEqual(await store.query("SELECT count() AS c FROM by_day"), [{ c: "2" }]);
+    const [{ value }] = await store.query<{ value: string }>(
+      "SELECT value FROM system.settings WHERE name = 'max_partitions_per_insert_block'",
+    );
+    assert.equal(value, "100");
+    await assert.rejects(
+      store.insert("by_day", rows, { columns, settings: { "x = 1; DROP": 1 } }),
+      TypeError,
+    );
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("embedded: merge threads run at a lower priority, configurable", async () => {
+  const path = await Deno.makeTempDir({ prefix: "tracehouse-chdb-" });
+  const nice = async (store: ChdbStore) =>
+    (await store.query<{ value: string }>(
+      "SELECT value FROM system.server_settings WHERE name = 'os_threads_nice_value_merge_mutate'",
+    ))[0].value;
+  let store = await ChdbStore.open({ path });
+  assert.equal(await nice(store), String(MERGE_THREADS_NICE));
+  await store.close();
+  store = await ChdbStore.open({ path, mergeThreadsNice: 0 });
+  assert.equal(await nice(store), "0");
+  await store.close();
+  for (const bad of [-1, 20, 2.5]) {
+    await assert.rejects(ChdbStore.open({ path, mergeThreadsNice: bad }), RangeError);
+  }
+  // An operator's configuration file that sets it has the last word.
+  const configFile = `${path}.xml`;
+  await Deno.writeTextFile(
+    configFile,
+    "<clickhouse><os_threads_nice_value_merge_mutate>5</os_threads_nice_value_merge_mutate></clickhouse>",
+  );
+  store = await ChdbStore.open({ path, configFile, mergeThreadsNice: 12 });
+  assert.equal(await nice(store), "5");
+  await store.close();
+});
+
+/** Nice values of this process's merge threads seen running (`R`) in /proc, with counts. */
+function runningMergeThreads(seen: Map<number, number>): void {
+  const task = `/proc/${Deno.pid}/task`;
+  for (const entry of Deno.readDirSync(task)) {
+    try {
+      if (!Deno.readTextFileSync(`${task}/${entry.name}/comm`).startsWith("MergeMutate")) continue;
+      const stat = Deno.readTextFileSync(`${task}/${entry.name}/stat`);
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (fields[0] !== "R") continue;
+      const nice = Number(fields[16]);
+      seen.set(nice, (seen.get(nice) ?? 0) + 1);
+    } catch {
+      // The thread ended between listing and reading.
+    }
+  }
+}
+
+Deno.test({
+  name: "embedded: merges run on threads at the merge nice value",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const store = await tempStore();
+    try {
+      await store.command(
+        "CREATE TABLE merged (n UInt64, s String) ENGINE = MergeTree ORDER BY n",
+      );
+      const seen = new Map<number, number>();
+      const sampler = setInterval(() => runningMergeThreads(seen), 2);
+      const deadline = performance.now() + 30_000;
+      // Small parts, inserted until merges of them have been caught running often enough.
+      for (let i = 0; [...seen.values()].reduce((a, b) => a + b, 0) < 50; i++) {
+        if (performance.now() > deadline) break;
+        await store.command(
+          `INSERT INTO merged SELECT number, toString(rand()) FROM numbers(${i * 50_000}, 50_000)`,
+        );
+      }
+      clearInterval(sampler);
+      const atNice = seen.get(MERGE_THREADS_NICE) ?? 0;
+      const total = [...seen.values()].reduce((a, b) => a + b, 0);
+      assert.ok(total >= 50, `merge threads seen running ${total} times`);
+      // A pool thread is at 0 for a moment before its merge starts; most samples are mid-merge.
+      assert.ok(atNice > total / 2, `nice values seen: ${JSON.stringify([...seen])}`);
+    } finally {
+      await store.close();
+    }
+  },
 });
 
 Deno.test("embedded: a data directory held by another process is a clear error", async () => {

@@ -1,0 +1,16 @@
+/**
+ * The priority of the embedded engine's background merges against its statements.
+ *
+ * chDB runs one statement at a time, but merges run beside it on their own threads. On a small
+ * machine the merges that a stream of inserts starts compete with the next statement for the
+ * cores: measured on 2 cores (`bench/insert_cost_bench.ts`, docs/performance.md), one
+ * `otel_traces` insert took 2.4–4.4× longer with merges running than without, and a dashboard
+ * query waited for the CPU the same way. Running merge threads at a higher nice value gives
+ * statements the cores first; merges still get every idle cycle and a share under contention
+ * (at nice 10 a merge thread weighs about a tenth of a statement thread).
+ *
+ * @module
+ */
+
+/** The default nice value (0–19) of the engine's merge threads; 0 is ClickHouse's own. */
+export const MERGE_THREADS_NICE = 10;
