@@ -17,34 +17,12 @@
  * @module
  */
 import type { ColumnSpec } from "./store.ts";
+import { LOGS_COLUMNS, LOGS_MATERIALIZED_COLUMNS } from "./tables/otel_logs.ts";
+import { TRACES_COLUMNS } from "./tables/otel_traces.ts";
 
 const ATTRIBUTES = "Map(LowCardinality(String), String)";
 
-/** Spans (`otel_traces`). */
-export const TRACES_COLUMNS: readonly ColumnSpec[] = Object.freeze([
-  { name: "Timestamp", type: "DateTime64(9)" },
-  { name: "TraceId", type: "String" },
-  { name: "SpanId", type: "String" },
-  { name: "ParentSpanId", type: "String" },
-  { name: "TraceState", type: "String" },
-  { name: "SpanName", type: "LowCardinality(String)" },
-  { name: "SpanKind", type: "LowCardinality(String)" },
-  { name: "ServiceName", type: "LowCardinality(String)" },
-  { name: "ResourceAttributes", type: ATTRIBUTES },
-  { name: "ScopeName", type: "String" },
-  { name: "ScopeVersion", type: "String" },
-  { name: "SpanAttributes", type: ATTRIBUTES },
-  { name: "Duration", type: "UInt64" },
-  { name: "StatusCode", type: "LowCardinality(String)" },
-  { name: "StatusMessage", type: "String" },
-  { name: "Events.Timestamp", type: "Array(DateTime64(9))" },
-  { name: "Events.Name", type: "Array(LowCardinality(String))" },
-  { name: "Events.Attributes", type: `Array(${ATTRIBUTES})` },
-  { name: "Links.TraceId", type: "Array(String)" },
-  { name: "Links.SpanId", type: "Array(String)" },
-  { name: "Links.TraceState", type: "Array(String)" },
-  { name: "Links.Attributes", type: `Array(${ATTRIBUTES})` },
-]);
+export { TRACES_COLUMNS };
 
 /** Trace id → time range (`otel_traces_trace_id_ts`), filled by its materialized view. */
 export const TRACE_ID_TS_COLUMNS: readonly ColumnSpec[] = Object.freeze([
@@ -53,25 +31,7 @@ export const TRACE_ID_TS_COLUMNS: readonly ColumnSpec[] = Object.freeze([
   { name: "End", type: "DateTime" },
 ]);
 
-/** Log records (`otel_logs`), without its `MATERIALIZED` columns. */
-export const LOGS_COLUMNS: readonly ColumnSpec[] = Object.freeze([
-  { name: "Timestamp", type: "DateTime64(9)" },
-  { name: "TraceId", type: "String" },
-  { name: "SpanId", type: "String" },
-  { name: "TraceFlags", type: "UInt8" },
-  { name: "SeverityText", type: "LowCardinality(String)" },
-  { name: "SeverityNumber", type: "UInt8" },
-  { name: "ServiceName", type: "LowCardinality(String)" },
-  { name: "Body", type: "String" },
-  { name: "ResourceSchemaUrl", type: "LowCardinality(String)" },
-  { name: "ResourceAttributes", type: ATTRIBUTES },
-  { name: "ScopeSchemaUrl", type: "LowCardinality(String)" },
-  { name: "ScopeName", type: "String" },
-  { name: "ScopeVersion", type: "LowCardinality(String)" },
-  { name: "ScopeAttributes", type: ATTRIBUTES },
-  { name: "LogAttributes", type: ATTRIBUTES },
-  { name: "EventName", type: "String" },
-]);
+export { LOGS_COLUMNS, LOGS_MATERIALIZED_COLUMNS };
 
 /** Gauge points (`otel_metrics_gauge`). */
 export const METRICS_GAUGE_COLUMNS: readonly ColumnSpec[] = Object.freeze([
@@ -212,18 +172,6 @@ export const METRICS_SUMMARY_COLUMNS: readonly ColumnSpec[] = Object.freeze([
   { name: "ValueAtQuantiles.Quantile", type: "Array(Float64)" },
   { name: "ValueAtQuantiles.Value", type: "Array(Float64)" },
   { name: "Flags", type: "UInt32" },
-]);
-
-/** Names of the `MATERIALIZED` columns of `otel_logs`, computed by ClickHouse from `ResourceAttributes`. */
-export const LOGS_MATERIALIZED_COLUMNS: readonly string[] = Object.freeze([
-  "__otel_materialized_k8s.cluster.name",
-  "__otel_materialized_k8s.container.name",
-  "__otel_materialized_k8s.deployment.name",
-  "__otel_materialized_k8s.namespace.name",
-  "__otel_materialized_k8s.node.name",
-  "__otel_materialized_k8s.pod.name",
-  "__otel_materialized_k8s.pod.uid",
-  "__otel_materialized_deployment.environment.name",
 ]);
 
 /** The tables the migrations create, by name. */
