@@ -7,20 +7,10 @@
  * @module
  */
 import { isErrorLog, logErrorInput } from "./error_fingerprint.ts";
-import {
-  type EncodedMap,
-  encodeMapEntries,
-  encodeString,
-  type NativeBlockBuilder,
-} from "../sql/native/mod.ts";
-import { LogsBlock } from "../sql/tables/otel_logs.ts";
-import {
-  appendEach,
-  reject,
-  type Rejections,
-  type ResourceRows,
-  withFingerprint,
-} from "./map_common.ts";
+import { type EncodedMap, encodeMapEntries, encodeString } from "../sql/native/mod.ts";
+import type { LogsBlock } from "../sql/tables/otel_logs.ts";
+import type { Rejections, ResourceRows } from "./map_common.ts";
+import { appendEach, reject, withFingerprint } from "./map_common.ts";
 import type { KeyValue, LogRecord, LogsRequest, Scope } from "./model.ts";
 import { asString, attributeMap, attributeRecord, idOrEmpty, validId } from "./values.ts";
 
@@ -93,25 +83,19 @@ export function appendLog(b: LogsBlock, s: LogScope, log: LogRecord, out: Reject
 }
 
 /**
- * The records of a request appended to an `otel_logs` block (built with `LOGS_COLUMNS`): the
- * same values as the oracle's rows, without a row object per record. Returns the records
+ * The records of a request appended to an `otel_logs` block: the same values as the oracle's rows, without a row object per record. Returns the records
  * appended; rejected ones are counted in `out`. On an exception the caller rolls the builder
  * back.
  *
  * @example
  * ```ts
  * import { NativeBlockBuilder } from "../sql/native/mod.ts";
- * import { LOGS_COLUMNS } from "../sql/tables/otel_logs.ts";
+ * import { LOGS_COLUMNS, LogsBlock } from "../sql/tables/otel_logs.ts";
  * import { mapLogsInto } from "./map_logs.ts";
- * const builder = new NativeBlockBuilder(LOGS_COLUMNS);
- * console.assert(mapLogsInto([], builder, { rejected: 0, errors: [] }) === 0);
+ * const block = new LogsBlock(new NativeBlockBuilder(LOGS_COLUMNS));
+ * console.assert(mapLogsInto([], block, { rejected: 0, errors: [] }) === 0);
  * ```
  */
-export function mapLogsInto(
-  request: LogsRequest,
-  builder: NativeBlockBuilder,
-  out: Rejections,
-): number {
-  const block = new LogsBlock(builder);
+export function mapLogsInto(request: LogsRequest, block: LogsBlock, out: Rejections): number {
   return appendEach(request, logScope, (s, log) => appendLog(block, s, log, out));
 }

@@ -6,15 +6,10 @@
  * @module
  */
 import { spanErrorInput } from "./error_fingerprint.ts";
-import { type EncodedMap, encodeString, type NativeBlockBuilder } from "../sql/native/mod.ts";
-import { TracesBlock } from "../sql/tables/otel_traces.ts";
-import {
-  appendEach,
-  reject,
-  type Rejections,
-  type ResourceRows,
-  withFingerprint,
-} from "./map_common.ts";
+import { type EncodedMap, encodeString } from "../sql/native/mod.ts";
+import type { TracesBlock } from "../sql/tables/otel_traces.ts";
+import type { Rejections, ResourceRows } from "./map_common.ts";
+import { appendEach, reject, withFingerprint } from "./map_common.ts";
 import { SPAN_STATUS_CODES } from "../sql/span_status.ts";
 import type { KeyValue, Scope, Span, TracesRequest } from "./model.ts";
 import { attributeMap, attributeRecord, idOrEmpty, validId } from "./values.ts";
@@ -122,7 +117,7 @@ export function appendSpan(
 }
 
 /**
- * The spans of a request appended to an `otel_traces` block (built with `TRACES_COLUMNS`): the same values as the oracle's
+ * The spans of a request appended to an `otel_traces` block: the same values as the oracle's
  * rows, without a row object per span. Returns the spans appended; rejected spans are counted in
  * `out`. A resource's attributes are encoded once for all its spans. On an exception the caller
  * rolls the builder back (rows may be half-written).
@@ -130,17 +125,12 @@ export function appendSpan(
  * @example
  * ```ts
  * import { NativeBlockBuilder } from "../sql/native/mod.ts";
- * import { TRACES_COLUMNS } from "../sql/tables/otel_traces.ts";
+ * import { TRACES_COLUMNS, TracesBlock } from "../sql/tables/otel_traces.ts";
  * import { mapTracesInto } from "./map_traces.ts";
- * const builder = new NativeBlockBuilder(TRACES_COLUMNS);
- * console.assert(mapTracesInto([], builder, { rejected: 0, errors: [] }) === 0);
+ * const block = new TracesBlock(new NativeBlockBuilder(TRACES_COLUMNS));
+ * console.assert(mapTracesInto([], block, { rejected: 0, errors: [] }) === 0);
  * ```
  */
-export function mapTracesInto(
-  request: TracesRequest,
-  builder: NativeBlockBuilder,
-  out: Rejections,
-): number {
-  const block = new TracesBlock(builder);
+export function mapTracesInto(request: TracesRequest, block: TracesBlock, out: Rejections): number {
   return appendEach(request, spanScope, (s, span) => appendSpan(block, s, span, out));
 }

@@ -19,11 +19,10 @@
  *
  * @module
  */
-import type { NativeBlockBuilder } from "../sql/native/mod.ts";
 import { encodeMapEntries, encodeString } from "../sql/native/mod.ts";
 import type { StringMapWriter, StringWriter } from "../sql/tables/column_writers.ts";
-import { LogsBlock } from "../sql/tables/otel_logs.ts";
-import { TracesBlock } from "../sql/tables/otel_traces.ts";
+import type { LogsBlock } from "../sql/tables/otel_logs.ts";
+import type { TracesBlock } from "../sql/tables/otel_traces.ts";
 import { SPAN_STATUS_CODES } from "../sql/span_status.ts";
 import { limitScope } from "./limits.ts";
 import type { Rejections, ResourceRows } from "./map_common.ts";
@@ -528,7 +527,7 @@ function walkRequest<S>(body: Uint8Array, signal: Signal<S>): number {
 }
 
 /**
- * Decodes an `ExportTraceServiceRequest` straight into `builder` (an `otel_traces` block):
+ * Decodes an `ExportTraceServiceRequest` straight into an `otel_traces` block:
  * the rows {@linkcode mapTracesInto} would append for `decodeTracesProto(body)`. Returns the
  * spans appended; rejected spans are counted in `out`. Throws on a malformed body, having
  * possibly written part of it: the caller rolls the builder back (and runs the model path for
@@ -537,20 +536,19 @@ function walkRequest<S>(body: Uint8Array, signal: Signal<S>): number {
  * @example
  * ```ts
  * import { NativeBlockBuilder } from "../sql/native/mod.ts";
- * import { TRACES_COLUMNS } from "../sql/schema.ts";
+ * import { TRACES_COLUMNS, TracesBlock } from "../sql/tables/otel_traces.ts";
  * import { decodeTracesProtoInto } from "./protobuf_columns.ts";
- * const builder = new NativeBlockBuilder(TRACES_COLUMNS);
- * console.assert(decodeTracesProtoInto(new Uint8Array(0), builder, { rejected: 0, errors: [] }) === 0);
+ * const block = new TracesBlock(new NativeBlockBuilder(TRACES_COLUMNS));
+ * console.assert(decodeTracesProtoInto(new Uint8Array(0), block, { rejected: 0, errors: [] }) === 0);
  * ```
  */
 export function decodeTracesProtoInto(
   body: Uint8Array,
-  builder: NativeBlockBuilder,
+  b: TracesBlock,
   out: Rejections,
   recordPolicy: RecordPolicy = DEFAULT_POLICY,
 ): number {
   usePolicy(recordPolicy, "span");
-  const b = new TracesBlock(builder);
   return walkRequest<SpanScope>(body, {
     scope: spanScope,
     fast: (r, end, s) => fastSpan(r, end, b, s),
@@ -665,27 +663,26 @@ function limitedLogScope(resource: ResourceRows, scope: Scope, scopeUrl: string)
 }
 
 /**
- * Decodes an `ExportLogsServiceRequest` straight into `builder` (an `otel_logs` block): the rows
+ * Decodes an `ExportLogsServiceRequest` straight into an `otel_logs` block: the rows
  * {@linkcode mapLogsInto} would append for `decodeLogsProto(body)`. Same contract as
  * {@linkcode decodeTracesProtoInto}.
  *
  * @example
  * ```ts
  * import { NativeBlockBuilder } from "../sql/native/mod.ts";
- * import { LOGS_COLUMNS } from "../sql/schema.ts";
+ * import { LOGS_COLUMNS, LogsBlock } from "../sql/tables/otel_logs.ts";
  * import { decodeLogsProtoInto } from "./protobuf_columns.ts";
- * const builder = new NativeBlockBuilder(LOGS_COLUMNS);
- * console.assert(decodeLogsProtoInto(new Uint8Array(0), builder, { rejected: 0, errors: [] }) === 0);
+ * const block = new LogsBlock(new NativeBlockBuilder(LOGS_COLUMNS));
+ * console.assert(decodeLogsProtoInto(new Uint8Array(0), block, { rejected: 0, errors: [] }) === 0);
  * ```
  */
 export function decodeLogsProtoInto(
   body: Uint8Array,
-  builder: NativeBlockBuilder,
+  b: LogsBlock,
   out: Rejections,
   recordPolicy: RecordPolicy = DEFAULT_POLICY,
 ): number {
   usePolicy(recordPolicy, "log");
-  const b = new LogsBlock(builder);
   return walkRequest<LogScope>(body, {
     scope: limitedLogScope,
     fast: (r, end, s) => fastLog(r, end, b, s),

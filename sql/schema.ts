@@ -5,7 +5,9 @@
  * `MATERIALIZED` columns are left out because inserts never name them.
  * Pass them to `store.insert(table, rows, { columns })`.
  *
- * Mirrors `sql/migrations/*.sql`; `schema_test.ts` holds the two together.
+ * Each table's columns are defined beside its block writer in `sql/tables/` (one module per
+ * table; one for the five metric tables) and gathered here. They mirror `sql/migrations/*.sql`;
+ * `schema_test.ts` holds the two together.
  *
  * @example
  * ```ts
@@ -18,11 +20,14 @@
  */
 import type { ColumnSpec } from "./store.ts";
 import { LOGS_COLUMNS, LOGS_MATERIALIZED_COLUMNS } from "./tables/otel_logs.ts";
+import {
+  METRICS_EXPONENTIAL_HISTOGRAM_COLUMNS,
+  METRICS_GAUGE_COLUMNS,
+  METRICS_HISTOGRAM_COLUMNS,
+  METRICS_SUM_COLUMNS,
+  METRICS_SUMMARY_COLUMNS,
+} from "./tables/otel_metrics.ts";
 import { TRACES_COLUMNS } from "./tables/otel_traces.ts";
-
-const ATTRIBUTES = "Map(LowCardinality(String), String)";
-
-export { TRACES_COLUMNS };
 
 /** Trace id → time range (`otel_traces_trace_id_ts`), filled by its materialized view. */
 export const TRACE_ID_TS_COLUMNS: readonly ColumnSpec[] = Object.freeze([
@@ -31,148 +36,16 @@ export const TRACE_ID_TS_COLUMNS: readonly ColumnSpec[] = Object.freeze([
   { name: "End", type: "DateTime" },
 ]);
 
-export { LOGS_COLUMNS, LOGS_MATERIALIZED_COLUMNS };
-
-/** Gauge points (`otel_metrics_gauge`). */
-export const METRICS_GAUGE_COLUMNS: readonly ColumnSpec[] = Object.freeze([
-  { name: "ResourceAttributes", type: ATTRIBUTES },
-  { name: "ResourceSchemaUrl", type: "String" },
-  { name: "ScopeName", type: "String" },
-  { name: "ScopeVersion", type: "String" },
-  { name: "ScopeAttributes", type: ATTRIBUTES },
-  { name: "ScopeDroppedAttrCount", type: "UInt32" },
-  { name: "ScopeSchemaUrl", type: "String" },
-  { name: "ServiceName", type: "LowCardinality(String)" },
-  { name: "MetricName", type: "LowCardinality(String)" },
-  { name: "MetricDescription", type: "String" },
-  { name: "MetricUnit", type: "String" },
-  { name: "Attributes", type: ATTRIBUTES },
-  { name: "StartTimeUnix", type: "DateTime" },
-  { name: "TimeUnix", type: "DateTime" },
-  { name: "Value", type: "Float64" },
-  { name: "Flags", type: "UInt32" },
-  { name: "Exemplars.FilteredAttributes", type: `Array(${ATTRIBUTES})` },
-  { name: "Exemplars.TimeUnix", type: "Array(DateTime)" },
-  { name: "Exemplars.Value", type: "Array(Float64)" },
-  { name: "Exemplars.SpanId", type: "Array(String)" },
-  { name: "Exemplars.TraceId", type: "Array(String)" },
-]);
-
-/** Sum points (`otel_metrics_sum`). */
-export const METRICS_SUM_COLUMNS: readonly ColumnSpec[] = Object.freeze([
-  { name: "ResourceAttributes", type: ATTRIBUTES },
-  { name: "ResourceSchemaUrl", type: "String" },
-  { name: "ScopeName", type: "String" },
-  { name: "ScopeVersion", type: "String" },
-  { name: "ScopeAttributes", type: ATTRIBUTES },
-  { name: "ScopeDroppedAttrCount", type: "UInt32" },
-  { name: "ScopeSchemaUrl", type: "String" },
-  { name: "ServiceName", type: "LowCardinality(String)" },
-  { name: "MetricName", type: "LowCardinality(String)" },
-  { name: "MetricDescription", type: "String" },
-  { name: "MetricUnit", type: "String" },
-  { name: "Attributes", type: ATTRIBUTES },
-  { name: "StartTimeUnix", type: "DateTime" },
-  { name: "TimeUnix", type: "DateTime" },
-  { name: "Value", type: "Float64" },
-  { name: "Flags", type: "UInt32" },
-  { name: "Exemplars.FilteredAttributes", type: `Array(${ATTRIBUTES})` },
-  { name: "Exemplars.TimeUnix", type: "Array(DateTime)" },
-  { name: "Exemplars.Value", type: "Array(Float64)" },
-  { name: "Exemplars.SpanId", type: "Array(String)" },
-  { name: "Exemplars.TraceId", type: "Array(String)" },
-  { name: "AggregationTemporality", type: "Int32" },
-  { name: "IsMonotonic", type: "Bool" },
-]);
-
-/** Histogram points (`otel_metrics_histogram`). */
-export const METRICS_HISTOGRAM_COLUMNS: readonly ColumnSpec[] = Object.freeze([
-  { name: "ResourceAttributes", type: ATTRIBUTES },
-  { name: "ResourceSchemaUrl", type: "String" },
-  { name: "ScopeName", type: "String" },
-  { name: "ScopeVersion", type: "String" },
-  { name: "ScopeAttributes", type: ATTRIBUTES },
-  { name: "ScopeDroppedAttrCount", type: "UInt32" },
-  { name: "ScopeSchemaUrl", type: "String" },
-  { name: "ServiceName", type: "LowCardinality(String)" },
-  { name: "MetricName", type: "LowCardinality(String)" },
-  { name: "MetricDescription", type: "String" },
-  { name: "MetricUnit", type: "String" },
-  { name: "Attributes", type: ATTRIBUTES },
-  { name: "StartTimeUnix", type: "DateTime" },
-  { name: "TimeUnix", type: "DateTime" },
-  { name: "Count", type: "UInt64" },
-  { name: "Sum", type: "Float64" },
-  { name: "BucketCounts", type: "Array(UInt64)" },
-  { name: "ExplicitBounds", type: "Array(Float64)" },
-  { name: "Exemplars.FilteredAttributes", type: `Array(${ATTRIBUTES})` },
-  { name: "Exemplars.TimeUnix", type: "Array(DateTime)" },
-  { name: "Exemplars.Value", type: "Array(Float64)" },
-  { name: "Exemplars.SpanId", type: "Array(String)" },
-  { name: "Exemplars.TraceId", type: "Array(String)" },
-  { name: "Flags", type: "UInt32" },
-  { name: "Min", type: "Float64" },
-  { name: "Max", type: "Float64" },
-  { name: "AggregationTemporality", type: "Int32" },
-]);
-
-/** Exponential histogram points (`otel_metrics_exponential_histogram`). */
-export const METRICS_EXPONENTIAL_HISTOGRAM_COLUMNS: readonly ColumnSpec[] = Object.freeze([
-  { name: "ResourceAttributes", type: ATTRIBUTES },
-  { name: "ResourceSchemaUrl", type: "String" },
-  { name: "ScopeName", type: "String" },
-  { name: "ScopeVersion", type: "String" },
-  { name: "ScopeAttributes", type: ATTRIBUTES },
-  { name: "ScopeDroppedAttrCount", type: "UInt32" },
-  { name: "ScopeSchemaUrl", type: "String" },
-  { name: "ServiceName", type: "LowCardinality(String)" },
-  { name: "MetricName", type: "LowCardinality(String)" },
-  { name: "MetricDescription", type: "String" },
-  { name: "MetricUnit", type: "String" },
-  { name: "Attributes", type: ATTRIBUTES },
-  { name: "StartTimeUnix", type: "DateTime" },
-  { name: "TimeUnix", type: "DateTime" },
-  { name: "Count", type: "UInt64" },
-  { name: "Sum", type: "Float64" },
-  { name: "Scale", type: "Int32" },
-  { name: "ZeroCount", type: "UInt64" },
-  { name: "PositiveOffset", type: "Int32" },
-  { name: "PositiveBucketCounts", type: "Array(UInt64)" },
-  { name: "NegativeOffset", type: "Int32" },
-  { name: "NegativeBucketCounts", type: "Array(UInt64)" },
-  { name: "Exemplars.FilteredAttributes", type: `Array(${ATTRIBUTES})` },
-  { name: "Exemplars.TimeUnix", type: "Array(DateTime)" },
-  { name: "Exemplars.Value", type: "Array(Float64)" },
-  { name: "Exemplars.SpanId", type: "Array(String)" },
-  { name: "Exemplars.TraceId", type: "Array(String)" },
-  { name: "Flags", type: "UInt32" },
-  { name: "Min", type: "Float64" },
-  { name: "Max", type: "Float64" },
-  { name: "AggregationTemporality", type: "Int32" },
-]);
-
-/** Summary points (`otel_metrics_summary`). */
-export const METRICS_SUMMARY_COLUMNS: readonly ColumnSpec[] = Object.freeze([
-  { name: "ResourceAttributes", type: ATTRIBUTES },
-  { name: "ResourceSchemaUrl", type: "String" },
-  { name: "ScopeName", type: "String" },
-  { name: "ScopeVersion", type: "String" },
-  { name: "ScopeAttributes", type: ATTRIBUTES },
-  { name: "ScopeDroppedAttrCount", type: "UInt32" },
-  { name: "ScopeSchemaUrl", type: "String" },
-  { name: "ServiceName", type: "LowCardinality(String)" },
-  { name: "MetricName", type: "LowCardinality(String)" },
-  { name: "MetricDescription", type: "String" },
-  { name: "MetricUnit", type: "String" },
-  { name: "Attributes", type: ATTRIBUTES },
-  { name: "StartTimeUnix", type: "DateTime" },
-  { name: "TimeUnix", type: "DateTime" },
-  { name: "Count", type: "UInt64" },
-  { name: "Sum", type: "Float64" },
-  { name: "ValueAtQuantiles.Quantile", type: "Array(Float64)" },
-  { name: "ValueAtQuantiles.Value", type: "Array(Float64)" },
-  { name: "Flags", type: "UInt32" },
-]);
+export {
+  LOGS_COLUMNS,
+  LOGS_MATERIALIZED_COLUMNS,
+  METRICS_EXPONENTIAL_HISTOGRAM_COLUMNS,
+  METRICS_GAUGE_COLUMNS,
+  METRICS_HISTOGRAM_COLUMNS,
+  METRICS_SUM_COLUMNS,
+  METRICS_SUMMARY_COLUMNS,
+  TRACES_COLUMNS,
+};
 
 /** The tables the migrations create, by name. */
 export type TableName =
