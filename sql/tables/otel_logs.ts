@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { NativeBlockBuilder } from "../native/mod.ts";
 import type { ColumnSpec } from "../store.ts";
 import { DateTime64Writer, StringMapWriter, StringWriter, UInt8Writer } from "./column_writers.ts";
 import { ATTRIBUTES, TableBlock } from "./table_block.ts";
@@ -78,4 +79,9 @@ export class LogsBlock extends TableBlock {
   readonly scopeAttributes = this.column("ScopeAttributes", StringMapWriter);
   readonly logAttributes = this.column("LogAttributes", StringMapWriter);
   readonly eventName = this.column("EventName", StringWriter);
+
+  constructor(builder: NativeBlockBuilder) {
+    super(builder);
+    this.complete();
+  }
 }

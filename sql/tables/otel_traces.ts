@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { NativeBlockBuilder } from "../native/mod.ts";
 import type { ColumnSpec } from "../store.ts";
 import { DateTime64Writer, StringMapWriter, StringWriter, UInt64Writer } from "./column_writers.ts";
 import { ATTRIBUTES, TableBlock } from "./table_block.ts";
@@ -80,6 +81,11 @@ export class TracesBlock extends TableBlock {
   readonly linkSpanIds = this.array("Links.SpanId", StringWriter);
   readonly linkTraceStates = this.array("Links.TraceState", StringWriter);
   readonly linkAttributes = this.array("Links.Attributes", StringMapWriter);
+
+  constructor(builder: NativeBlockBuilder) {
+    super(builder);
+    this.complete();
+  }
 
   /** Ends the row's `Events`: `n` items appended to each of their arrays. */
   endEvents(n: number): void {

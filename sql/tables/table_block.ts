@@ -15,10 +15,11 @@ export type WriterClass<W> = new (column: NativeColumn, name: string) => W;
 
 /**
  * A table's block being built: subclasses declare one writer field per column
- * ({@linkcode TableBlock.column}, {@linkcode TableBlock.array}), the mappers append one value to
- * every writer and then {@linkcode TableBlock.endRow}. A column taken twice, or one of a type
- * its writer does not write, throws when the block is made; {@linkcode TableBlock.unwritten}
- * names the columns no writer took (the tables' tests check it is empty).
+ * ({@linkcode TableBlock.column}, {@linkcode TableBlock.array}) and end their constructor with
+ * {@linkcode TableBlock.complete}; the mappers append one value to every writer and then
+ * {@linkcode TableBlock.endRow}. A column taken twice, one of a type its writer does not write,
+ * or one no writer takes throws when the block is made: a column added to the list cannot be
+ * forgotten by the writer.
  *
  * @example
  * ```ts
@@ -27,6 +28,10 @@ export type WriterClass<W> = new (column: NativeColumn, name: string) => W;
  * import { TableBlock } from "./table_block.ts";
  * class NamesBlock extends TableBlock {
  *   readonly name = this.column("Name", StringWriter);
+ *   constructor(builder: NativeBlockBuilder) {
+ *     super(builder);
+ *     this.complete();
+ *   }
  * }
  * const block = new NamesBlock(new NativeBlockBuilder([{ name: "Name", type: "String" }]));
  * block.name.string("GET /");
@@ -63,5 +68,16 @@ export abstract class TableBlock {
   /** Columns of the block that no writer writes: empty for a complete table definition. */
   unwritten(): string[] {
     return this.builder.columns.map((c) => c.name).filter((name) => !this.#taken.has(name));
+  }
+
+  /**
+   * Throws unless every column has a writer. Subclasses call it last in their constructor (their
+   * writer fields are made by then); once per request, a few dozen set lookups.
+   */
+  protected complete(): void {
+    const missing = this.unwritten();
+    if (missing.length > 0) {
+      throw new TypeError(`No writer for the block's columns ${missing.join(", ")}`);
+    }
   }
 }
