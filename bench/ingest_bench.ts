@@ -36,6 +36,8 @@ import { ChdbStore } from "../sql/chdb.ts";
 import { migrate } from "../sql/migrate.ts";
 import { encodeNative, NativeBlockBuilder } from "../sql/native/mod.ts";
 import { LOGS_COLUMNS, TRACES_COLUMNS } from "../sql/schema.ts";
+import { LogsBlock } from "../sql/tables/otel_logs.ts";
+import { TracesBlock } from "../sql/tables/otel_traces.ts";
 import { createOtlpApp } from "../routes/otlp.ts";
 import { BATCH_DEFAULTS } from "../otlp/batcher.ts";
 import { encodeLogs, encodeTraces } from "../testing/otlp_encode.ts";
@@ -267,8 +269,9 @@ async function split(
   for (const body of bodies) {
     const s = cpuMs();
     // As the receiver does: straight from the protobuf bytes into the block.
-    if (signal === "traces") decodeTracesProtoInto(body, builder, out, policy);
-    else decodeLogsProtoInto(body, builder, out, policy);
+    // As the receiver does: the table's typed block over the batcher's builder, one per request.
+    if (signal === "traces") decodeTracesProtoInto(body, new TracesBlock(builder), out, policy);
+    else decodeLogsProtoInto(body, new LogsBlock(builder), out, policy);
     t.decodeAndMap += cpuMs() - s;
     if (builder.rows >= batchRows) await flush();
   }

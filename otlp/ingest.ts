@@ -7,6 +7,8 @@
  */
 import { TABLE_COLUMNS, type TableName } from "../sql/schema.ts";
 import type { NativeBlockBuilder } from "../sql/native/mod.ts";
+import { LogsBlock } from "../sql/tables/otel_logs.ts";
+import { TracesBlock } from "../sql/tables/otel_traces.ts";
 import { laneMetricsText } from "../sql/lane_metrics.ts";
 import type { Lane, LaneStats, Store } from "../sql/store.ts";
 import { type BatchOptions, IngestBatcher, QueueFullError } from "./batcher.ts";
@@ -72,7 +74,10 @@ function decodeWith<T>(
   }
 }
 
-/** Traces and logs: a decoded request and how to map it into its table's pending block. */
+/**
+ * Traces and logs: a request and how to append it to its table's pending block (the batcher's
+ * builder, written through the table's typed block).
+ */
 interface Columnar {
   table: "otel_traces" | "otel_logs";
   mapInto(builder: NativeBlockBuilder, out: Rejections): number;
@@ -124,20 +129,22 @@ function columnar(
     if (encoding === "protobuf") {
       return {
         table: "otel_traces",
-        mapInto: (builder, out) =>
-          fastOrModel(
+        mapInto(builder, out) {
+          const block = new TracesBlock(builder);
+          return fastOrModel(
             builder,
             out,
-            () => decodeTracesProtoInto(body, builder, out, policy),
-            () => mapTracesInto(model(), builder, out),
+            () => decodeTracesProtoInto(body, block, out, policy),
+            () => mapTracesInto(model(), block, out),
             onFallback,
-          ),
+          );
+        },
       };
     }
     const request = model();
     return {
       table: "otel_traces",
-      mapInto: (builder, out) => mapTracesInto(request, builder, out),
+      mapInto: (builder, out) => mapTracesInto(request, new TracesBlock(builder), out),
     };
   }
   const model = () => {
@@ -148,20 +155,22 @@ function columnar(
   if (encoding === "protobuf") {
     return {
       table: "otel_logs",
-      mapInto: (builder, out) =>
-        fastOrModel(
+      mapInto(builder, out) {
+        const block = new LogsBlock(builder);
+        return fastOrModel(
           builder,
           out,
-          () => decodeLogsProtoInto(body, builder, out, policy),
-          () => mapLogsInto(model(), builder, out),
+          () => decodeLogsProtoInto(body, block, out, policy),
+          () => mapLogsInto(model(), block, out),
           onFallback,
-        ),
+        );
+      },
     };
   }
   const request = model();
   return {
     table: "otel_logs",
-    mapInto: (builder, out) => mapLogsInto(request, builder, out),
+    mapInto: (builder, out) => mapLogsInto(request, new LogsBlock(builder), out),
   };
 }
 

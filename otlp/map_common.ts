@@ -6,7 +6,7 @@
  */
 import { errorFingerprint, type ErrorInput } from "./error_fingerprint.ts";
 import { type EncodedMap, encodeMapEntries } from "../sql/native/mod.ts";
-import type { KeyValue, ResourceGroup, ScopeGroup } from "./model.ts";
+import type { KeyValue, ResourceGroup, Scope } from "./model.ts";
 import { asString, attributeMap, lookup } from "./values.ts";
 
 /** Rows of one table and what was rejected on the way. */
@@ -66,7 +66,7 @@ export interface ResourceRows {
 
 /**
  * The resource/scope walk of a decoded request (the model path): encodes each resource once,
- * asks `scopeContext` once per scope group, and appends every record with `append`. Returns the
+ * asks `scopeContext` once per scope group (the protobuf fast path asks the same function), and appends every record with `append`. Returns the
  * records appended (`append` returns false for a rejected one).
  *
  * @example
@@ -77,7 +77,7 @@ export interface ResourceRows {
  */
 export function appendEach<T, C>(
   request: ResourceGroup<T>[],
-  scopeContext: (resource: ResourceRows, group: ScopeGroup<T>) => C,
+  scopeContext: (resource: ResourceRows, scope: Scope, schemaUrl: string) => C,
   append: (ctx: C, item: T) => boolean,
 ): number {
   let appended = 0;
@@ -88,7 +88,7 @@ export function appendEach<T, C>(
       schemaUrl: group.resource.schemaUrl,
     };
     for (const scopeGroup of group.scopes) {
-      const ctx = scopeContext(rows, scopeGroup);
+      const ctx = scopeContext(rows, scopeGroup.scope, scopeGroup.schemaUrl);
       for (const item of scopeGroup.items) if (append(ctx, item)) appended++;
     }
   }

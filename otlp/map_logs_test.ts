@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { encodeLogs } from "../testing/otlp_encode.ts";
 import { decodeLogsJson } from "./json.ts";
 import { LOGS_COLUMNS } from "../sql/schema.ts";
+import { LogsBlock } from "../sql/tables/otel_logs.ts";
 import { mapLogsInto } from "./map_logs.ts";
 import { mapLogs } from "../testing/map_logs_oracle.ts";
 import { encodeNative, NativeBlockBuilder } from "../sql/native/mod.ts";
@@ -81,7 +82,7 @@ Deno.test("mapLogsInto writes the block that mapLogs' rows encode to", () => {
   const twice = [...decoded, ...decoded];
   const builder = new NativeBlockBuilder(LOGS_COLUMNS);
   const out = { rejected: 0, errors: [] as string[] };
-  assert.equal(mapLogsInto(twice, builder, out), 4);
+  assert.equal(mapLogsInto(twice, new LogsBlock(builder), out), 4);
   const expected = mapLogs(twice);
   assert.deepEqual(out, { rejected: expected.rejected, errors: expected.errors });
   assert.deepEqual(builder.finish(), encodeNative(expected.rows, LOGS_COLUMNS));

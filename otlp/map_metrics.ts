@@ -1,7 +1,8 @@
 /**
  * Maps decoded metrics to the five `otel_metrics_*` tables exactly as the contrib
  * `clickhouseexporter` (`internal/metrics/*.go`, v0.161.0) appends them. Row keys are the column
- * names of `TABLE_COLUMNS["otel_metrics_<kind>"]` in `sql/schema.ts`.
+ * names of the tables' column lists (`sql/tables/otel_metrics.ts`); the test checks every row has
+ * exactly those keys.
  *
  * @module
  */
@@ -75,6 +76,22 @@ function exemplarColumns(row: Record<string, unknown>, exemplars: Exemplar[]): v
   row["Exemplars.TraceId"] = exemplars.map((x) => idOrZeros(x.traceId, 16));
 }
 
+/** The columns both histogram tables share (`HISTOGRAM_TAIL` in `sql/tables/otel_metrics.ts`). */
+function histogramColumns(
+  row: Record<string, unknown>,
+  p: HistogramPoint | ExpHistogramPoint,
+  temporality: number,
+  exemplars: Exemplar[],
+): void {
+  row["Count"] = p.count;
+  row["Sum"] = p.sum;
+  exemplarColumns(row, exemplars);
+  row["Flags"] = p.flags;
+  row["Min"] = p.min;
+  row["Max"] = p.max;
+  row["AggregationTemporality"] = temporality;
+}
+
 function validExemplars(exemplars: Exemplar[]): boolean {
   return exemplars.every((x) => validId(x.traceId, 16) && validId(x.spanId, 8));
 }
@@ -108,32 +125,20 @@ function mapMetric(ctx: Context, metric: Metric, out: MappedMetrics): void {
       }
       case "histogram": {
         const p = point as HistogramPoint;
-        row["Count"] = p.count;
-        row["Sum"] = p.sum;
+        histogramColumns(row, p, data.temporality, exemplars);
         row["BucketCounts"] = p.bucketCounts;
         row["ExplicitBounds"] = p.explicitBounds;
-        exemplarColumns(row, exemplars);
-        row["Flags"] = p.flags;
-        row["Min"] = p.min;
-        row["Max"] = p.max;
-        row["AggregationTemporality"] = data.temporality;
         break;
       }
       case "exponential_histogram": {
         const p = point as ExpHistogramPoint;
-        row["Count"] = p.count;
-        row["Sum"] = p.sum;
+        histogramColumns(row, p, data.temporality, exemplars);
         row["Scale"] = p.scale;
         row["ZeroCount"] = p.zeroCount;
         row["PositiveOffset"] = p.positive.offset;
         row["PositiveBucketCounts"] = p.positive.bucketCounts;
         row["NegativeOffset"] = p.negative.offset;
         row["NegativeBucketCounts"] = p.negative.bucketCounts;
-        exemplarColumns(row, exemplars);
-        row["Flags"] = p.flags;
-        row["Min"] = p.min;
-        row["Max"] = p.max;
-        row["AggregationTemporality"] = data.temporality;
         break;
       }
       case "summary": {

@@ -1,20 +1,15 @@
 /**
  * Maps decoded spans to `otel_traces` rows exactly as the contrib `clickhouseexporter`
  * (`exporter_traces.go`, v0.161.0) appends them, plus `error.fingerprint` on error spans.
- * Row keys are the column names of `TRACES_COLUMNS` in `sql/schema.ts`.
+ * The table and its column writers are `sql/tables/otel_traces.ts`.
  *
  * @module
  */
 import { spanErrorInput } from "./error_fingerprint.ts";
-import type {
-  ArrayColumn,
-  ByteWriter,
-  EncodedMap,
-  MapColumn,
-  NativeBlockBuilder,
-  ScalarColumn,
-} from "../sql/native/mod.ts";
-import { appendEach, reject, type Rejections, withFingerprint } from "./map_common.ts";
+import { type EncodedMap, encodeString } from "../sql/native/mod.ts";
+import type { TracesBlock } from "../sql/tables/otel_traces.ts";
+import type { Rejections, ResourceRows } from "./map_common.ts";
+import { appendEach, reject, withFingerprint } from "./map_common.ts";
 import { SPAN_STATUS_CODES } from "../sql/span_status.ts";
 import type { KeyValue, Scope, Span, TracesRequest } from "./model.ts";
 import { attributeMap, attributeRecord, idOrEmpty, validId } from "./values.ts";
@@ -49,87 +44,39 @@ export function invalidIds(span: Span): string | undefined {
   return undefined;
 }
 
-/** The columns of an `otel_traces` block, looked up once per request. */
-export class TraceColumns {
-  readonly timestamp: ByteWriter;
-  readonly traceId: ByteWriter;
-  readonly spanId: ByteWriter;
-  readonly parentSpanId: ByteWriter;
-  readonly traceState: ByteWriter;
-  readonly spanName: ByteWriter;
-  readonly spanKind: ByteWriter;
-  readonly serviceName: ByteWriter;
-  readonly resourceAttributes: MapColumn;
-  readonly scopeName: ByteWriter;
-  readonly scopeVersion: ByteWriter;
-  readonly spanAttributes: MapColumn;
-  readonly duration: ByteWriter;
-  readonly statusCode: ByteWriter;
-  readonly statusMessage: ByteWriter;
-  readonly eventTimes: ArrayColumn;
-  readonly eventNames: ArrayColumn;
-  readonly eventAttributes: ArrayColumn;
-  readonly linkTraces: ArrayColumn;
-  readonly linkSpans: ArrayColumn;
-  readonly linkStates: ArrayColumn;
-  readonly linkAttributes: ArrayColumn;
-  readonly eventTimeOut: ByteWriter;
-  readonly eventNameOut: ByteWriter;
-  readonly eventMaps: MapColumn;
-  readonly linkTraceOut: ByteWriter;
-  readonly linkSpanOut: ByteWriter;
-  readonly linkStateOut: ByteWriter;
-  readonly linkMaps: MapColumn;
-
-  constructor(readonly builder: NativeBlockBuilder) {
-    const scalar = (name: string) => (builder.column(name) as ScalarColumn).out;
-    const array = (name: string) => builder.column(name) as ArrayColumn;
-    this.timestamp = scalar("Timestamp");
-    this.traceId = scalar("TraceId");
-    this.spanId = scalar("SpanId");
-    this.parentSpanId = scalar("ParentSpanId");
-    this.traceState = scalar("TraceState");
-    this.spanName = scalar("SpanName");
-    this.spanKind = scalar("SpanKind");
-    this.serviceName = scalar("ServiceName");
-    this.resourceAttributes = builder.column("ResourceAttributes") as MapColumn;
-    this.scopeName = scalar("ScopeName");
-    this.scopeVersion = scalar("ScopeVersion");
-    this.spanAttributes = builder.column("SpanAttributes") as MapColumn;
-    this.duration = scalar("Duration");
-    this.statusCode = scalar("StatusCode");
-    this.statusMessage = scalar("StatusMessage");
-    this.eventTimes = array("Events.Timestamp");
-    this.eventNames = array("Events.Name");
-    this.eventAttributes = array("Events.Attributes");
-    this.linkTraces = array("Links.TraceId");
-    this.linkSpans = array("Links.SpanId");
-    this.linkStates = array("Links.TraceState");
-    this.linkAttributes = array("Links.Attributes");
-    this.eventTimeOut = (this.eventTimes.inner as ScalarColumn).out;
-    this.eventNameOut = (this.eventNames.inner as ScalarColumn).out;
-    this.eventMaps = this.eventAttributes.inner as MapColumn;
-    this.linkTraceOut = (this.linkTraces.inner as ScalarColumn).out;
-    this.linkSpanOut = (this.linkSpans.inner as ScalarColumn).out;
-    this.linkStateOut = (this.linkStates.inner as ScalarColumn).out;
-    this.linkMaps = this.linkAttributes.inner as MapColumn;
-  }
+/** What the spans of one resource and scope share, encoded once for all their rows. */
+export interface SpanScope {
+  service: Uint8Array;
+  resource: EncodedMap;
+  scopeName: Uint8Array;
+  scopeVersion: Uint8Array;
 }
 
-/** What the spans of one resource and scope share. */
-export interface SpanContext {
-  service: string;
-  resource: EncodedMap;
-  scope: Scope;
+/** What the spans of `scope` (of `resource`) share; both ingest paths make it here. */
+export function spanScope(resource: ResourceRows, scope: Scope): SpanScope {
+  return {
+    service: encodeString(resource.service),
+    resource: resource.resource,
+    scopeName: encodeString(scope.name),
+    scopeVersion: encodeString(scope.version),
+  };
+}
+
+/** Writes the columns a span takes from its resource and scope; both ingest paths write them here. */
+export function appendSpanScope(b: TracesBlock, s: SpanScope): void {
+  b.serviceName.encoded(s.service);
+  b.resourceAttributes.encoded(s.resource);
+  b.scopeName.encoded(s.scopeName);
+  b.scopeVersion.encoded(s.scopeVersion);
 }
 
 /**
- * Appends one span's row (as the test oracle `mapTraces` in `testing/` maps it) to `c`, or counts it in `out` as
+ * Appends one span's row (as the test oracle `mapTraces` in `testing/` maps it) to `b`, or counts it in `out` as
  * rejected. Returns whether a row was appended.
  */
 export function appendSpan(
-  c: TraceColumns,
-  ctx: SpanContext,
+  b: TracesBlock,
+  s: SpanScope,
   span: Span,
   out: Rejections,
 ): boolean {
@@ -138,69 +85,52 @@ export function appendSpan(
     reject(out, `span "${span.name}": ${invalid}`);
     return false;
   }
-  c.timestamp.i64(span.start);
-  c.traceId.string(idOrEmpty(span.traceId));
-  c.spanId.string(idOrEmpty(span.spanId));
-  c.parentSpanId.string(idOrEmpty(span.parentSpanId));
-  c.traceState.string(span.traceState);
-  c.spanName.string(span.name);
-  c.spanKind.string(SPAN_KINDS[span.kind] ?? "");
-  c.serviceName.string(ctx.service);
-  c.resourceAttributes.encoded(ctx.resource);
-  c.scopeName.string(ctx.scope.name);
-  c.scopeVersion.string(ctx.scope.version);
-  c.spanAttributes.strings(attributeMap(spanAttributes(span)));
-  c.duration.u64(BigInt.asUintN(64, span.end - span.start));
-  c.statusCode.string(SPAN_STATUS_CODES[span.statusCode] ?? "");
-  c.statusMessage.string(span.statusMessage);
+  b.timestamp.nanos(span.start);
+  b.traceId.string(idOrEmpty(span.traceId));
+  b.spanId.string(idOrEmpty(span.spanId));
+  b.parentSpanId.string(idOrEmpty(span.parentSpanId));
+  b.traceState.string(span.traceState);
+  b.spanName.string(span.name);
+  b.spanKind.string(SPAN_KINDS[span.kind] ?? "");
+  appendSpanScope(b, s);
+  b.spanAttributes.entries(attributeMap(spanAttributes(span)));
+  b.duration.value(BigInt.asUintN(64, span.end - span.start));
+  b.statusCode.string(SPAN_STATUS_CODES[span.statusCode] ?? "");
+  b.statusMessage.string(span.statusMessage);
   const events = span.events;
   for (let i = 0; i < events.length; i++) {
-    c.eventTimeOut.i64(events[i].time);
-    c.eventNameOut.string(events[i].name);
-    c.eventMaps.strings(attributeMap(events[i].attributes));
+    b.eventTimestamps.items.nanos(events[i].time);
+    b.eventNames.items.string(events[i].name);
+    b.eventAttributes.items.entries(attributeMap(events[i].attributes));
   }
-  c.eventTimes.close(events.length);
-  c.eventNames.close(events.length);
-  c.eventAttributes.close(events.length);
+  b.endEvents(events.length);
   const links = span.links;
   for (let i = 0; i < links.length; i++) {
-    c.linkTraceOut.string(idOrEmpty(links[i].traceId));
-    c.linkSpanOut.string(idOrEmpty(links[i].spanId));
-    c.linkStateOut.string(links[i].traceState);
-    c.linkMaps.strings(attributeMap(links[i].attributes));
+    b.linkTraceIds.items.string(idOrEmpty(links[i].traceId));
+    b.linkSpanIds.items.string(idOrEmpty(links[i].spanId));
+    b.linkTraceStates.items.string(links[i].traceState);
+    b.linkAttributes.items.entries(attributeMap(links[i].attributes));
   }
-  c.linkTraces.close(links.length);
-  c.linkSpans.close(links.length);
-  c.linkStates.close(links.length);
-  c.linkAttributes.close(links.length);
-  c.builder.endRow();
+  b.endLinks(links.length);
+  b.endRow();
   return true;
 }
 
 /**
- * The spans of a request straight into the columns of an `otel_traces` block (built with
- * `TRACES_COLUMNS`): the same values, without a row object per span. Returns the spans appended;
- * rejected spans are counted in `out`. A resource's attributes are encoded once for all its
- * spans. On an exception the caller rolls the builder back (rows may be half-written).
+ * The spans of a request appended to an `otel_traces` block: the same values as the oracle's
+ * rows, without a row object per span. Returns the spans appended; rejected spans are counted in
+ * `out`. A resource's attributes are encoded once for all its spans. On an exception the caller
+ * rolls the builder back (rows may be half-written).
  *
  * @example
  * ```ts
  * import { NativeBlockBuilder } from "../sql/native/mod.ts";
- * import { TRACES_COLUMNS } from "../sql/schema.ts";
+ * import { TRACES_COLUMNS, TracesBlock } from "../sql/tables/otel_traces.ts";
  * import { mapTracesInto } from "./map_traces.ts";
- * const builder = new NativeBlockBuilder(TRACES_COLUMNS);
- * console.assert(mapTracesInto([], builder, { rejected: 0, errors: [] }) === 0);
+ * const block = new TracesBlock(new NativeBlockBuilder(TRACES_COLUMNS));
+ * console.assert(mapTracesInto([], block, { rejected: 0, errors: [] }) === 0);
  * ```
  */
-export function mapTracesInto(
-  request: TracesRequest,
-  builder: NativeBlockBuilder,
-  out: Rejections,
-): number {
-  const c = new TraceColumns(builder);
-  return appendEach(
-    request,
-    ({ service, resource }, { scope }): SpanContext => ({ service, resource, scope }),
-    (ctx, span) => appendSpan(c, ctx, span, out),
-  );
+export function mapTracesInto(request: TracesRequest, block: TracesBlock, out: Rejections): number {
+  return appendEach(request, spanScope, (s, span) => appendSpan(block, s, span, out));
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { encodeTraces } from "../testing/otlp_encode.ts";
 import { decodeTracesJson } from "./json.ts";
 import { TRACES_COLUMNS } from "../sql/schema.ts";
+import { TracesBlock } from "../sql/tables/otel_traces.ts";
 import { mapTracesInto } from "./map_traces.ts";
 import { mapTraces } from "../testing/map_traces_oracle.ts";
 import { encodeNative, NativeBlockBuilder } from "../sql/native/mod.ts";
@@ -180,7 +181,7 @@ Deno.test("mapTracesInto writes the block that mapTraces' rows encode to", () =>
   const twice = [...decoded, ...decoded];
   const builder = new NativeBlockBuilder(TRACES_COLUMNS);
   const out = { rejected: 0, errors: [] as string[] };
-  assert.equal(mapTracesInto(twice, builder, out), 4);
+  assert.equal(mapTracesInto(twice, new TracesBlock(builder), out), 4);
   const expected = mapTraces(twice);
   assert.deepEqual(out, { rejected: expected.rejected, errors: expected.errors });
   assert.deepEqual(builder.finish(), encodeNative(expected.rows, TRACES_COLUMNS));

@@ -19,21 +19,24 @@
  *
  * @module
  */
-import type {
-  ByteWriter,
-  EncodedMap,
-  NativeBlockBuilder,
-  ScalarColumn,
-} from "../sql/native/mod.ts";
 import { encodeMapEntries, encodeString } from "../sql/native/mod.ts";
+import type { StringMapWriter, StringWriter } from "../sql/tables/column_writers.ts";
+import type { LogsBlock } from "../sql/tables/otel_logs.ts";
+import type { TracesBlock } from "../sql/tables/otel_traces.ts";
 import { SPAN_STATUS_CODES } from "../sql/span_status.ts";
 import { limitScope } from "./limits.ts";
-import type { Rejections } from "./map_common.ts";
+import type { Rejections, ResourceRows } from "./map_common.ts";
 import { serviceName } from "./map_common.ts";
-import { appendSpan, SPAN_KINDS, type SpanContext, TraceColumns } from "./map_traces.ts";
+import {
+  appendSpan,
+  appendSpanScope,
+  SPAN_KINDS,
+  type SpanScope,
+  spanScope,
+} from "./map_traces.ts";
 import type { KeyValue, Scope } from "./model.ts";
 import { PbReader } from "./pb_reader.ts";
-import { appendLog, LogColumns, type LogContext } from "./map_logs.ts";
+import { appendLog, appendLogScope, type LogScope, logScope } from "./map_logs.ts";
 import { eachField, message, resourceAttributes, scope as decodeScope } from "./pb_common.ts";
 import { logRecord as decodeLogRecord } from "./pb_logs.ts";
 import { span as decodeSpan } from "./pb_traces.ts";
@@ -75,13 +78,6 @@ class Scratch {
     this.owner = g(this.owner);
     this.order = g(this.order);
   }
-}
-
-/** Strings written on every row of a scope, encoded once. */
-interface Encoded {
-  service: Uint8Array;
-  scopeName: Uint8Array;
-  scopeVersion: Uint8Array;
 }
 
 const EMPTY = encodeString("");
@@ -163,7 +159,7 @@ function scanValue(r: PbReader): void {
 /** Writes a scanned value as `asString` prints it. */
 function writeValue(
   r: PbReader,
-  out: ByteWriter,
+  out: StringWriter,
   kind: number,
   start: number,
   end: number,
@@ -171,7 +167,7 @@ function writeValue(
 ): void {
   switch (kind) {
     case STRING:
-      out.stringBytes(r.buf, start, end);
+      out.utf8(r.buf, start, end);
       break;
     case BOOL:
       out.encoded(number ? TRUE : FALSE);
@@ -187,7 +183,7 @@ function writeValue(
       out.string(asString(number));
       break;
     default:
-      out.u8(0);
+      out.empty();
   }
 }
 
@@ -253,12 +249,8 @@ function compareKeys(buf: Uint8Array, a: number, b: number): number {
  * Writes the attributes of `owner` as one map value: entries sorted by key bytes, stably (as
  * `attributeMap` sorts), values stringified as `asString` does.
  */
-function writeAttributes(
-  r: PbReader,
-  keys: ByteWriter,
-  values: ByteWriter,
-  owner: number,
-): number {
+function writeAttributes(r: PbReader, map: StringMapWriter, owner: number): void {
+  const keys = map.keys, values = map.values;
   const buf = r.buf;
   const order = scratch.order;
   let n = 0;
@@ -274,7 +266,7 @@ function writeAttributes(
   }
   for (let k = 0; k < n; k++) {
     const i = order[k];
-    keys.stringBytes(buf, scratch.keyStart[i], scratch.keyEnd[i]);
+    keys.utf8(buf, scratch.keyStart[i], scratch.keyEnd[i]);
     writeValue(
       r,
       values,
@@ -284,7 +276,7 @@ function writeAttributes(
       scratch.number[i],
     );
   }
-  return n;
+  map.end(n);
 }
 
 /** Per-event fields of the span being scanned. */
@@ -304,13 +296,7 @@ function isException(buf: Uint8Array, start: number, end: number): boolean {
  * Scans one span (`r` after its length prefix, `end` its end) and writes its row; throws
  * {@linkcode SLOW} for spans the model path must map.
  */
-function fastSpan(
-  r: PbReader,
-  end: number,
-  c: TraceColumns,
-  ctx: SpanContext,
-  encoded: Encoded,
-): void {
+function fastSpan(r: PbReader, end: number, b: TracesBlock, s: SpanScope): void {
   const buf = r.buf;
   scratch.size = 0;
   let events = 0, attributes = 0;
@@ -418,23 +404,16 @@ function fastSpan(
   if (spanLength !== 0 && spanLength !== 8) throw SLOW;
   if (parentLength !== 0 && parentLength !== 8) throw SLOW;
 
-  if (start < 0) c.timestamp.u32pair(0, 0);
-  else c.timestamp.copy8(buf, start);
-  id(c.traceId, buf, traceId, traceIdEnd);
-  id(c.spanId, buf, spanId, spanIdEnd);
-  id(c.parentSpanId, buf, parent, parentEnd);
-  text(c.traceState, buf, state, stateEnd);
-  text(c.spanName, buf, name, nameEnd);
-  c.spanKind.encoded(KIND_BYTES[kind] ?? EMPTY);
-  c.serviceName.encoded(encoded.service);
-  c.resourceAttributes.encoded(ctx.resource);
-  c.scopeName.encoded(encoded.scopeName);
-  c.scopeVersion.encoded(encoded.scopeVersion);
-  const spanMap = c.spanAttributes;
-  const spanKeys = (spanMap.key as ScalarColumn).out;
-  const spanValues = (spanMap.value as ScalarColumn).out;
-  spanMap.count += writeAttributes(r, spanKeys, spanValues, -1);
-  spanMap.offsets.u64n(spanMap.count);
+  if (start < 0) b.timestamp.zero();
+  else b.timestamp.le64(buf, start);
+  id(b.traceId, buf, traceId, traceIdEnd);
+  id(b.spanId, buf, spanId, spanIdEnd);
+  id(b.parentSpanId, buf, parent, parentEnd);
+  text(b.traceState, buf, state, stateEnd);
+  text(b.spanName, buf, name, nameEnd);
+  b.spanKind.encoded(KIND_BYTES[kind] ?? EMPTY);
+  appendSpanScope(b, s);
+  writeAttributes(r, b.spanAttributes, -1);
   // Duration: end - start, wrapped to 64 bits, from the two 32-bit halves.
   const view = r.view;
   const startLo = start < 0 ? 0 : view.getUint32(start, true);
@@ -442,57 +421,39 @@ function fastSpan(
   const endLo = finish < 0 ? 0 : view.getUint32(finish, true);
   const endHi = finish < 0 ? 0 : view.getUint32(finish + 4, true);
   const borrow = endLo < startLo ? 1 : 0;
-  c.duration.u32pair((endLo - startLo) >>> 0, (endHi - startHi - borrow) >>> 0);
-  c.statusCode.encoded(STATUS_BYTES[statusCode] ?? EMPTY);
-  text(c.statusMessage, buf, statusMessage, statusMessageEnd);
-  const eventMaps = c.eventMaps;
-  const eventKeys = (eventMaps.key as ScalarColumn).out;
-  const eventValues = (eventMaps.value as ScalarColumn).out;
+  b.duration.halves((endLo - startLo) >>> 0, (endHi - startHi - borrow) >>> 0);
+  b.statusCode.encoded(STATUS_BYTES[statusCode] ?? EMPTY);
+  text(b.statusMessage, buf, statusMessage, statusMessageEnd);
+  const eventTimes = b.eventTimestamps.items;
+  const eventNames = b.eventNames.items;
+  const eventMaps = b.eventAttributes.items;
   for (let e = 0; e < events; e++) {
-    if (eventTime[e] < 0) c.eventTimeOut.u32pair(0, 0);
-    else c.eventTimeOut.copy8(buf, eventTime[e]);
-    text(c.eventNameOut, buf, eventNameStart[e], eventNameEnd[e]);
-    eventMaps.count += writeAttributes(r, eventKeys, eventValues, e);
-    eventMaps.offsets.u64n(eventMaps.count);
+    if (eventTime[e] < 0) eventTimes.zero();
+    else eventTimes.le64(buf, eventTime[e]);
+    text(eventNames, buf, eventNameStart[e], eventNameEnd[e]);
+    writeAttributes(r, eventMaps, e);
   }
-  c.eventTimes.close(events);
-  c.eventNames.close(events);
-  c.eventAttributes.close(events);
-  c.linkTraces.empty();
-  c.linkSpans.empty();
-  c.linkStates.empty();
-  c.linkAttributes.empty();
-  c.builder.endRow();
+  b.endEvents(events);
+  b.endLinks(0);
+  b.endRow();
 }
 
-function id(out: ByteWriter, buf: Uint8Array, start: number, end: number): void {
-  if (start < 0 || start === end) out.u8(0);
-  else out.hexString(buf, start, end);
+function id(out: StringWriter, buf: Uint8Array, start: number, end: number): void {
+  if (start < 0 || start === end) out.empty();
+  else out.hexId(buf, start, end);
 }
 
-function text(out: ByteWriter, buf: Uint8Array, start: number, end: number): void {
-  if (start < 0) out.u8(0);
-  else out.stringBytes(buf, start, end);
+function text(out: StringWriter, buf: Uint8Array, start: number, end: number): void {
+  if (start < 0) out.empty();
+  else out.utf8(buf, start, end);
 }
 
-/** A resource, read ahead of its scopes (on the wire its fields may follow them). */
-interface ResourceHead {
-  service: string;
-  encodedService: Uint8Array;
-  /** Its attributes after the record policy, encoded once for all its rows. */
-  resource: EncodedMap;
-  schemaUrl: string;
-}
-
-/** A scope, read ahead of its records. */
-interface ScopeHead {
-  scope: Scope;
-  schemaUrl: string;
-}
-
-/** What a signal gives the walk: per scope its shared context, per record its two paths. */
+/**
+ * What a signal gives the walk: per scope what its rows share (the scope read ahead of its
+ * records, as the model path's `appendEach` asks it), per record its two paths.
+ */
 interface Signal<S> {
-  scope(resource: ResourceHead, head: ScopeHead): S;
+  scope(resource: ResourceRows, scope: Scope, schemaUrl: string): S;
   /** Writes one record's row straight from the bytes, or throws {@linkcode SLOW} first. */
   fast(r: PbReader, end: number, ctx: S): void;
   /** Decodes one record into the model and appends it; false when it was rejected. */
@@ -522,29 +483,25 @@ function walkRequest<S>(body: Uint8Array, signal: Signal<S>): number {
     }
     if (r.pos !== end) throw new SyntaxError("overrun");
     attributes = policy.resource(attributes);
-    const service = serviceName(attributes);
-    const resource: ResourceHead = {
-      service,
-      encodedService: encodeString(service),
+    const resource: ResourceRows = {
+      service: serviceName(attributes),
       resource: encodeMapEntries(attributeMap(attributes)),
       schemaUrl,
     };
     r.pos = from;
     eachField(r, end, 18, (scopeEnd) => {
       const scopeFrom = r.pos;
-      const head: ScopeHead = {
-        scope: { name: "", version: "", attributes: [], droppedAttributesCount: 0 },
-        schemaUrl: "",
-      };
+      let scope: Scope = { name: "", version: "", attributes: [], droppedAttributesCount: 0 };
+      let scopeUrl = "";
       while (r.pos < scopeEnd) {
         const st = r.tag();
-        if (st === 10) head.scope = message(r, decodeScope);
-        else if (st === 26) head.schemaUrl = r.string();
+        if (st === 10) scope = message(r, decodeScope);
+        else if (st === 26) scopeUrl = r.string();
         else r.skip(st & 7);
       }
       if (r.pos !== scopeEnd) throw new SyntaxError("overrun");
       r.pos = scopeFrom;
-      const ctx = signal.scope(resource, head);
+      const ctx = signal.scope(resource, scope, scopeUrl);
       while (r.pos < scopeEnd) {
         const st = r.tag();
         if (st !== 18) {
@@ -569,26 +526,8 @@ function walkRequest<S>(body: Uint8Array, signal: Signal<S>): number {
   return appended;
 }
 
-/** What the spans of one scope share: their context and the strings written on every row. */
-interface SpanScope {
-  ctx: SpanContext;
-  encoded: Encoded;
-}
-
-function spanScope(resource: ResourceHead, head: ScopeHead): SpanScope {
-  const scope = head.scope;
-  return {
-    ctx: { service: resource.service, resource: resource.resource, scope },
-    encoded: {
-      service: resource.encodedService,
-      scopeName: encodeString(scope.name),
-      scopeVersion: encodeString(scope.version),
-    },
-  };
-}
-
 /**
- * Decodes an `ExportTraceServiceRequest` straight into `builder` (an `otel_traces` block):
+ * Decodes an `ExportTraceServiceRequest` straight into an `otel_traces` block:
  * the rows {@linkcode mapTracesInto} would append for `decodeTracesProto(body)`. Returns the
  * spans appended; rejected spans are counted in `out`. Throws on a malformed body, having
  * possibly written part of it: the caller rolls the builder back (and runs the model path for
@@ -597,42 +536,32 @@ function spanScope(resource: ResourceHead, head: ScopeHead): SpanScope {
  * @example
  * ```ts
  * import { NativeBlockBuilder } from "../sql/native/mod.ts";
- * import { TRACES_COLUMNS } from "../sql/schema.ts";
+ * import { TRACES_COLUMNS, TracesBlock } from "../sql/tables/otel_traces.ts";
  * import { decodeTracesProtoInto } from "./protobuf_columns.ts";
- * const builder = new NativeBlockBuilder(TRACES_COLUMNS);
- * console.assert(decodeTracesProtoInto(new Uint8Array(0), builder, { rejected: 0, errors: [] }) === 0);
+ * const block = new TracesBlock(new NativeBlockBuilder(TRACES_COLUMNS));
+ * console.assert(decodeTracesProtoInto(new Uint8Array(0), block, { rejected: 0, errors: [] }) === 0);
  * ```
  */
 export function decodeTracesProtoInto(
   body: Uint8Array,
-  builder: NativeBlockBuilder,
+  b: TracesBlock,
   out: Rejections,
   recordPolicy: RecordPolicy = DEFAULT_POLICY,
 ): number {
   usePolicy(recordPolicy, "span");
-  const c = new TraceColumns(builder);
   return walkRequest<SpanScope>(body, {
     scope: spanScope,
-    fast: (r, end, s) => fastSpan(r, end, c, s.ctx, s.encoded),
+    fast: (r, end, s) => fastSpan(r, end, b, s),
     model(r, end, s) {
       const span = decodeSpan(r, end);
       if (r.pos !== end) throw new SyntaxError("overrun");
       policy.span(span);
-      return appendSpan(c, s.ctx, span, out);
+      return appendSpan(b, s, span, out);
     },
   });
 }
 
 // ---- logs ----
-
-/** Strings written on every log row of a scope, encoded once. */
-interface LogEncoded {
-  service: Uint8Array;
-  resourceUrl: Uint8Array;
-  scopeUrl: Uint8Array;
-  scopeName: Uint8Array;
-  scopeVersion: Uint8Array;
-}
 
 function allZero(buf: Uint8Array, at: number): boolean {
   for (let i = 0; i < 8; i++) if (buf[at + i] !== 0) return false;
@@ -644,13 +573,7 @@ function allZero(buf: Uint8Array, at: number): boolean {
  * for records the model path must map: error-level ones (`error.fingerprint`), ids of a length
  * the mapper rejects, non-ASCII strings, structured bodies and attribute values.
  */
-function fastLog(
-  r: PbReader,
-  end: number,
-  c: LogColumns,
-  ctx: LogContext,
-  encoded: LogEncoded,
-): void {
+function fastLog(r: PbReader, end: number, b: LogsBlock, s: LogScope): void {
   const buf = r.buf;
   scratch.size = 0;
   let time = -1, observed = -1, severityNumber = 0, severityText = -1, severityTextEnd = -1;
@@ -719,91 +642,55 @@ function fastLog(
   if (spanLength !== 0 && spanLength !== 8) throw SLOW;
 
   const stamp = time >= 0 && !allZero(buf, time) ? time : observed;
-  if (stamp < 0) c.timestamp.u32pair(0, 0);
-  else c.timestamp.copy8(buf, stamp);
-  id(c.traceId, buf, traceId, traceIdEnd);
-  id(c.spanId, buf, spanId, spanIdEnd);
-  c.traceFlags.u8(flags & 0xff);
-  text(c.severityText, buf, severityText, severityTextEnd);
-  c.severityNumber.u8(severityNumber & 0xff);
-  c.serviceName.encoded(encoded.service);
-  writeValue(r, c.body, bodyKind, bodyStart, bodyEnd, bodyNumber);
-  c.resourceSchemaUrl.encoded(encoded.resourceUrl);
-  c.resourceAttributes.encoded(ctx.resource);
-  c.scopeSchemaUrl.encoded(encoded.scopeUrl);
-  c.scopeName.encoded(encoded.scopeName);
-  c.scopeVersion.encoded(encoded.scopeVersion);
-  c.scopeAttributes.encoded(ctx.scopeAttributes);
-  const map = c.logAttributes;
-  map.count += writeAttributes(
-    r,
-    (map.key as ScalarColumn).out,
-    (map.value as ScalarColumn).out,
-    -1,
-  );
-  map.offsets.u64n(map.count);
-  text(c.eventName, buf, eventName, eventNameEnd);
-  c.builder.endRow();
+  if (stamp < 0) b.timestamp.zero();
+  else b.timestamp.le64(buf, stamp);
+  id(b.traceId, buf, traceId, traceIdEnd);
+  id(b.spanId, buf, spanId, spanIdEnd);
+  b.traceFlags.value(flags);
+  text(b.severityText, buf, severityText, severityTextEnd);
+  b.severityNumber.value(severityNumber);
+  writeValue(r, b.body, bodyKind, bodyStart, bodyEnd, bodyNumber);
+  appendLogScope(b, s);
+  writeAttributes(r, b.logAttributes, -1);
+  text(b.eventName, buf, eventName, eventNameEnd);
+  b.endRow();
 }
 
-/** What the records of one scope share: their context and the strings written on every row. */
-interface LogScope {
-  ctx: LogContext;
-  encoded: LogEncoded;
-}
-
-function logScope(resource: ResourceHead, head: ScopeHead): LogScope {
-  const { scope, schemaUrl: scopeUrl } = head;
-  const { service, schemaUrl: resourceUrl } = resource;
+/** The scope's attributes through the record policy, as the model path limits them. */
+function limitedLogScope(resource: ResourceRows, scope: Scope, scopeUrl: string): LogScope {
   limitScope(scope, policy.limits, policy.counts);
-  const ctx: LogContext = {
-    service,
-    resource: resource.resource,
-    resourceUrl,
-    scope,
-    scopeUrl,
-    scopeAttributes: encodeMapEntries(attributeMap(scope.attributes)),
-  };
-  const encoded: LogEncoded = {
-    service: resource.encodedService,
-    resourceUrl: encodeString(resourceUrl),
-    scopeUrl: encodeString(scopeUrl),
-    scopeName: encodeString(scope.name),
-    scopeVersion: encodeString(scope.version),
-  };
-  return { ctx, encoded };
+  return logScope(resource, scope, scopeUrl);
 }
 
 /**
- * Decodes an `ExportLogsServiceRequest` straight into `builder` (an `otel_logs` block): the rows
+ * Decodes an `ExportLogsServiceRequest` straight into an `otel_logs` block: the rows
  * {@linkcode mapLogsInto} would append for `decodeLogsProto(body)`. Same contract as
  * {@linkcode decodeTracesProtoInto}.
  *
  * @example
  * ```ts
  * import { NativeBlockBuilder } from "../sql/native/mod.ts";
- * import { LOGS_COLUMNS } from "../sql/schema.ts";
+ * import { LOGS_COLUMNS, LogsBlock } from "../sql/tables/otel_logs.ts";
  * import { decodeLogsProtoInto } from "./protobuf_columns.ts";
- * const builder = new NativeBlockBuilder(LOGS_COLUMNS);
- * console.assert(decodeLogsProtoInto(new Uint8Array(0), builder, { rejected: 0, errors: [] }) === 0);
+ * const block = new LogsBlock(new NativeBlockBuilder(LOGS_COLUMNS));
+ * console.assert(decodeLogsProtoInto(new Uint8Array(0), block, { rejected: 0, errors: [] }) === 0);
  * ```
  */
 export function decodeLogsProtoInto(
   body: Uint8Array,
-  builder: NativeBlockBuilder,
+  b: LogsBlock,
   out: Rejections,
   recordPolicy: RecordPolicy = DEFAULT_POLICY,
 ): number {
   usePolicy(recordPolicy, "log");
-  const c = new LogColumns(builder);
   return walkRequest<LogScope>(body, {
-    scope: logScope,
-    fast: (r, end, s) => fastLog(r, end, c, s.ctx, s.encoded),
+    scope: limitedLogScope,
+    fast: (r, end, s) => fastLog(r, end, b, s),
     model(r, end, s) {
       const log = decodeLogRecord(r, end);
       if (r.pos !== end) throw new SyntaxError("overrun");
       policy.log(log);
-      return appendLog(c, s.ctx, log, out);
+      return appendLog(b, s, log, out);
     },
   });
 }

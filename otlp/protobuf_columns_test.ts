@@ -3,6 +3,8 @@ import { random } from "../bench/span_rows.ts";
 import { logRequest, spanRequest } from "../testing/otlp_payloads.ts";
 import { NativeBlockBuilder } from "../sql/native/mod.ts";
 import { LOGS_COLUMNS, TRACES_COLUMNS } from "../sql/schema.ts";
+import { LogsBlock } from "../sql/tables/otel_logs.ts";
+import { TracesBlock } from "../sql/tables/otel_traces.ts";
 import { encodeLogs, encodeTraces } from "../testing/otlp_encode.ts";
 import { mapLogsInto } from "./map_logs.ts";
 import { mapTracesInto } from "./map_traces.ts";
@@ -24,11 +26,11 @@ function both(body: Uint8Array, logs = false) {
     try {
       const n = logs
         ? fast
-          ? decodeLogsProtoInto(body, builder, out)
-          : mapLogsInto(decodeLogsProto(body), builder, out)
+          ? decodeLogsProtoInto(body, new LogsBlock(builder), out)
+          : mapLogsInto(decodeLogsProto(body), new LogsBlock(builder), out)
         : fast
-        ? decodeTracesProtoInto(body, builder, out)
-        : mapTracesInto(decodeTracesProto(body), builder, out);
+        ? decodeTracesProtoInto(body, new TracesBlock(builder), out)
+        : mapTracesInto(decodeTracesProto(body), new TracesBlock(builder), out);
       return { n, out, block: builder.finish() };
     } catch (error) {
       return { error };

@@ -3,6 +3,8 @@ import { random } from "../bench/span_rows.ts";
 import { logRequest, spanRequest } from "../testing/otlp_payloads.ts";
 import { NativeBlockBuilder } from "../sql/native/mod.ts";
 import { LOGS_COLUMNS, TRACES_COLUMNS } from "../sql/schema.ts";
+import { LogsBlock } from "../sql/tables/otel_logs.ts";
+import { TracesBlock } from "../sql/tables/otel_traces.ts";
 import { vectorRequests } from "../tests/redaction_vectors.ts";
 import { encodeLogs, encodeTraces } from "../testing/otlp_encode.ts";
 import { decodeLogsJson, decodeTracesJson } from "./json.ts";
@@ -141,15 +143,15 @@ function blocks(body: Uint8Array, logs: boolean) {
   const fast = new NativeBlockBuilder(columns);
   const model = new NativeBlockBuilder(columns);
   if (logs) {
-    decodeLogsProtoInto(body, fast, out(), new RecordPolicy({ redact: true }));
+    decodeLogsProtoInto(body, new LogsBlock(fast), out(), new RecordPolicy({ redact: true }));
     const request = decodeLogsProto(body);
     new RecordPolicy({ redact: true }).logs(request);
-    mapLogsInto(request, model, out());
+    mapLogsInto(request, new LogsBlock(model), out());
   } else {
-    decodeTracesProtoInto(body, fast, out(), new RecordPolicy({ redact: true }));
+    decodeTracesProtoInto(body, new TracesBlock(fast), out(), new RecordPolicy({ redact: true }));
     const request = decodeTracesProto(body);
     new RecordPolicy({ redact: true }).traces(request);
-    mapTracesInto(request, model, out());
+    mapTracesInto(request, new TracesBlock(model), out());
   }
   return { fast: fast.finish(), model: model.finish() };
 }

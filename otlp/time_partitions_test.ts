@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { NativeBlockBuilder } from "../sql/native/mod.ts";
 import { TRACES_COLUMNS } from "../sql/schema.ts";
+import { TracesBlock } from "../sql/tables/otel_traces.ts";
 import { encodeTraces } from "../testing/otlp_encode.ts";
 import { decodeTracesProtoInto } from "./protobuf_columns.ts";
 import { spanRequest } from "../testing/otlp_payloads.ts";
@@ -23,7 +24,10 @@ function block(starts: bigint[]): NativeBlockBuilder {
     span.end = starts[i] + 5n;
   });
   const builder = new NativeBlockBuilder(TRACES_COLUMNS);
-  decodeTracesProtoInto(encodeTraces(groups), builder, { rejected: 0, errors: [] });
+  decodeTracesProtoInto(encodeTraces(groups), new TracesBlock(builder), {
+    rejected: 0,
+    errors: [],
+  });
   return builder;
 }
 

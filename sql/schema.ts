@@ -5,7 +5,9 @@
  * `MATERIALIZED` columns are left out because inserts never name them.
  * Pass them to `store.insert(table, rows, { columns })`.
  *
- * Mirrors `sql/migrations/*.sql`; `schema_test.ts` holds the two together.
+ * Each table's columns are defined beside its block writer in `sql/tables/` (one module per
+ * table; one for the five metric tables) and gathered here. They mirror `sql/migrations/*.sql`;
+ * `schema_test.ts` holds the two together.
  *
  * @example
  * ```ts
@@ -17,34 +19,15 @@
  * @module
  */
 import type { ColumnSpec } from "./store.ts";
-
-const ATTRIBUTES = "Map(LowCardinality(String), String)";
-
-/** Spans (`otel_traces`). */
-export const TRACES_COLUMNS: readonly ColumnSpec[] = Object.freeze([
-  { name: "Timestamp", type: "DateTime64(9)" },
-  { name: "TraceId", type: "String" },
-  { name: "SpanId", type: "String" },
-  { name: "ParentSpanId", type: "String" },
-  { name: "TraceState", type: "String" },
-  { name: "SpanName", type: "LowCardinality(String)" },
-  { name: "SpanKind", type: "LowCardinality(String)" },
-  { name: "ServiceName", type: "LowCardinality(String)" },
-  { name: "ResourceAttributes", type: ATTRIBUTES },
-  { name: "ScopeName", type: "String" },
-  { name: "ScopeVersion", type: "String" },
-  { name: "SpanAttributes", type: ATTRIBUTES },
-  { name: "Duration", type: "UInt64" },
-  { name: "StatusCode", type: "LowCardinality(String)" },
-  { name: "StatusMessage", type: "String" },
-  { name: "Events.Timestamp", type: "Array(DateTime64(9))" },
-  { name: "Events.Name", type: "Array(LowCardinality(String))" },
-  { name: "Events.Attributes", type: `Array(${ATTRIBUTES})` },
-  { name: "Links.TraceId", type: "Array(String)" },
-  { name: "Links.SpanId", type: "Array(String)" },
-  { name: "Links.TraceState", type: "Array(String)" },
-  { name: "Links.Attributes", type: `Array(${ATTRIBUTES})` },
-]);
+import { LOGS_COLUMNS, LOGS_MATERIALIZED_COLUMNS } from "./tables/otel_logs.ts";
+import {
+  METRICS_EXPONENTIAL_HISTOGRAM_COLUMNS,
+  METRICS_GAUGE_COLUMNS,
+  METRICS_HISTOGRAM_COLUMNS,
+  METRICS_SUM_COLUMNS,
+  METRICS_SUMMARY_COLUMNS,
+} from "./tables/otel_metrics.ts";
+import { TRACES_COLUMNS } from "./tables/otel_traces.ts";
 
 /** Trace id → time range (`otel_traces_trace_id_ts`), filled by its materialized view. */
 export const TRACE_ID_TS_COLUMNS: readonly ColumnSpec[] = Object.freeze([
@@ -53,178 +36,16 @@ export const TRACE_ID_TS_COLUMNS: readonly ColumnSpec[] = Object.freeze([
   { name: "End", type: "DateTime" },
 ]);
 
-/** Log records (`otel_logs`), without its `MATERIALIZED` columns. */
-export const LOGS_COLUMNS: readonly ColumnSpec[] = Object.freeze([
-  { name: "Timestamp", type: "DateTime64(9)" },
-  { name: "TraceId", type: "String" },
-  { name: "SpanId", type: "String" },
-  { name: "TraceFlags", type: "UInt8" },
-  { name: "SeverityText", type: "LowCardinality(String)" },
-  { name: "SeverityNumber", type: "UInt8" },
-  { name: "ServiceName", type: "LowCardinality(String)" },
-  { name: "Body", type: "String" },
-  { name: "ResourceSchemaUrl", type: "LowCardinality(String)" },
-  { name: "ResourceAttributes", type: ATTRIBUTES },
-  { name: "ScopeSchemaUrl", type: "LowCardinality(String)" },
-  { name: "ScopeName", type: "String" },
-  { name: "ScopeVersion", type: "LowCardinality(String)" },
-  { name: "ScopeAttributes", type: ATTRIBUTES },
-  { name: "LogAttributes", type: ATTRIBUTES },
-  { name: "EventName", type: "String" },
-]);
-
-/** Gauge points (`otel_metrics_gauge`). */
-export const METRICS_GAUGE_COLUMNS: readonly ColumnSpec[] = Object.freeze([
-  { name: "ResourceAttributes", type: ATTRIBUTES },
-  { name: "ResourceSchemaUrl", type: "String" },
-  { name: "ScopeName", type: "String" },
-  { name: "ScopeVersion", type: "String" },
-  { name: "ScopeAttributes", type: ATTRIBUTES },
-  { name: "ScopeDroppedAttrCount", type: "UInt32" },
-  { name: "ScopeSchemaUrl", type: "String" },
-  { name: "ServiceName", type: "LowCardinality(String)" },
-  { name: "MetricName", type: "LowCardinality(String)" },
-  { name: "MetricDescription", type: "String" },
-  { name: "MetricUnit", type: "String" },
-  { name: "Attributes", type: ATTRIBUTES },
-  { name: "StartTimeUnix", type: "DateTime" },
-  { name: "TimeUnix", type: "DateTime" },
-  { name: "Value", type: "Float64" },
-  { name: "Flags", type: "UInt32" },
-  { name: "Exemplars.FilteredAttributes", type: `Array(${ATTRIBUTES})` },
-  { name: "Exemplars.TimeUnix", type: "Array(DateTime)" },
-  { name: "Exemplars.Value", type: "Array(Float64)" },
-  { name: "Exemplars.SpanId", type: "Array(String)" },
-  { name: "Exemplars.TraceId", type: "Array(String)" },
-]);
-
-/** Sum points (`otel_metrics_sum`). */
-export const METRICS_SUM_COLUMNS: readonly ColumnSpec[] = Object.freeze([
-  { name: "ResourceAttributes", type: ATTRIBUTES },
-  { name: "ResourceSchemaUrl", type: "String" },
-  { name: "ScopeName", type: "String" },
-  { name: "ScopeVersion", type: "String" },
-  { name: "ScopeAttributes", type: ATTRIBUTES },
-  { name: "ScopeDroppedAttrCount", type: "UInt32" },
-  { name: "ScopeSchemaUrl", type: "String" },
-  { name: "ServiceName", type: "LowCardinality(String)" },
-  { name: "MetricName", type: "LowCardinality(String)" },
-  { name: "MetricDescription", type: "String" },
-  { name: "MetricUnit", type: "String" },
-  { name: "Attributes", type: ATTRIBUTES },
-  { name: "StartTimeUnix", type: "DateTime" },
-  { name: "TimeUnix", type: "DateTime" },
-  { name: "Value", type: "Float64" },
-  { name: "Flags", type: "UInt32" },
-  { name: "Exemplars.FilteredAttributes", type: `Array(${ATTRIBUTES})` },
-  { name: "Exemplars.TimeUnix", type: "Array(DateTime)" },
-  { name: "Exemplars.Value", type: "Array(Float64)" },
-  { name: "Exemplars.SpanId", type: "Array(String)" },
-  { name: "Exemplars.TraceId", type: "Array(String)" },
-  { name: "AggregationTemporality", type: "Int32" },
-  { name: "IsMonotonic", type: "Bool" },
-]);
-
-/** Histogram points (`otel_metrics_histogram`). */
-export const METRICS_HISTOGRAM_COLUMNS: readonly ColumnSpec[] = Object.freeze([
-  { name: "ResourceAttributes", type: ATTRIBUTES },
-  { name: "ResourceSchemaUrl", type: "String" },
-  { name: "ScopeName", type: "String" },
-  { name: "ScopeVersion", type: "String" },
-  { name: "ScopeAttributes", type: ATTRIBUTES },
-  { name: "ScopeDroppedAttrCount", type: "UInt32" },
-  { name: "ScopeSchemaUrl", type: "String" },
-  { name: "ServiceName", type: "LowCardinality(String)" },
-  { name: "MetricName", type: "LowCardinality(String)" },
-  { name: "MetricDescription", type: "String" },
-  { name: "MetricUnit", type: "String" },
-  { name: "Attributes", type: ATTRIBUTES },
-  { name: "StartTimeUnix", type: "DateTime" },
-  { name: "TimeUnix", type: "DateTime" },
-  { name: "Count", type: "UInt64" },
-  { name: "Sum", type: "Float64" },
-  { name: "BucketCounts", type: "Array(UInt64)" },
-  { name: "ExplicitBounds", type: "Array(Float64)" },
-  { name: "Exemplars.FilteredAttributes", type: `Array(${ATTRIBUTES})` },
-  { name: "Exemplars.TimeUnix", type: "Array(DateTime)" },
-  { name: "Exemplars.Value", type: "Array(Float64)" },
-  { name: "Exemplars.SpanId", type: "Array(String)" },
-  { name: "Exemplars.TraceId", type: "Array(String)" },
-  { name: "Flags", type: "UInt32" },
-  { name: "Min", type: "Float64" },
-  { name: "Max", type: "Float64" },
-  { name: "AggregationTemporality", type: "Int32" },
-]);
-
-/** Exponential histogram points (`otel_metrics_exponential_histogram`). */
-export const METRICS_EXPONENTIAL_HISTOGRAM_COLUMNS: readonly ColumnSpec[] = Object.freeze([
-  { name: "ResourceAttributes", type: ATTRIBUTES },
-  { name: "ResourceSchemaUrl", type: "String" },
-  { name: "ScopeName", type: "String" },
-  { name: "ScopeVersion", type: "String" },
-  { name: "ScopeAttributes", type: ATTRIBUTES },
-  { name: "ScopeDroppedAttrCount", type: "UInt32" },
-  { name: "ScopeSchemaUrl", type: "String" },
-  { name: "ServiceName", type: "LowCardinality(String)" },
-  { name: "MetricName", type: "LowCardinality(String)" },
-  { name: "MetricDescription", type: "String" },
-  { name: "MetricUnit", type: "String" },
-  { name: "Attributes", type: ATTRIBUTES },
-  { name: "StartTimeUnix", type: "DateTime" },
-  { name: "TimeUnix", type: "DateTime" },
-  { name: "Count", type: "UInt64" },
-  { name: "Sum", type: "Float64" },
-  { name: "Scale", type: "Int32" },
-  { name: "ZeroCount", type: "UInt64" },
-  { name: "PositiveOffset", type: "Int32" },
-  { name: "PositiveBucketCounts", type: "Array(UInt64)" },
-  { name: "NegativeOffset", type: "Int32" },
-  { name: "NegativeBucketCounts", type: "Array(UInt64)" },
-  { name: "Exemplars.FilteredAttributes", type: `Array(${ATTRIBUTES})` },
-  { name: "Exemplars.TimeUnix", type: "Array(DateTime)" },
-  { name: "Exemplars.Value", type: "Array(Float64)" },
-  { name: "Exemplars.SpanId", type: "Array(String)" },
-  { name: "Exemplars.TraceId", type: "Array(String)" },
-  { name: "Flags", type: "UInt32" },
-  { name: "Min", type: "Float64" },
-  { name: "Max", type: "Float64" },
-  { name: "AggregationTemporality", type: "Int32" },
-]);
-
-/** Summary points (`otel_metrics_summary`). */
-export const METRICS_SUMMARY_COLUMNS: readonly ColumnSpec[] = Object.freeze([
-  { name: "ResourceAttributes", type: ATTRIBUTES },
-  { name: "ResourceSchemaUrl", type: "String" },
-  { name: "ScopeName", type: "String" },
-  { name: "ScopeVersion", type: "String" },
-  { name: "ScopeAttributes", type: ATTRIBUTES },
-  { name: "ScopeDroppedAttrCount", type: "UInt32" },
-  { name: "ScopeSchemaUrl", type: "String" },
-  { name: "ServiceName", type: "LowCardinality(String)" },
-  { name: "MetricName", type: "LowCardinality(String)" },
-  { name: "MetricDescription", type: "String" },
-  { name: "MetricUnit", type: "String" },
-  { name: "Attributes", type: ATTRIBUTES },
-  { name: "StartTimeUnix", type: "DateTime" },
-  { name: "TimeUnix", type: "DateTime" },
-  { name: "Count", type: "UInt64" },
-  { name: "Sum", type: "Float64" },
-  { name: "ValueAtQuantiles.Quantile", type: "Array(Float64)" },
-  { name: "ValueAtQuantiles.Value", type: "Array(Float64)" },
-  { name: "Flags", type: "UInt32" },
-]);
-
-/** Names of the `MATERIALIZED` columns of `otel_logs`, computed by ClickHouse from `ResourceAttributes`. */
-export const LOGS_MATERIALIZED_COLUMNS: readonly string[] = Object.freeze([
-  "__otel_materialized_k8s.cluster.name",
-  "__otel_materialized_k8s.container.name",
-  "__otel_materialized_k8s.deployment.name",
-  "__otel_materialized_k8s.namespace.name",
-  "__otel_materialized_k8s.node.name",
-  "__otel_materialized_k8s.pod.name",
-  "__otel_materialized_k8s.pod.uid",
-  "__otel_materialized_deployment.environment.name",
-]);
+export {
+  LOGS_COLUMNS,
+  LOGS_MATERIALIZED_COLUMNS,
+  METRICS_EXPONENTIAL_HISTOGRAM_COLUMNS,
+  METRICS_GAUGE_COLUMNS,
+  METRICS_HISTOGRAM_COLUMNS,
+  METRICS_SUM_COLUMNS,
+  METRICS_SUMMARY_COLUMNS,
+  TRACES_COLUMNS,
+};
 
 /** The tables the migrations create, by name. */
 export type TableName =
