@@ -369,7 +369,10 @@ export interface RetentionTarget {
   alter: string;
 }
 
-/** Finds every `TTL … {{ttl_days:…}} …` clause of `CREATE TABLE` statements. */
+/**
+ * Finds every `TTL … {{ttl_days:…}} …` clause of `CREATE TABLE` statements, except for tables
+ * the same migration drops (a rebuild's scratch copy, which never outlives its migration).
+ */
 export function retentionTargets(
   migrations: readonly Migration[],
   options: MigrateOptions,
@@ -377,12 +380,19 @@ export function retentionTargets(
   validateOptions(options);
   const targets: RetentionTarget[] = [];
   for (const migration of migrations) {
-    for (const statement of splitStatements(migration.sql)) {
+    const statements = splitStatements(migration.sql);
+    const dropped = new Set(
+      statements.flatMap((statement) =>
+        /^DROP TABLE IF EXISTS \{\{database\}\}\.\{\{table:(\w+)\}\}/.exec(statement)?.slice(1) ??
+          []
+      ),
+    );
+    for (const statement of statements) {
       const table = /^CREATE TABLE IF NOT EXISTS \{\{database\}\}\.\{\{table:(\w+)\}\}/.exec(
         statement,
       );
       const ttl = /^(TTL .*\{\{ttl_days:(\w+)\}\}.*)$/m.exec(statement);
-      if (!table || !ttl) continue;
+      if (!table || !ttl || dropped.has(table[1])) continue;
       const [rendered] = renderMigration(`${ttl[1]};`, options);
       const name = options.cluster === undefined ? table[1] : localName(table[1]);
       const onCluster = options.cluster === undefined
