@@ -68,6 +68,7 @@ Deno.test("benches: an unknown or incomplete flag is a message, not a stack trac
       "python_sdk_bench.ts",
       "mixed_load_bench.ts",
       "trace_lookup_bench.ts",
+      "trace_rebuild_bench.ts",
     ]
   ) {
     const unknown = await run(file, ["--bogus"]);

@@ -2,8 +2,9 @@
  * Where a trace lookup's time goes on the exporter's layout: the spans query of `getTrace`
  * (`sql/traces.ts`) against reads of single column groups over the same granules, the slice
  * lookup in `otel_traces_trace_id_ts`, and the same spans query on copies of `otel_traces` that
- * differ only in table settings: `index_granularity`, then also smaller compressed blocks (what
- * they would buy; not the exporter's DDL, so not a migration).
+ * differ only in table settings: the exporter's (8,192-row granules, the engine's default
+ * compressed blocks) and migration 040's (`--granularity` rows, 4-64 KiB blocks), whichever of
+ * the two the data directory's `otel_traces` has.
  *
  *   deno run -A bench/trace_lookup_bench.ts [--spans 1000000] [--path DIR] [--granularity 1024]
  *
@@ -165,8 +166,9 @@ async function main(): Promise<void> {
     const [{ ddl }] = await store.query<{ ddl: string }>(
       "SELECT create_table_query AS ddl FROM system.tables WHERE database = currentDatabase() AND name = 'otel_traces'",
     );
+    console.log(`otel_traces SETTINGS ${ddl.split(" SETTINGS ")[1]}\n`);
     const copies: [string, string][] = [
-      ["otel_traces_fine", `index_granularity = ${granularity}`],
+      ["otel_traces_exporter_settings", "index_granularity = 8192"],
       [
         "otel_traces_fine_blocks",
         `index_granularity = ${granularity}, min_compress_block_size = 4096, max_compress_block_size = 65536`,
@@ -176,7 +178,7 @@ async function main(): Promise<void> {
       await store.command(`DROP TABLE IF EXISTS ${table}`);
       await store.command(
         ddl.replace(/CREATE TABLE \S+/, `CREATE TABLE ${table}`)
-          .replace("index_granularity = 8192", settings),
+          .replace(/ SETTINGS .*$/s, ` SETTINGS ${settings}, ttl_only_drop_parts = 1`),
       );
       await store.command(`INSERT INTO ${table} SELECT * FROM otel_traces`);
       await store.command(`OPTIMIZE TABLE ${table} FINAL`);
