@@ -4,9 +4,11 @@
  * lookup in `otel_traces_trace_id_ts`, and the same spans query on copies of `otel_traces` that
  * differ only in table settings: the exporter's (8,192-row granules, the engine's default
  * compressed blocks) and migration 040's (`--granularity` rows, 4-64 KiB blocks), whichever of
- * the two the data directory's `otel_traces` has.
+ * the two the data directory's `otel_traces` has. `--no-copies` measures the table as it is only
+ * (a minute instead of ten at 10M spans).
  *
  *   deno run -A bench/trace_lookup_bench.ts [--spans 1000000] [--path DIR] [--granularity 1024]
+ *                                           [--no-copies]
  *
  * Without `--path` it first runs `bench/query_bench.ts` to generate `--spans` spans into a
  * temporary directory (10 spans per trace over 24 h); with `--path` it reads a directory
@@ -29,6 +31,7 @@ const { values } = benchArgs({
     spans: { type: "string", default: "1000000" },
     path: { type: "string" },
     granularity: { type: "string", default: "1024" },
+    copies: { type: "boolean", default: true },
   },
 });
 const { spans, granularity } = counts(values, ["spans", "granularity"]);
@@ -167,7 +170,7 @@ async function main(): Promise<void> {
       "SELECT create_table_query AS ddl FROM system.tables WHERE database = currentDatabase() AND name = 'otel_traces'",
     );
     console.log(`otel_traces SETTINGS ${ddl.split(" SETTINGS ")[1]}\n`);
-    const copies: [string, string][] = [
+    const copies: [string, string][] = !values.copies ? [] : [
       ["otel_traces_exporter_settings", "index_granularity = 8192"],
       [
         "otel_traces_fine_blocks",
@@ -183,7 +186,7 @@ async function main(): Promise<void> {
       await store.command(`INSERT INTO ${table} SELECT * FROM otel_traces`);
       await store.command(`OPTIMIZE TABLE ${table} FINAL`);
     }
-    await store.command("OPTIMIZE TABLE otel_traces FINAL");
+    if (values.copies) await store.command("OPTIMIZE TABLE otel_traces FINAL");
     const sizes = await store.query<{ table: string; bytes: string }>(
       `SELECT table, sum(bytes_on_disk) AS bytes FROM system.parts
        WHERE database = currentDatabase() AND active AND startsWith(table, 'otel_traces')
@@ -191,14 +194,16 @@ async function main(): Promise<void> {
     );
     const perSpan = (table: string) =>
       fmt(Number(sizes.find((r) => r.table === table)?.bytes ?? 0) / Number(n), 2);
-    figures.push(
-      await measure(
-        store,
-        "spans query, all merged (baseline for the next)",
-        ids,
-        spansQuery("otel_traces"),
-      ),
-    );
+    if (values.copies) {
+      figures.push(
+        await measure(
+          store,
+          "spans query, all merged (baseline for the next)",
+          ids,
+          spansQuery("otel_traces"),
+        ),
+      );
+    }
     for (const [table, settings] of copies) {
       figures.push(
         await measure(store, `spans query, copy with ${settings}`, ids, spansQuery(table)),
