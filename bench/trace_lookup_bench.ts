@@ -27,6 +27,7 @@ import { generateQueryBenchSpans } from "./query_bench_data.ts";
 
 const { values } = benchArgs({
   args: Deno.args,
+  allowNegative: true,
   options: {
     spans: { type: "string", default: "1000000" },
     path: { type: "string" },

@@ -16,7 +16,10 @@
  *
  * Statements end with `;` at the end of a line; lines starting with `--`
  * are comments. Every statement must be idempotent (`IF NOT EXISTS`): a
- * migration that fails half-way is run again from its first statement.
+ * migration that fails half-way is run again from its first statement. A
+ * rebuild (copy, `EXCHANGE TABLES`, drop) cannot be, statement by statement;
+ * it is idempotent as a whole instead, by dropping its scratch table first
+ * (040, tested at every stop point).
  *
  * @module
  */
