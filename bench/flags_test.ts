@@ -42,14 +42,19 @@ Deno.test("benches: bad counts end with a message naming each flag, before any w
   const lookup = await run("trace_lookup_bench.ts", ["--granularity=0"]);
   assert.equal(lookup.code, 2);
   assert.match(lookup.stderr, /--granularity=0 \(expected a whole number, at least 1\)/);
-  const missing = await run("trace_lookup_bench.ts", ["--path=/nonexistent/tracehouse"]);
-  assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /--path \/nonexistent\/tracehouse: not a directory/);
+  const rebuild = await run("trace_rebuild_bench.ts", ["--spans=0"]);
+  assert.equal(rebuild.code, 2);
+  assert.match(rebuild.stderr, /--spans=0 \(expected a whole number, at least 1\)/);
   const empty = await Deno.makeTempDir({ prefix: "tracehouse-flags-test-" });
   try {
-    const none = await run("trace_lookup_bench.ts", [`--path=${empty}`]);
-    assert.equal(none.code, 2);
-    assert.match(none.stderr, /holds no query_bench\.ts data/);
+    for (const file of ["trace_lookup_bench.ts", "trace_rebuild_bench.ts"]) {
+      const missing = await run(file, ["--path=/nonexistent/tracehouse"]);
+      assert.equal(missing.code, 2, file);
+      assert.match(missing.stderr, /--path \/nonexistent\/tracehouse: not a directory/, file);
+      const none = await run(file, [`--path=${empty}`]);
+      assert.equal(none.code, 2, file);
+      assert.match(none.stderr, /holds no query_bench\.ts data/, file);
+    }
   } finally {
     await Deno.remove(empty, { recursive: true });
   }
@@ -68,6 +73,7 @@ Deno.test("benches: an unknown or incomplete flag is a message, not a stack trac
       "python_sdk_bench.ts",
       "mixed_load_bench.ts",
       "trace_lookup_bench.ts",
+      "trace_rebuild_bench.ts",
     ]
   ) {
     const unknown = await run(file, ["--bogus"]);

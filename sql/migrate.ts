@@ -16,7 +16,10 @@
  *
  * Statements end with `;` at the end of a line; lines starting with `--`
  * are comments. Every statement must be idempotent (`IF NOT EXISTS`): a
- * migration that fails half-way is run again from its first statement.
+ * migration that fails half-way is run again from its first statement. A
+ * rebuild (copy, `EXCHANGE TABLES`, drop) cannot be, statement by statement;
+ * it is idempotent as a whole instead, by dropping its scratch table first
+ * (040, tested at every stop point).
  *
  * @module
  */
@@ -369,7 +372,10 @@ export interface RetentionTarget {
   alter: string;
 }
 
-/** Finds every `TTL … {{ttl_days:…}} …` clause of `CREATE TABLE` statements. */
+/**
+ * Finds every `TTL … {{ttl_days:…}} …` clause of `CREATE TABLE` statements, except for tables
+ * the same migration drops (a rebuild's scratch copy, which never outlives its migration).
+ */
 export function retentionTargets(
   migrations: readonly Migration[],
   options: MigrateOptions,
@@ -377,12 +383,19 @@ export function retentionTargets(
   validateOptions(options);
   const targets: RetentionTarget[] = [];
   for (const migration of migrations) {
-    for (const statement of splitStatements(migration.sql)) {
+    const statements = splitStatements(migration.sql);
+    const dropped = new Set(
+      statements.flatMap((statement) =>
+        /^DROP TABLE IF EXISTS \{\{database\}\}\.\{\{table:(\w+)\}\}/.exec(statement)?.slice(1) ??
+          []
+      ),
+    );
+    for (const statement of statements) {
       const table = /^CREATE TABLE IF NOT EXISTS \{\{database\}\}\.\{\{table:(\w+)\}\}/.exec(
         statement,
       );
       const ttl = /^(TTL .*\{\{ttl_days:(\w+)\}\}.*)$/m.exec(statement);
-      if (!table || !ttl) continue;
+      if (!table || !ttl || dropped.has(table[1])) continue;
       const [rendered] = renderMigration(`${ttl[1]};`, options);
       const name = options.cluster === undefined ? table[1] : localName(table[1]);
       const onCluster = options.cluster === undefined
