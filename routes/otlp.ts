@@ -277,10 +277,16 @@ export function createOtlpApp(store: Store, options: OtlpOptions = {}): OtlpApp 
               "use application/x-protobuf or application/json",
           });
         }
-        // Refuse before reading and decoding: under overload that work is wasted.
-        ingest.checkRoom();
-        const body = await readBody(c, opts);
-        const { rejected, message } = await ingest.export(signal, body, encoding);
+        // Refuse before reading and decoding: under overload that work is wasted. A protobuf
+        // body's length is a lower bound of the block it becomes; a JSON body's is not.
+        const length = Number(c.req.header("content-length"));
+        ingest.checkRoom(encoding === "protobuf" && Number.isSafeInteger(length) ? length : 1);
+        // The body is not kept in this frame: it can go once its rows are in the block.
+        const { rejected, message } = await ingest.export(
+          signal,
+          await readBody(c, opts),
+          encoding,
+        );
         const body200 = encoding === "json"
           ? JSON.stringify(
             rejected > 0 || message
