@@ -11,7 +11,12 @@
  *                                            [--clients 64] [--rounds 2] [--payload 0]
  *
  * `--payload N` adds an attribute of N bytes to every span: with large spans the row bound no
- * longer holds memory, and the byte bound shows what it is for.
+ * longer holds memory, and the byte bound shows what it is for. 64 clients keep ~51 MB of realistic
+ * spans in flight, under the default bound; `--clients 256` fills the queue to its bound.
+ *
+ * Besides `VmHWM` it prints the peak of the anonymous part of RSS (the file-backed part is mostly
+ * the engine library's code, ~228 MiB) and the server's CPU time per stored span, which moves
+ * less than spans/s when other processes share the machine.
  *
  * @module
  */
@@ -28,11 +33,38 @@ export interface MemoryResult {
   spansPerSecond: number;
   refused: number;
   peakRssMiB: number;
+  /** Peak of the anonymous part of RSS (heaps, buffers), sampled every 100 ms. */
+  peakAnonMiB: number;
+  /** The file-backed part (mostly the engine library's code) at that peak. */
+  fileMiB: number;
+  /** CPU time the server spent per stored span (all its threads), µs: steadier than spans/s on a shared machine. */
+  cpuMicrosPerSpan: number;
 }
 
 async function status(pid: number, field: string): Promise<number> {
   const text = await Deno.readTextFile(`/proc/${pid}/status`);
   return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(text)![1]) / 1024;
+}
+
+/** CPU seconds process `pid` has used so far (user + system, all threads). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Samples the anonymous and file-backed parts of `pid`'s RSS until `done` settles. */
+async function peakParts(pid: number, done: Promise<unknown>) {
+  let finished = false;
+  done.finally(() => finished = true);
+  let peak = { anon: 0, file: 0 };
+  while (!finished) {
+    const anon = await status(pid, "RssAnon");
+    if (anon > peak.anon) peak = { anon, file: await status(pid, "RssFile") };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return peak;
 }
 
 async function run(
@@ -48,6 +80,7 @@ async function run(
   let spans = 0;
   let refused = 0;
   let next = 0;
+  const cpuBefore = await cpuSeconds(server.pid);
   const deadline = performance.now() + seconds * 1000;
   const started = performance.now();
   async function client() {
@@ -66,13 +99,20 @@ async function run(
     }
   }
   try {
-    await Promise.all(Array.from({ length: clients }, client));
+    const flood = Promise.all(Array.from({ length: clients }, client));
+    const parts = peakParts(server.pid, flood);
+    await flood;
     const elapsed = (performance.now() - started) / 1000;
+    const peak = await parts;
+    const cpu = await cpuSeconds(server.pid) - cpuBefore;
     return {
       boundMiB,
       spansPerSecond: spans / elapsed,
       refused,
       peakRssMiB: await status(server.pid, "VmHWM"),
+      peakAnonMiB: peak.anon,
+      fileMiB: peak.file,
+      cpuMicrosPerSpan: spans > 0 ? cpu / spans * 1e6 : NaN,
     };
   } finally {
     await server.stop();
@@ -124,11 +164,16 @@ export async function main(args: string[] = Deno.args): Promise<MemoryResult[]> 
   }
   const results: MemoryResult[] = [];
   const baseline = rounds.get(Math.max(...bounds))!;
-  const median = (list: MemoryResult[], key: "spansPerSecond" | "peakRssMiB") =>
-    [...list].sort((a, b) => a[key] - b[key])[Math.floor((list.length - 1) / 2)][key];
+  const median = (
+    list: MemoryResult[],
+    key: "spansPerSecond" | "peakRssMiB" | "peakAnonMiB" | "fileMiB" | "cpuMicrosPerSpan",
+  ) => [...list].sort((a, b) => a[key] - b[key])[Math.floor((list.length - 1) / 2)][key];
   const baseRate = median(baseline, "spansPerSecond");
-  console.log("| queue byte bound | spans/s | vs largest bound | 429s | server peak RSS (MiB) |");
-  console.log("| --- | --- | --- | --- | --- |");
+  console.log(
+    "| queue byte bound | spans/s | vs largest bound | 429s | server peak RSS (MiB) | " +
+      "peak anonymous / file-backed (MiB) | server CPU µs/span |",
+  );
+  console.log("| --- | --- | --- | --- | --- | --- | --- |");
   for (const bound of bounds) {
     const list = rounds.get(bound)!;
     const result = {
@@ -136,6 +181,9 @@ export async function main(args: string[] = Deno.args): Promise<MemoryResult[]> 
       spansPerSecond: median(list, "spansPerSecond"),
       refused: Math.round(list.reduce((s, x) => s + x.refused, 0) / list.length),
       peakRssMiB: median(list, "peakRssMiB"),
+      peakAnonMiB: median(list, "peakAnonMiB"),
+      fileMiB: median(list, "fileMiB"),
+      cpuMicrosPerSpan: median(list, "cpuMicrosPerSpan"),
     };
     results.push(result);
     console.log(
@@ -143,7 +191,9 @@ export async function main(args: string[] = Deno.args): Promise<MemoryResult[]> 
         fmt(result.spansPerSecond / baseRate, 2)
       }× | ${fmt(result.refused)} | ${fmt(result.peakRssMiB)} (${
         list.map((x) => fmt(x.peakRssMiB)).join(", ")
-      }) |`,
+      }) | ${fmt(result.peakAnonMiB)} / ${fmt(result.fileMiB)} | ${
+        fmt(result.cpuMicrosPerSpan, 1)
+      } |`,
     );
   }
   return results;

@@ -59,6 +59,14 @@ export const BATCH_DEFAULTS: Required<BatchOptions> = {
   adaptive: true,
 };
 
+/**
+ * Bytes of buffers a spare builder (one emptied after its insert, kept for the next batch) may
+ * keep. A batch of light load fits, so its buffers are reused; the builder of a large batch
+ * gives its buffers back instead of holding the largest block ever seen (measured: ~2.7× the
+ * block, 105 MiB for 50,000 spans). Growing them again costs a few ms per batch.
+ */
+export const SPARE_BUILDER_BYTES = 4 * 1024 * 1024;
+
 /** Thrown by {@linkcode IngestBatcher.add} when the queue is full; retry later. */
 export class QueueFullError extends Error {
   constructor(what: string) {

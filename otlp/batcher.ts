@@ -39,6 +39,7 @@ import {
   type BatchOptions,
   type BatchReport,
   QueueFullError,
+  SPARE_BUILDER_BYTES,
 } from "./batch_options.ts";
 import { dayOf, PARTITION_TIME_COLUMNS, rowsAfter, rowSeconds } from "./time_partitions.ts";
 
@@ -82,7 +83,7 @@ interface TableQueue {
   /** Batches closed for new rows, taken in order by up to `maxConcurrentInserts` runners. */
   flushing: Batch[];
   running: number;
-  /** Builders of committed batches, emptied for reuse: their grown buffers are kept. */
+  /** Builders of committed batches, emptied for reuse: grown buffers are kept up to a bound. */
   spare: NativeBlockBuilder[];
 }
 
@@ -495,7 +496,7 @@ export class IngestBatcher implements BatcherStats {
           this.#queued -= batch.builder.rows;
           this.#queuedBytes -= batch.bytes;
           if (queue.spare.length < this.options.maxConcurrentInserts) {
-            queue.spare.push(batch.builder.reset());
+            queue.spare.push(batch.builder.reset(SPARE_BUILDER_BYTES));
           }
         }
         segments.forEach((s, k) => k in failures ? s.reject(failures[k]) : s.resolve());

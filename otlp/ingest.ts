@@ -74,6 +74,15 @@ function decodeWith<T>(
   }
 }
 
+/** A traces or logs request appended to its table's pending block, waiting for the commit. */
+interface Appended {
+  commit: Promise<void>;
+  accepted: number;
+  out: Rejections;
+  /** The error the mapping threw, if any (a bad request, not a storage failure). */
+  mapping?: unknown;
+}
+
 /**
  * Traces and logs: a request and how to append it to its table's pending block (the batcher's
  * builder, written through the table's typed block).
@@ -213,6 +222,8 @@ export class OtlpIngest {
   readonly policy: RecordPolicy;
 
   #window?: IngestWindow;
+  /** Bytes of bodies admitted and not yet in the queue (see `admit`). */
+  #admitted = 0;
   /** The engine's lane counters, when it keeps them (the embedded engine). */
   #laneStats?: () => Record<Lane, LaneStats>;
 
@@ -229,11 +240,42 @@ export class OtlpIngest {
     this.batcher.onBatch((report) => this.telemetry.batch(report));
   }
 
-  /** Throws `queue_full` when not even one more row fits: refuse before reading a body. */
-  checkRoom(): void {
-    if (!this.batcher.hasRoom(1, 1)) {
+  /**
+   * Throws `queue_full` when not even one more row fits, or `bytes` more bytes of blocks: refuse
+   * before reading or decoding a body. `bytes` is a protobuf body's length (as sent, or
+   * decompressed), a lower bound of the block it becomes: ids are stored as hex and resource
+   * attributes once per record (measured: 578 B of protobuf per realistic span, 816 B of block).
+   */
+  checkRoom(bytes = 1): void {
+    if (!this.batcher.hasRoom(1, Math.max(1, bytes))) {
       throw new IngestError("queue_full", "Ingest queue is full; retry later");
     }
+  }
+
+  /**
+   * Admits a body of `bytes` (see {@linkcode OtlpIngest.checkRoom}) before it is read, counting
+   * it against the queue's byte bound together with the bodies admitted and still being read:
+   * otherwise every request arriving while the queue is empty or nearly so passes the check and
+   * is read at once (measured: 48 clients of 4 MB requests held ~330 MB of bodies against an
+   * 8 MiB bound). Throws `queue_full`; returns the release to call once the body's rows are in
+   * the queue, or it failed.
+   */
+  admit(bytes = 1): () => void {
+    bytes = Math.max(1, bytes);
+    const busy = this.#admitted > 0 || this.batcher.queuedRows > 0;
+    const waiting = this.batcher.queuedBytes + this.#admitted;
+    if (
+      !this.batcher.hasRoom(1, bytes) ||
+      (busy && waiting + bytes > this.batcher.options.maxQueuedBytes)
+    ) {
+      throw new IngestError("queue_full", "Ingest queue is full; retry later");
+    }
+    this.#admitted += bytes;
+    let released = false;
+    return () => {
+      if (!released) this.#admitted -= bytes;
+      released = true;
+    };
   }
 
   /**
@@ -241,17 +283,35 @@ export class OtlpIngest {
    * {@linkcode IngestError}: `invalid` for a malformed body, `queue_full`, or `unavailable`
    * when the insert failed.
    */
-  async export(signal: Signal, body: Uint8Array, encoding: Encoding): Promise<ExportResult> {
-    if (signal === "metrics") {
-      const request = metricParts(body, encoding, this.policy);
-      const { parts, rejected, errors } = this.#window?.metrics(request) ?? request;
-      const accepted = parts.reduce((n, p) => n + p.rows.length, 0);
-      await this.#stored(this.batcher.addAll(
-        parts.map((p) => ({ table: p.table, columns: TABLE_COLUMNS[p.table], rows: p.rows })),
-      ));
-      this.telemetry.records(signal, accepted, rejected);
-      return { accepted, rejected, message: errors.join("; ") };
+  export(signal: Signal, body: Uint8Array, encoding: Encoding): Promise<ExportResult> {
+    try {
+      // Decoding a request only to refuse it wasted most of the CPU under overload (measured:
+      // 40–80 µs per stored span instead of 20 at a 32–64 MiB bound with 256 clients).
+      if (encoding === "protobuf") this.checkRoom(body.length);
+      return signal === "metrics"
+        ? this.#exportMetrics(body, encoding)
+        // Not awaited here: this frame, which holds the body, ends once its rows are in the
+        // block, so the body is not kept alive while they wait for the commit (measured: a
+        // body of ~0.6 MB per 1,000-span request, ~115 MB with the row bound full).
+        : this.#committed(signal, this.#appendColumnar(signal, body, encoding));
+    } catch (error) {
+      return Promise.reject(error);
     }
+  }
+
+  async #exportMetrics(body: Uint8Array, encoding: Encoding): Promise<ExportResult> {
+    const request = metricParts(body, encoding, this.policy);
+    const { parts, rejected, errors } = this.#window?.metrics(request) ?? request;
+    const accepted = parts.reduce((n, p) => n + p.rows.length, 0);
+    await this.#stored(this.batcher.addAll(
+      parts.map((p) => ({ table: p.table, columns: TABLE_COLUMNS[p.table], rows: p.rows })),
+    ));
+    this.telemetry.records("metrics", accepted, rejected);
+    return { accepted, rejected, message: errors.join("; ") };
+  }
+
+  /** Decodes a traces or logs request into its table's pending block; returns its commit. */
+  #appendColumnar(signal: "traces" | "logs", body: Uint8Array, encoding: Encoding): Appended {
     const { table, mapInto } = columnar(
       signal,
       body,
@@ -262,22 +322,26 @@ export class OtlpIngest {
     const out: Rejections = { rejected: 0, errors: [] };
     let accepted = 0;
     let mapping: unknown;
-    await this.#stored(
-      this.batcher.append(table, TABLE_COLUMNS[table], (builder) => {
-        try {
-          const mark = builder.mark();
-          accepted = mapInto(builder, out);
-          if (this.#window) accepted -= this.#window.block(signal, table, builder, mark, out);
-          return accepted;
-        } catch (error) {
-          mapping = error;
-          throw error;
-        }
-      }),
-      () => mapping,
-    );
-    this.telemetry.records(signal, accepted, out.rejected);
-    return { accepted, rejected: out.rejected, message: out.errors.join("; ") };
+    // `append` runs the mapping before it returns: `accepted` and `mapping` are final below.
+    const commit = this.batcher.append(table, TABLE_COLUMNS[table], (builder) => {
+      try {
+        const mark = builder.mark();
+        accepted = mapInto(builder, out);
+        if (this.#window) accepted -= this.#window.block(signal, table, builder, mark, out);
+        return accepted;
+      } catch (error) {
+        mapping = error;
+        throw error;
+      }
+    });
+    return { commit, accepted, out, mapping };
+  }
+
+  async #committed(signal: Signal, appended: Appended): Promise<ExportResult> {
+    const { out } = appended;
+    await this.#stored(appended.commit, () => appended.mapping);
+    this.telemetry.records(signal, appended.accepted, out.rejected);
+    return { accepted: appended.accepted, rejected: out.rejected, message: out.errors.join("; ") };
   }
 
   /** Awaits the commit; a full queue or a failed insert become {@linkcode IngestError}s. */

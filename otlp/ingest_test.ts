@@ -35,3 +35,28 @@ Deno.test("ingest: a body the fast path cannot read is answered by the model pat
     await ingest.close();
   }
 });
+
+Deno.test("ingest: bodies admitted for reading count against the byte bound until queued", async () => {
+  const store = new RecordingStore();
+  const ingest = new OtlpIngest(store, { maxDelayMs: 1, maxQueuedBytes: 1024 * 1024 });
+  const full = (error: Error) => error instanceof IngestError && error.reason === "queue_full";
+  try {
+    // An idle queue takes any one body, however large; the next waits for it.
+    const first = ingest.admit(700_000);
+    assert.throws(() => ingest.admit(400_000), full);
+    const second = ingest.admit(300_000);
+    first();
+    first(); // releasing twice counts once
+    const third = ingest.admit(700_000);
+    second();
+    third();
+    // While bodies are being read, one longer than the room left is refused.
+    const held = ingest.admit(1024 * 1024 - 10);
+    assert.throws(() => ingest.admit(BODY.length), full);
+    held();
+    const ok = await ingest.export("traces", BODY, "protobuf");
+    assert.equal(ok.accepted, 1);
+  } finally {
+    await ingest.close();
+  }
+});

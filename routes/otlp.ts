@@ -18,7 +18,7 @@ import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import type { Store } from "../sql/store.ts";
 import type { BatchOptions } from "../otlp/batcher.ts";
-import { type Encoding, OtlpIngest } from "../otlp/ingest.ts";
+import { type Encoding, type ExportResult, OtlpIngest } from "../otlp/ingest.ts";
 import { bearerMatches } from "../doors/bearer.ts";
 import { crossSiteRefusal, LOOPBACK_ORIGINS, originAllowed } from "../doors/cross_site.ts";
 import { type Classified, classifyError } from "../doors/errors.ts";
@@ -89,6 +89,24 @@ function requestEncoding(contentType: string | undefined): Encoding | undefined 
   if (type === "application/x-protobuf" || type === "application/protobuf") return "protobuf";
   if (type === "application/json") return "json";
   return undefined;
+}
+
+/**
+ * Reads a refused request's body to its end, keeping none of it, so the client gets its answer
+ * on a connection it can reuse: refused unread, a large body's upload ends in a broken pipe.
+ * Past `limit` bytes the stream is cancelled (the connection is closed).
+ */
+async function discardBody(stream: ReadableStream<Uint8Array> | null, limit: number) {
+  if (!stream) return;
+  let size = 0;
+  try {
+    for await (const chunk of stream) {
+      size += chunk.length;
+      if (size > limit) break;
+    }
+  } catch {
+    // The client went away: nothing to answer.
+  }
 }
 
 async function readLimited(
@@ -277,10 +295,26 @@ export function createOtlpApp(store: Store, options: OtlpOptions = {}): OtlpApp 
               "use application/x-protobuf or application/json",
           });
         }
-        // Refuse before reading and decoding: under overload that work is wasted.
-        ingest.checkRoom();
-        const body = await readBody(c, opts);
-        const { rejected, message } = await ingest.export(signal, body, encoding);
+        // Refuse before reading and decoding: under overload that work is wasted. A protobuf
+        // body's length is a lower bound of the block it becomes; a JSON body's is not.
+        const length = Number(c.req.header("content-length"));
+        let release: () => void;
+        try {
+          release = ingest.admit(
+            encoding === "protobuf" && Number.isSafeInteger(length) ? length : 1,
+          );
+        } catch (error) {
+          await discardBody(c.req.raw.body, opts.maxBodyBytes);
+          throw error;
+        }
+        let exported: Promise<ExportResult>;
+        try {
+          // The body is not kept in this frame: it can go once its rows are in the block.
+          exported = ingest.export(signal, await readBody(c, opts), encoding);
+        } finally {
+          release();
+        }
+        const { rejected, message } = await exported;
         const body200 = encoding === "json"
           ? JSON.stringify(
             rejected > 0 || message

@@ -97,3 +97,90 @@ Deno.test({
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   },
 });
+
+/**
+ * Floods a server whose queue holds 8 MiB with `clients` clients sending 4 MB requests (the
+ * queue takes two at a time) for `ms`; returns how far RSS rose over its idle value and how
+ * requests were answered.
+ */
+async function floodLargeRequests(
+  encoded: Uint8Array<ArrayBuffer>[],
+  clients: number,
+  ms: number,
+): Promise<{ growth: number; statuses: Map<number, number> }> {
+  const dataDir = await Deno.makeTempDir({ prefix: "tracehouse-memory-" });
+  const server = await startTracehouse(dataDir, {
+    TRACEHOUSE_BATCH_MAX_QUEUED_ROWS: "10000000",
+    TRACEHOUSE_BATCH_MAX_ROWS: "1000000",
+    TRACEHOUSE_BATCH_MAX_QUEUED_BYTES: String(LIMIT),
+  });
+  try {
+    const baseline = await rssMiB(server.pid);
+    let peak = baseline;
+    let stop = false;
+    const statuses = new Map<number, number>();
+    const sampler = (async () => {
+      while (!stop) {
+        peak = Math.max(peak, await rssMiB(server.pid));
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    })();
+    const client = async (n: number) => {
+      for (let i = 0; !stop; i++) {
+        const res = await fetch(`${server.otlpUrl}/v1/traces`, {
+          method: "POST",
+          body: encoded[(n + i) % encoded.length],
+          headers: { "content-type": "application/x-protobuf" },
+        });
+        await res.body?.cancel();
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        if (res.status === 429) await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const running = Array.from({ length: clients }, (_, n) => client(n));
+    await new Promise((r) => setTimeout(r, ms));
+    stop = true;
+    await Promise.all([...running, sampler]);
+    return { growth: peak - baseline, statuses };
+  } finally {
+    await server.stop();
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
+}
+
+Deno.test({
+  name: "overload in bytes: more clients add no memory, a request is refused on its length",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const rand = random(7);
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const encoded = Array.from({ length: 6 }, () => {
+      const groups = spanRequest(rand, 1000, now);
+      for (const span of groups[0].scopes[0].items) {
+        span.attributes.push(["app.payload", `${span.spanId}:${"y".repeat(4000)}`]);
+      }
+      return encodeTraces(groups);
+    });
+    assert.ok(encoded[0].length > LIMIT / 3, `requests of ${encoded[0].length} bytes`);
+    // The baseline is the same server with a few clients, measured in this run.
+    const few = await floodLargeRequests(encoded, 6, 3000);
+    const many = await floodLargeRequests(encoded, 48, 3000);
+    console.log(
+      `memory: RSS rose ${few.growth.toFixed(0)} MiB with 6 clients ` +
+        `(${JSON.stringify([...few.statuses])}), ${many.growth.toFixed(0)} MiB with 48 ` +
+        `(${JSON.stringify([...many.statuses])})`,
+    );
+    for (const { statuses } of [few, many]) {
+      assert.ok((statuses.get(200) ?? 0) > 0, "some requests were accepted");
+      assert.deepEqual([...statuses.keys()].filter((s) => s !== 200 && s !== 429), []);
+    }
+    assert.ok((many.statuses.get(429) ?? 0) > 0, "the 48 clients were refused with 429");
+    // 42 more clients hold ~180 MB of bodies in flight: refused on their Content-Length, they
+    // are never read or decoded, so the queue bound, not the number of clients, holds memory.
+    assert.ok(
+      many.growth < few.growth + 120,
+      `RSS rose ${many.growth.toFixed(0)} MiB with 48 clients, ${few.growth.toFixed(0)} with 6`,
+    );
+  },
+});

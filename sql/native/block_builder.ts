@@ -146,6 +146,13 @@ export class NativeBlockBuilder {
     this.rows += to.rows - from.rows;
   }
 
+  /** Bytes the builder holds allocated: its streams' buffers and its last block. */
+  get capacity(): number {
+    let n = this.#out.length;
+    for (const s of this.#streams) n += s.capacity;
+    return n;
+  }
+
   /** Bytes appended so far (values, without the header). */
   get byteLength(): number {
     let n = 0;
@@ -187,13 +194,30 @@ export class NativeBlockBuilder {
   }
 
   /**
-   * Empties the builder for a new block, keeping its grown buffers: building the next block
-   * allocates (and faults in) no new memory. The last {@linkcode NativeBlockBuilder.finish}
-   * result is overwritten.
+   * Empties the builder for a new block, keeping its grown buffers while they hold at most
+   * `keepBytes` in all (see {@linkcode NativeBlockBuilder.capacity}): building the next block
+   * then allocates (and faults in) no new memory. A builder grown past it gives its buffers back
+   * and starts small again, so one large block does not stay resident for good. The last
+   * {@linkcode NativeBlockBuilder.finish} result is overwritten.
+   *
+   * @example
+   * ```ts
+   * import { NativeBlockBuilder } from "./mod.ts";
+   * const block = new NativeBlockBuilder([{ name: "Body", type: "String" }]);
+   * for (let i = 0; i < 10_000; i++) block.appendRow({ Body: "x".repeat(100) });
+   * const grown = block.capacity;
+   * console.assert(block.reset(grown).capacity === grown);
+   * console.assert(block.reset(64 * 1024).capacity < grown);
+   * ```
    */
-  reset(): this {
+  reset(keepBytes = Infinity): this {
     this.rows = 0;
-    for (const s of this.#streams) s.length = 0;
+    const release = this.capacity > keepBytes;
+    for (const s of this.#streams) {
+      if (release) s.release();
+      else s.length = 0;
+    }
+    if (release) this.#out = new Uint8Array(0);
     for (const c of this.#counters) c.count = 0;
     return this;
   }

@@ -14,9 +14,11 @@ const HEX_DIGITS = new TextEncoder().encode("0123456789abcdef");
 export class ByteWriter {
   #bytes: Uint8Array;
   #view: DataView;
+  #initialSize: number;
   length = 0;
 
   constructor(initialSize = 1 << 16) {
+    this.#initialSize = initialSize;
     this.#bytes = new Uint8Array(initialSize);
     this.#view = new DataView(this.#bytes.buffer);
   }
@@ -173,6 +175,18 @@ export class ByteWriter {
     this.#view.setUint32(this.length, lo, true);
     this.#view.setUint32(this.length + 4, hi, true);
     this.length += 8;
+  }
+
+  /** Bytes allocated, written or not. */
+  get capacity(): number {
+    return this.#bytes.length;
+  }
+
+  /** Empties the writer and swaps its buffer for a new one of its initial size. */
+  release(): void {
+    this.length = 0;
+    this.#bytes = new Uint8Array(this.#initialSize);
+    this.#view = new DataView(this.#bytes.buffer);
   }
 
   result(): Uint8Array {

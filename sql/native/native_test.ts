@@ -235,3 +235,32 @@ Deno.test("native: appendRange copies a row range of another builder, offsets re
   for (const i of [100, 3, 4, 5, 6, 7, 101]) expected.appendRow(row(i));
   assert.deepEqual(target.finish(), expected.finish());
 });
+
+Deno.test("reset keeps grown buffers up to a bound and gives larger ones back", () => {
+  const columns = [
+    { name: "Body", type: "String" },
+    { name: "Tags", type: "Array(LowCardinality(String))" },
+  ];
+  const block = new NativeBlockBuilder(columns);
+  const small = block.capacity;
+  const fill = () => {
+    for (let i = 0; i < 20_000; i++) {
+      block.appendRow({ Body: `row ${i} ${"x".repeat(200)}`, Tags: ["a", "b"] });
+    }
+  };
+  fill();
+  const first = block.finish().slice();
+  const grown = block.capacity;
+  assert.ok(grown > 20_000 * 200, `capacity ${grown}`);
+  // Within the bound: the buffers stay, and the next block is written into them.
+  assert.equal(block.reset(grown).capacity, grown);
+  fill();
+  assert.equal(block.capacity, grown);
+  assert.deepEqual(block.finish(), first);
+  // Past the bound: back to the initial buffers, and the builder still writes the same block.
+  block.reset(grown - 1);
+  assert.equal(block.rows, 0);
+  assert.equal(block.capacity, small);
+  fill();
+  assert.deepEqual(block.finish(), first);
+});
