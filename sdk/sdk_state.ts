@@ -25,6 +25,7 @@ import { installFetchInstrumentation } from "./instrument_fetch.ts";
 import { installHttpClientInstrumentation } from "./instrument_http_client.ts";
 import { installRuntimeMetrics } from "./runtime_metrics.ts";
 import { createSampler } from "./sampler.ts";
+import { HexIdGenerator } from "./id_generator.ts";
 import { KeyedHistogram } from "./server_duration.ts";
 import { currentState, type SdkState, setCurrentState } from "./running.ts";
 import { SCOPE_NAME, SDK_VERSION } from "./scope.ts";
@@ -161,6 +162,7 @@ function start(config: ResolvedConfig): SdkState {
     tracerProvider = new TracerProvider({
       resource,
       sampler: createSampler(config.sampler, config.samplerArg),
+      idGenerator: new HexIdGenerator(),
       spanProcessors: [new BatchSpanProcessor({ exporter: exporters.traces, ...batch })],
     });
     const reader = new PeriodicExportingMetricReader({
