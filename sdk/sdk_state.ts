@@ -20,6 +20,7 @@ import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { type InstrumentOptions, resolveConfig, type ResolvedConfig } from "./config.ts";
 import { readEnv, runtimeName } from "./env.ts";
 import { createExporters } from "./exporters.ts";
+import { EncodingSpanProcessor } from "./encoding_span_processor.ts";
 import { installConsoleBridge } from "./console_bridge.ts";
 import { installFetchInstrumentation } from "./instrument_fetch.ts";
 import { installHttpClientInstrumentation } from "./instrument_http_client.ts";
@@ -163,7 +164,12 @@ function start(config: ResolvedConfig): SdkState {
       resource,
       sampler: createSampler(config.sampler, config.samplerArg),
       idGenerator: new HexIdGenerator(),
-      spanProcessors: [new BatchSpanProcessor({ exporter: exporters.traces, ...batch })],
+      // Protobuf (the default): spans are encoded as they end instead of waiting as objects.
+      spanProcessors: [
+        exporters.tracesTakeEncodedSpans
+          ? new EncodingSpanProcessor({ exporter: exporters.traces, ...batch })
+          : new BatchSpanProcessor({ exporter: exporters.traces, ...batch }),
+      ],
     });
     const reader = new PeriodicExportingMetricReader({
       exporter: exporters.metrics,
