@@ -169,6 +169,8 @@ export class EncodingSpanProcessor implements SpanProcessor {
             else done(result.error ?? new Error("span export failed"));
           });
         });
+        // The exporter encodes the request before `export()` returns: the buffer is free.
+        batch.release();
       };
       const pending = batch.resources().filter((r) => r.asyncAttributesPending);
       if (pending.length === 0) exportNow();

@@ -496,6 +496,12 @@ interface SpanGroup {
  * console.log(batch.length, batch.toRequest().length); // 0 0
  * ```
  */
+/** Span buffers of sent batches, reused by the next ones. */
+const spareWriters: Writer[] = [];
+const SPARE_WRITERS = 4;
+/** Where a batch's request is assembled before its copy is returned. */
+let assembly: Writer | undefined;
+
 export class EncodedSpans {
   #spans: Writer;
   #groups: SpanGroup[] = [];
@@ -504,9 +510,28 @@ export class EncodedSpans {
   #spanEnds: number[] = [];
   #count = 0;
 
-  /** `size`: the first buffer size in bytes (it grows as needed). */
+  /** `size`: the first buffer size in bytes, unless a spare buffer is reused (both grow). */
   constructor(size = 16 * 1024) {
-    this.#spans = new Writer(size);
+    const spare = spareWriters.pop();
+    if (spare) spare.pos = 0;
+    this.#spans = spare ?? new Writer(size);
+  }
+
+  /**
+   * Empties the batch and hands its buffer to the next batch (call once its request is sent:
+   * {@linkcode EncodedSpans.toRequest} answers a copy).
+   */
+  release(): void {
+    const w = this.#spans;
+    this.#spans = new Writer(0);
+    this.#groups = [];
+    this.#spanGroups = [];
+    this.#spanEnds = [];
+    this.#count = 0;
+    // one huge batch should not pin its memory
+    if (spareWriters.length < SPARE_WRITERS && w.buf.length <= 4 * 1024 * 1024) {
+      spareWriters.push(w);
+    }
   }
 
   /** How many spans the batch holds (what exporters count as the batch size). */
@@ -560,7 +585,19 @@ export class EncodedSpans {
   /** The `ExportTraceServiceRequest` of the spans added so far (a new array each call). */
   toRequest(): Uint8Array {
     if (this.#count === 0) return new Uint8Array(0);
-    const w = new Writer(this.#spans.pos + 1024);
+    // One assembly buffer reused between batches (the answer is a copy).
+    const w = assembly ?? new Writer(this.#spans.pos + 1024);
+    assembly = undefined;
+    w.pos = 0;
+    try {
+      this.#assemble(w);
+      return w.buf.slice(0, w.pos);
+    } finally {
+      if (w.buf.length <= 4 * 1024 * 1024) assembly = w;
+    }
+  }
+
+  #assemble(w: Writer): void {
     const spans = this.#spans.buf;
     const groups = this.#groups;
     const written = new Set<Resource>();
@@ -598,7 +635,6 @@ export class EncodedSpans {
       }
       w.end(rs, LARGE_RESERVE);
     }
-    return w.buf.slice(0, w.pos);
   }
 }
 

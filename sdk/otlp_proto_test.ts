@@ -156,6 +156,15 @@ Deno.test("spans encoded one by one as they end make the official serializer's r
   })._delegate._serializer;
   const batch = new EncodedSpans();
   for (const span of spans) batch.add(span);
-  assert.deepEqual(serializer.serializeRequest(batch), official(spans));
+  const sent = serializer.serializeRequest(batch);
+  assert.deepEqual(sent, official(spans));
   assert.deepEqual(serializer.serializeRequest(spans), official(spans));
+  // a released batch is empty and its buffer serves the next batch without touching the copy
+  batch.release();
+  assert.equal(batch.length, 0);
+  assert.equal(batch.toRequest().length, 0);
+  const next = new EncodedSpans();
+  for (const span of spans.slice(0, 3)) next.add(span);
+  assert.deepEqual(next.toRequest(), official(spans.slice(0, 3)));
+  assert.deepEqual(sent, official(spans));
 });
