@@ -22,6 +22,7 @@ import {
 } from "@opentelemetry/api";
 import { currentState, type SdkState } from "./running.ts";
 import { SCOPE_NAME, SDK_VERSION } from "./scope.ts";
+import { adoptAttributes } from "./span_attributes.ts";
 
 const HANDLE_KEY = createContextKey("@tracehouse/sdk server request");
 /**
@@ -167,7 +168,9 @@ class ServerRequest implements ServerRequestHandle {
     const ua = info.header("user-agent");
     if (ua) attributes["user_agent.original"] = ua;
     if (info.clientAddress) attributes["client.address"] = info.clientAddress;
-    if (info.protocolVersion) attributes["network.protocol.version"] = info.protocolVersion;
+    if (info.protocolVersion) {
+      attributes["network.protocol.version"] = info.protocolVersion;
+    }
     if (info.route) attributes["http.route"] = info.route;
     // The SDK's own samplers (sampler.ts) never read attributes, so the span gets them after
     // the sampling decision: `startSpan` would copy them twice more first, and a sampled-out
@@ -178,7 +181,7 @@ class ServerRequest implements ServerRequestHandle {
       ownSampler ? SERVER_KIND : { kind: SpanKind.SERVER, attributes },
       parent,
     );
-    if (ownSampler) this.span.setAttributes(attributes);
+    if (ownSampler) adoptAttributes(this.span, attributes);
     // The SDK's span ends with its own start, end and duration: reading them saves two clock
     // reads per request (each an op on Deno).
     if (!state || state.denoOtel || !(this.span as Partial<ReadableSpanTiming>).duration) {
