@@ -13,6 +13,7 @@ import {
   propagation,
   ROOT_CONTEXT,
   type Span,
+  type SpanContext,
   SpanKind,
   type SpanOptions,
   SpanStatusCode,
@@ -138,8 +139,8 @@ class ServerRequest implements ServerRequestHandle {
   #ended = false;
   #errorType: string | undefined;
   #state: SdkState | undefined;
-  /** What this request's contexts answer for the span and the handle (own context only). */
-  #slot: RequestSlot | undefined;
+  /** The request's context when it is the SDK's own (see `RequestContext`). */
+  #own: RequestContext | undefined;
 
   constructor(info: ServerRequestInfo, active: Context, state: SdkState | undefined) {
     const method = normaliseMethod(info.method);
@@ -190,8 +191,8 @@ class ServerRequest implements ServerRequestHandle {
     // Under the SDK's own context manager, a small wrapper adds the span and the handle without
     // copying the context's map.
     if (state && !state.denoOtel && spanKeyWorks()) {
-      this.#slot = { handle: this, span: this.span };
-      this.context = new RequestContext(parent, this.#slot, true);
+      this.#own = RequestContext.of(parent, this);
+      this.context = this.#own;
     } else this.context = trace.setSpan(parent, this.span).setValue(HANDLE_KEY, this);
   }
 
@@ -220,7 +221,7 @@ class ServerRequest implements ServerRequestHandle {
     }
     if (this.#errorType) span.setAttribute("error.type", this.#errorType);
     span.end();
-    if (this.#slot) releaseSlot(this.#slot, span, this.context);
+    this.#own?.release(span.spanContext());
     const state = this.#state;
     if (!state) return;
     const seconds = spanSeconds(span, this.#started);
@@ -318,29 +319,6 @@ function spanSeconds(span: Span, started: number): number {
   return (performance.now() - started) / 1000;
 }
 
-/**
- * The span and the handle a request's contexts answer with, shared by every context made from
- * the request's one.
- */
-interface RequestSlot {
-  handle: ServerRequestHandle;
-  span: Span;
-}
-
-/**
- * Points the request's contexts at a light stand-in once the request has ended: the span's
- * context without the span, and an ended handle. Deno's `AsyncLocalStorage` keeps each value
- * passed to `run()` alive until the next young-generation collection; a context still holding
- * the span (its attributes, resource, events) made every collection copy the last ~15,000
- * requests' spans, about 2 µs of garbage collection per request. Work that outlives the
- * response still finds the same trace and parent span id.
- */
-function releaseSlot(slot: RequestSlot, span: Span, ctx: Context): void {
-  const light = trace.wrapSpanContext(span.spanContext());
-  slot.span = light;
-  slot.handle = new EndedRequest(light, ctx);
-}
-
 /** What {@linkcode activeServerRequest} answers in a request's context after the request ended. */
 class EndedRequest implements ServerRequestHandle {
   readonly span: Span;
@@ -360,22 +338,50 @@ class EndedRequest implements ServerRequestHandle {
  * A context holding the request's span and handle on top of `inner` (and of every context made
  * from it): what `trace.setSpan(inner, span).setValue(HANDLE_KEY, handle)` holds, without
  * copying the context's map twice.
+ *
+ * Once the request has ended, its contexts stop referencing the span and the handle: they answer
+ * with the span's context (`trace.wrapSpanContext`) and an ended handle, made on first ask. Deno's
+ * `AsyncLocalStorage` keeps each value passed to `run()` alive until the next young-generation
+ * collection (a `WeakMap` entry per `run()`); a context still holding the span (attributes,
+ * resource, events) made every collection copy the last ~15,000 requests' spans, ~2 µs of
+ * collection per request. Work that outlives the response still finds the same trace and parent
+ * span id.
  */
 class RequestContext implements Context {
   readonly #inner: Context;
-  readonly #slot: RequestSlot;
   /** Whether the request's span is this context's span (not replaced or deleted since). */
   readonly #hasSpan: boolean;
+  /** The request's first context, which holds the state below for all of them. */
+  readonly #root: RequestContext;
+  /** The live request, until it ends. */
+  #request: ServerRequestHandle | undefined;
+  /** The span's context, once the request has ended. */
+  #spanContext: SpanContext | undefined;
+  #ended: ServerRequestHandle | undefined;
+  #endedSpan: Span | undefined;
 
-  constructor(inner: Context, slot: RequestSlot, hasSpan: boolean) {
+  private constructor(inner: Context, hasSpan: boolean, root: RequestContext | undefined) {
     this.#inner = inner;
-    this.#slot = slot;
     this.#hasSpan = hasSpan;
+    this.#root = root ?? this;
+  }
+
+  /** The first context of `request`, over `inner`. */
+  static of(inner: Context, request: ServerRequestHandle): RequestContext {
+    const ctx = new RequestContext(inner, true, undefined);
+    ctx.#request = request;
+    return ctx;
+  }
+
+  /** The request ended: answer with its span's context from now on. */
+  release(spanContext: SpanContext): void {
+    this.#spanContext = spanContext;
+    this.#request = undefined;
   }
 
   getValue(key: symbol): unknown {
-    if (key === HANDLE_KEY) return this.#slot.handle;
-    if (key === SPAN_KEY && this.#hasSpan) return this.#slot.span;
+    if (key === HANDLE_KEY) return this.#root.#handle();
+    if (key === SPAN_KEY && this.#hasSpan) return this.#root.#span();
     return this.#inner.getValue(key);
   }
 
@@ -387,13 +393,22 @@ class RequestContext implements Context {
     return this.#rewrap(key, this.#inner.deleteValue(key));
   }
 
+  #handle(): ServerRequestHandle {
+    return this.#request ?? (this.#ended ??= new EndedRequest(this.#span(), this));
+  }
+
+  #span(): Span {
+    return this.#request?.span ??
+      (this.#endedSpan ??= trace.wrapSpanContext(this.#spanContext as SpanContext));
+  }
+
   /** `inner` changed under `key`: keep what this context adds, except what `key` replaces. */
   #rewrap(key: symbol, inner: Context): Context {
     if (key === HANDLE_KEY) {
-      return this.#hasSpan ? inner.setValue(SPAN_KEY, this.#slot.span) : inner;
+      return this.#hasSpan ? inner.setValue(SPAN_KEY, this.#root.#span()) : inner;
     }
-    if (key === SPAN_KEY) return new RequestContext(inner, this.#slot, false);
-    return new RequestContext(inner, this.#slot, this.#hasSpan);
+    if (key === SPAN_KEY) return new RequestContext(inner, false, this.#root);
+    return new RequestContext(inner, this.#hasSpan, this.#root);
   }
 }
 
