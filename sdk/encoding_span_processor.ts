@@ -82,7 +82,13 @@ export class EncodingSpanProcessor implements SpanProcessor {
       this.#dropped = 0;
     }
     const batch = this.#open ??= new EncodedSpans(this.#sizeHint);
-    batch.add(span);
+    try {
+      batch.add(span);
+    } catch (error) {
+      // Never throw into `span.end()`: the span is lost, the app and the batch are not.
+      globalErrorHandler(error as Error);
+      return;
+    }
     this.#queued++;
     if (batch.length >= this.#maxBatch) {
       this.#full.push(batch);

@@ -1,10 +1,23 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { diag, DiagLogLevel, ROOT_CONTEXT, SpanKind, TraceFlags } from "@opentelemetry/api";
+import {
+  diag,
+  DiagLogLevel,
+  ROOT_CONTEXT,
+  SpanKind,
+  TraceFlags,
+  type TraceState,
+} from "@opentelemetry/api";
+import { loggingErrorHandler, setGlobalErrorHandler } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { type Sampler, SamplingDecision, TracerProvider } from "@opentelemetry/sdk-trace";
+import {
+  type ReadableSpan,
+  type Sampler,
+  SamplingDecision,
+  TracerProvider,
+} from "@opentelemetry/sdk-trace";
 import { decodeTracesProto } from "../otlp/pb_traces.ts";
 import type { Span as DecodedSpan } from "../otlp/model.ts";
 import { EncodingSpanProcessor } from "./encoding_span_processor.ts";
@@ -136,6 +149,36 @@ Deno.test("EncodingSpanProcessor drops spans past maxQueueSize with one warning,
     assert.equal(sink.spans().length, 7);
   } finally {
     diag.disable();
+    await provider.shutdown();
+    await sink.close();
+  }
+});
+
+Deno.test("EncodingSpanProcessor never throws into span.end(): a span it cannot encode is reported and skipped", async () => {
+  const sink = await protobufSink();
+  const errors: unknown[] = [];
+  setGlobalErrorHandler((e) => void errors.push(e));
+  const { processor, provider, tracer } = setup(sink.url, {});
+  try {
+    const span = tracer.startSpan("good", {}, ROOT_CONTEXT);
+    span.end();
+    const ended = span as unknown as ReadableSpan;
+    const bad = Object.create(ended) as { -readonly [K in keyof ReadableSpan]: ReadableSpan[K] };
+    bad.spanContext = () => ({
+      ...ended.spanContext(),
+      traceState: {
+        serialize(): string {
+          throw new Error("cannot serialize");
+        },
+      } as unknown as TraceState,
+    });
+    processor.onEnd(bad);
+    assert.equal(errors.length, 1);
+    await provider.forceFlush();
+    await sink.waitFor(() => sink.spans().length === 1);
+    assert.equal(sink.spans()[0].name, "good");
+  } finally {
+    setGlobalErrorHandler(loggingErrorHandler());
     await provider.shutdown();
     await sink.close();
   }

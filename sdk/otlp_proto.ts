@@ -549,7 +549,7 @@ export class EncodedSpans {
     return [...new Set(this.#groups.map((g) => g.resource))];
   }
 
-  /** Encodes an ended span into the batch. */
+  /** Encodes an ended span into the batch; a span that cannot be encoded leaves no trace. */
   add(span: ReadableSpan): void {
     const groups = this.#groups;
     let group = groups.length - 1;
@@ -557,17 +557,22 @@ export class EncodedSpans {
     const scope = span.instrumentationScope;
     if (group < 0 || groups[group].resource !== resource || groups[group].scope !== scope) {
       group = groups.findIndex((g) => g.resource === resource && g.scope === scope);
-      if (group < 0) {
-        group = groups.length;
-        groups.push({ resource, scope });
-      }
     }
     const w = this.#spans;
     const spanStart = w.pos;
-    w.tag(2, 2);
-    const start = w.begin(SPAN_RESERVE);
-    writeSpan(w, span);
-    w.end(start, SPAN_RESERVE);
+    try {
+      w.tag(2, 2);
+      const start = w.begin(SPAN_RESERVE);
+      writeSpan(w, span);
+      w.end(start, SPAN_RESERVE);
+    } catch (error) {
+      w.pos = spanStart;
+      throw error;
+    }
+    if (group < 0) {
+      group = groups.length;
+      groups.push({ resource, scope });
+    }
     // One group (the usual case) needs no per-span bookkeeping: the spans are sent as they lie.
     if (groups.length > 1) {
       if (this.#spanGroups.length < this.#count) {

@@ -168,3 +168,24 @@ Deno.test("spans encoded one by one as they end make the official serializer's r
   assert.deepEqual(next.toRequest(), official(spans.slice(0, 3)));
   assert.deepEqual(sent, official(spans));
 });
+
+Deno.test("a span that cannot be encoded leaves the batch as it was", () => {
+  const official = officialSerializer();
+  const spans = makeSpans();
+  const bad = Object.create(spans[1]) as { -readonly [K in keyof ReadableSpan]: ReadableSpan[K] };
+  const ctx = spans[1].spanContext();
+  bad.spanContext = () => ({
+    ...ctx,
+    traceState: {
+      serialize(): string {
+        throw new Error("cannot serialize");
+      },
+    } as unknown as typeof ctx.traceState,
+  });
+  const batch = new EncodedSpans();
+  batch.add(spans[0]);
+  assert.throws(() => batch.add(bad), /cannot serialize/);
+  batch.add(spans[2]);
+  assert.equal(batch.length, 2);
+  assert.deepEqual(batch.toRequest(), official([spans[0], spans[2]]));
+});
