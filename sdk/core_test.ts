@@ -223,13 +223,37 @@ Deno.test("the server request context carries the handle into child contexts", a
       undefined,
     );
     other.end(200);
+    const derived = ctx.setValue(key, 2);
     handle.end(200);
+    // After the end, the contexts answer with a light stand-in (the context no longer keeps the
+    // ended span alive): same span context, an ended handle, and work started later still joins
+    // the request's trace.
+    for (const c of [ctx, derived]) {
+      const late = activeServerRequest(c);
+      assert.ok(late);
+      assert.notEqual(late, handle);
+      assert.deepEqual(late.span.spanContext(), handle.span.spanContext());
+      assert.equal(late.span.isRecording(), false);
+      assert.equal(trace.getSpan(c), late.span);
+      late.setRoute("/late");
+      late.recordException(new Error("late"));
+      late.end(500);
+    }
+    assert.equal(trace.getSpan(trace.deleteSpan(derived)), undefined);
+    context.with(derived, () => withSpan("after end", () => {}));
     await shutdown();
-    await h.receiver.waitFor(() => h.receiver.spans.length >= 3);
+    await h.receiver.waitFor(() => h.receiver.spans.length >= 4);
     assert.equal(
       h.receiver.spans.find((s) => s.name === "child")?.parentSpanId,
       handle.span.spanContext().spanId,
     );
+    const late = h.receiver.spans.find((s) => s.name === "after end");
+    assert.equal(late?.parentSpanId, handle.span.spanContext().spanId);
+    assert.equal(late?.traceId, handle.span.spanContext().traceId);
+    const server = h.receiver.spans.find((s) => s.spanId === handle.span.spanContext().spanId);
+    assert.equal(server?.name, "GET");
+    assert.equal(server?.attributes["http.route"], undefined);
+    assert.equal(server?.status.code, 0);
   } finally {
     await h.close();
   }

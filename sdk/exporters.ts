@@ -19,6 +19,8 @@ import { useFastTraceSerializer } from "./otlp_proto.ts";
 /** One exporter per signal. */
 export interface Exporters {
   traces: SpanExporter;
+  /** Whether `traces` sends `EncodedSpans` batches (see `EncodingSpanProcessor`). */
+  tracesTakeEncodedSpans: boolean;
   metrics: PushMetricExporter;
   logs: LogRecordExporter;
 }
@@ -41,15 +43,17 @@ export function createExporters(config: ResolvedConfig, denoOtel = false): Expor
     ? new JsonLogExporter({ ...common, url: config.logsUrl })
     : new ProtoLogExporter({ ...common, url: config.logsUrl });
   let traces: SpanExporter;
+  let tracesTakeEncodedSpans = false;
   if (json) traces = new JsonTraceExporter({ ...common, url: config.tracesUrl });
   else {
     const proto = new ProtoTraceExporter({ ...common, url: config.tracesUrl });
     // Same bytes, a fifth of the CPU: encoding spans is most of the SDK's per-span cost.
-    useFastTraceSerializer(proto);
+    tracesTakeEncodedSpans = useFastTraceSerializer(proto);
     traces = proto;
   }
   return {
     traces,
+    tracesTakeEncodedSpans,
     metrics: json
       ? new JsonMetricExporter({ ...common, url: config.metricsUrl })
       : new ProtoMetricExporter({ ...common, url: config.metricsUrl }),

@@ -13,6 +13,7 @@ import {
   propagation,
   ROOT_CONTEXT,
   type Span,
+  type SpanContext,
   SpanKind,
   type SpanOptions,
   SpanStatusCode,
@@ -22,6 +23,7 @@ import {
 } from "@opentelemetry/api";
 import { currentState, type SdkState } from "./running.ts";
 import { SCOPE_NAME, SDK_VERSION } from "./scope.ts";
+import { adoptAttributes } from "./span_attributes.ts";
 
 const HANDLE_KEY = createContextKey("@tracehouse/sdk server request");
 /**
@@ -137,6 +139,8 @@ class ServerRequest implements ServerRequestHandle {
   #ended = false;
   #errorType: string | undefined;
   #state: SdkState | undefined;
+  /** The request's context when it is the SDK's own (see `RequestContext`). */
+  #own: RequestContext | undefined;
 
   constructor(info: ServerRequestInfo, active: Context, state: SdkState | undefined) {
     const method = normaliseMethod(info.method);
@@ -165,7 +169,9 @@ class ServerRequest implements ServerRequestHandle {
     const ua = info.header("user-agent");
     if (ua) attributes["user_agent.original"] = ua;
     if (info.clientAddress) attributes["client.address"] = info.clientAddress;
-    if (info.protocolVersion) attributes["network.protocol.version"] = info.protocolVersion;
+    if (info.protocolVersion) {
+      attributes["network.protocol.version"] = info.protocolVersion;
+    }
     if (info.route) attributes["http.route"] = info.route;
     // The SDK's own samplers (sampler.ts) never read attributes, so the span gets them after
     // the sampling decision: `startSpan` would copy them twice more first, and a sampled-out
@@ -176,7 +182,7 @@ class ServerRequest implements ServerRequestHandle {
       ownSampler ? SERVER_KIND : { kind: SpanKind.SERVER, attributes },
       parent,
     );
-    if (ownSampler) this.span.setAttributes(attributes);
+    if (ownSampler) adoptAttributes(this.span, attributes);
     // The SDK's span ends with its own start, end and duration: reading them saves two clock
     // reads per request (each an op on Deno).
     if (!state || state.denoOtel || !(this.span as Partial<ReadableSpanTiming>).duration) {
@@ -184,9 +190,10 @@ class ServerRequest implements ServerRequestHandle {
     }
     // Under the SDK's own context manager, a small wrapper adds the span and the handle without
     // copying the context's map.
-    this.context = state && !state.denoOtel && spanKeyWorks()
-      ? new RequestContext(parent, this, this.span)
-      : trace.setSpan(parent, this.span).setValue(HANDLE_KEY, this);
+    if (state && !state.denoOtel && spanKeyWorks()) {
+      this.#own = RequestContext.of(parent, this);
+      this.context = this.#own;
+    } else this.context = trace.setSpan(parent, this.span).setValue(HANDLE_KEY, this);
   }
 
   setRoute(route: string): void {
@@ -214,6 +221,7 @@ class ServerRequest implements ServerRequestHandle {
     }
     if (this.#errorType) span.setAttribute("error.type", this.#errorType);
     span.end();
+    this.#own?.release(span.spanContext());
     const state = this.#state;
     if (!state) return;
     const seconds = spanSeconds(span, this.#started);
@@ -311,25 +319,69 @@ function spanSeconds(span: Span, started: number): number {
   return (performance.now() - started) / 1000;
 }
 
+/** What {@linkcode activeServerRequest} answers in a request's context after the request ended. */
+class EndedRequest implements ServerRequestHandle {
+  readonly span: Span;
+  readonly context: Context;
+
+  constructor(span: Span, ctx: Context) {
+    this.span = span;
+    this.context = ctx;
+  }
+
+  setRoute(): void {}
+  recordException(): void {}
+  end(): void {}
+}
+
 /**
  * A context holding the request's span and handle on top of `inner` (and of every context made
  * from it): what `trace.setSpan(inner, span).setValue(HANDLE_KEY, handle)` holds, without
  * copying the context's map twice.
+ *
+ * Once the request has ended, its contexts stop referencing the span and the handle: they answer
+ * with the span's context (`trace.wrapSpanContext`) and an ended handle, made on first ask. Deno's
+ * `AsyncLocalStorage` keeps each value passed to `run()` alive until the next young-generation
+ * collection (a `WeakMap` entry per `run()`); a context still holding the span (attributes,
+ * resource, events) made every collection copy the last ~15,000 requests' spans, ~2 µs of
+ * collection per request. Work that outlives the response still finds the same trace and parent
+ * span id.
  */
 class RequestContext implements Context {
   readonly #inner: Context;
-  readonly #handle: ServerRequestHandle;
-  readonly #span: Span | undefined;
+  /** Whether the request's span is this context's span (not replaced or deleted since). */
+  readonly #hasSpan: boolean;
+  /** The request's first context, which holds the state below for all of them. */
+  readonly #root: RequestContext;
+  /** The live request, until it ends. */
+  #request: ServerRequestHandle | undefined;
+  /** The span's context, once the request has ended. */
+  #spanContext: SpanContext | undefined;
+  #ended: ServerRequestHandle | undefined;
+  #endedSpan: Span | undefined;
 
-  constructor(inner: Context, handle: ServerRequestHandle, span: Span | undefined) {
+  private constructor(inner: Context, hasSpan: boolean, root: RequestContext | undefined) {
     this.#inner = inner;
-    this.#handle = handle;
-    this.#span = span;
+    this.#hasSpan = hasSpan;
+    this.#root = root ?? this;
+  }
+
+  /** The first context of `request`, over `inner`. */
+  static of(inner: Context, request: ServerRequestHandle): RequestContext {
+    const ctx = new RequestContext(inner, true, undefined);
+    ctx.#request = request;
+    return ctx;
+  }
+
+  /** The request ended: answer with its span's context from now on. */
+  release(spanContext: SpanContext): void {
+    this.#spanContext = spanContext;
+    this.#request = undefined;
   }
 
   getValue(key: symbol): unknown {
-    if (key === HANDLE_KEY) return this.#handle;
-    if (key === SPAN_KEY && this.#span) return this.#span;
+    if (key === HANDLE_KEY) return this.#root.#handle();
+    if (key === SPAN_KEY && this.#hasSpan) return this.#root.#span();
     return this.#inner.getValue(key);
   }
 
@@ -341,13 +393,22 @@ class RequestContext implements Context {
     return this.#rewrap(key, this.#inner.deleteValue(key));
   }
 
+  #handle(): ServerRequestHandle {
+    return this.#request ?? (this.#ended ??= new EndedRequest(this.#span(), this));
+  }
+
+  #span(): Span {
+    return this.#request?.span ??
+      (this.#endedSpan ??= trace.wrapSpanContext(this.#spanContext as SpanContext));
+  }
+
   /** `inner` changed under `key`: keep what this context adds, except what `key` replaces. */
   #rewrap(key: symbol, inner: Context): Context {
     if (key === HANDLE_KEY) {
-      return this.#span ? inner.setValue(SPAN_KEY, this.#span) : inner;
+      return this.#hasSpan ? inner.setValue(SPAN_KEY, this.#root.#span()) : inner;
     }
-    if (key === SPAN_KEY) return new RequestContext(inner, this.#handle, undefined);
-    return new RequestContext(inner, this.#handle, this.#span);
+    if (key === SPAN_KEY) return new RequestContext(inner, false, this.#root);
+    return new RequestContext(inner, this.#hasSpan, this.#root);
   }
 }
 

@@ -30,9 +30,14 @@ const KEY_CACHE_LIMIT = 2048;
 const keyCache = new Map<string, Uint8Array>();
 
 class Writer {
-  buf = new Uint8Array(64 * 1024);
+  buf: Uint8Array;
   pos = 0;
-  #view = new DataView(this.buf.buffer);
+  #view: DataView;
+
+  constructor(size = 64 * 1024) {
+    this.buf = new Uint8Array(size);
+    this.#view = new DataView(this.buf.buffer);
+  }
 
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -468,6 +473,176 @@ export function serializeTraceRequest(spans: ReadableSpan[]): Uint8Array {
   }
 }
 
+/** A resource and scope pair of a batch, in the order the batch first met it. */
+interface SpanGroup {
+  resource: Resource;
+  scope: Scope;
+}
+
+/**
+ * Spans encoded one by one as they end, sent later as one `ExportTraceServiceRequest`: the
+ * bytes {@linkcode serializeTraceRequest} would write for the same spans, in the same order.
+ * Encoding at the end of each span lets the span be collected at once instead of waiting in a
+ * queue for the next export (on a busy server, every young-generation collection copied the
+ * ~1.2 KB of each queued span).
+ *
+ * Hand a batch to an exporter swapped by {@linkcode useFastTraceSerializer} in place of its
+ * span array.
+ *
+ * @example
+ * ```ts
+ * import { EncodedSpans } from "./otlp_proto.ts";
+ * const batch = new EncodedSpans();
+ * console.log(batch.length, batch.toRequest().length); // 0 0
+ * ```
+ */
+/** Span buffers of sent batches, reused by the next ones. */
+const spareWriters: Writer[] = [];
+const SPARE_WRITERS = 4;
+/** Where a batch's request is assembled before its copy is returned. */
+let assembly: Writer | undefined;
+
+export class EncodedSpans {
+  #spans: Writer;
+  #groups: SpanGroup[] = [];
+  /** Per span: its group's index and where its bytes end in `#spans` (only once mixed). */
+  #spanGroups: number[] = [];
+  #spanEnds: number[] = [];
+  #count = 0;
+
+  /** `size`: the first buffer size in bytes, unless a spare buffer is reused (both grow). */
+  constructor(size = 16 * 1024) {
+    const spare = spareWriters.pop();
+    if (spare) spare.pos = 0;
+    this.#spans = spare ?? new Writer(size);
+  }
+
+  /**
+   * Empties the batch and hands its buffer to the next batch (call once its request is sent:
+   * {@linkcode EncodedSpans.toRequest} answers a copy).
+   */
+  release(): void {
+    const w = this.#spans;
+    this.#spans = new Writer(0);
+    this.#groups = [];
+    this.#spanGroups = [];
+    this.#spanEnds = [];
+    this.#count = 0;
+    // one huge batch should not pin its memory
+    if (spareWriters.length < SPARE_WRITERS && w.buf.length <= 4 * 1024 * 1024) {
+      spareWriters.push(w);
+    }
+  }
+
+  /** How many spans the batch holds (what exporters count as the batch size). */
+  get length(): number {
+    return this.#count;
+  }
+
+  /** Bytes of encoded spans so far. */
+  get byteLength(): number {
+    return this.#spans.pos;
+  }
+
+  /** The resources of the batch's spans, for a caller that must wait for async attributes. */
+  resources(): Resource[] {
+    return [...new Set(this.#groups.map((g) => g.resource))];
+  }
+
+  /** Encodes an ended span into the batch; a span that cannot be encoded leaves no trace. */
+  add(span: ReadableSpan): void {
+    const groups = this.#groups;
+    let group = groups.length - 1;
+    const resource = span.resource;
+    const scope = span.instrumentationScope;
+    if (group < 0 || groups[group].resource !== resource || groups[group].scope !== scope) {
+      group = groups.findIndex((g) => g.resource === resource && g.scope === scope);
+    }
+    const w = this.#spans;
+    const spanStart = w.pos;
+    try {
+      w.tag(2, 2);
+      const start = w.begin(SPAN_RESERVE);
+      writeSpan(w, span);
+      w.end(start, SPAN_RESERVE);
+    } catch (error) {
+      w.pos = spanStart;
+      throw error;
+    }
+    if (group < 0) {
+      group = groups.length;
+      groups.push({ resource, scope });
+    }
+    // One group (the usual case) needs no per-span bookkeeping: the spans are sent as they lie.
+    if (groups.length > 1) {
+      if (this.#spanGroups.length < this.#count) {
+        this.#spanGroups.length = this.#count;
+        this.#spanGroups.fill(0);
+        this.#spanEnds.length = this.#count;
+        this.#spanEnds.fill(spanStart);
+      }
+      this.#spanGroups.push(group);
+      this.#spanEnds.push(w.pos);
+    }
+    this.#count++;
+  }
+
+  /** The `ExportTraceServiceRequest` of the spans added so far (a new array each call). */
+  toRequest(): Uint8Array {
+    if (this.#count === 0) return new Uint8Array(0);
+    // One assembly buffer reused between batches (the answer is a copy).
+    const w = assembly ?? new Writer(this.#spans.pos + 1024);
+    assembly = undefined;
+    w.pos = 0;
+    try {
+      this.#assemble(w);
+      return w.buf.slice(0, w.pos);
+    } finally {
+      if (w.buf.length <= 4 * 1024 * 1024) assembly = w;
+    }
+  }
+
+  #assemble(w: Writer): void {
+    const spans = this.#spans.buf;
+    const groups = this.#groups;
+    const written = new Set<Resource>();
+    for (const { resource } of groups) {
+      if (written.has(resource)) continue;
+      written.add(resource);
+      w.tag(1, 2);
+      const rs = w.begin(LARGE_RESERVE);
+      writeResource(w, resource);
+      for (let g = 0; g < groups.length; g++) {
+        if (groups[g].resource !== resource) continue;
+        const scope = groups[g].scope;
+        w.tag(2, 2);
+        const ss = w.begin(LARGE_RESERVE);
+        writeScope(w, scope);
+        if (groups.length === 1) w.raw(spans.subarray(0, this.#spans.pos));
+        else {
+          const ends = this.#spanEnds;
+          for (let i = 0; i < this.#count; i++) {
+            if (this.#spanGroups[i] === g) {
+              w.raw(spans.subarray(i === 0 ? 0 : ends[i - 1], ends[i]));
+            }
+          }
+        }
+        if (scope.schemaUrl) {
+          w.tag(3, 2);
+          w.string(scope.schemaUrl);
+        }
+        w.end(ss, LARGE_RESERVE);
+      }
+      const schemaUrl = (resource as { schemaUrl?: string }).schemaUrl;
+      if (schemaUrl) {
+        w.tag(3, 2);
+        w.string(schemaUrl);
+      }
+      w.end(rs, LARGE_RESERVE);
+    }
+  }
+}
+
 interface SerializerLike {
   serializeRequest(request: unknown): Uint8Array | undefined;
   deserializeResponse(data: Uint8Array): unknown;
@@ -497,7 +672,10 @@ export function useFastTraceSerializer(exporter: object): boolean {
     return false;
   }
   delegate._serializer = {
-    serializeRequest: (spans) => serializeTraceRequest(spans as ReadableSpan[]),
+    serializeRequest: (spans) =>
+      spans instanceof EncodedSpans
+        ? spans.toRequest()
+        : serializeTraceRequest(spans as ReadableSpan[]),
     deserializeResponse: (data) => official.deserializeResponse(data),
   };
   return true;

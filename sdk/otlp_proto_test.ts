@@ -4,7 +4,7 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { type ReadableSpan, type SpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import assert from "node:assert/strict";
-import { serializeTraceRequest, useFastTraceSerializer } from "./otlp_proto.ts";
+import { EncodedSpans, serializeTraceRequest, useFastTraceSerializer } from "./otlp_proto.ts";
 
 /** The official serializer, taken from an exporter before it is swapped. */
 function officialSerializer(): (spans: ReadableSpan[]) => Uint8Array {
@@ -129,4 +129,63 @@ Deno.test("useFastTraceSerializer swaps the encoder of the OTLP protobuf exporte
   assert.equal(useFastTraceSerializer(exporter), true);
   assert.equal(useFastTraceSerializer({}), false);
   await exporter.shutdown();
+});
+
+Deno.test("spans encoded one by one as they end make the official serializer's request", () => {
+  const official = officialSerializer();
+  const spans = makeSpans();
+  const check = (list: ReadableSpan[], size?: number) => {
+    const batch = new EncodedSpans(size);
+    for (const span of list) batch.add(span);
+    assert.equal(batch.length, list.length);
+    assert.deepEqual(batch.toRequest(), official(list));
+  };
+  // two resources and three scopes, interleaved (the groups start mixed after 30 spans)
+  check(spans);
+  // one group only: the spans are copied as they lie
+  check(spans.slice(30, 52));
+  check(spans.slice(0, 1));
+  check([]);
+  // a tiny first buffer grows; a large batch needs more than the reserved length bytes
+  check(Array.from({ length: 40 }, () => spans).flat(), 16);
+  // the serializer of a swapped exporter sends a batch as it is
+  const exporter = new OTLPTraceExporter({ url: "http://127.0.0.1:9/v1/traces" });
+  useFastTraceSerializer(exporter);
+  const serializer = (exporter as unknown as {
+    _delegate: { _serializer: { serializeRequest(s: unknown): Uint8Array } };
+  })._delegate._serializer;
+  const batch = new EncodedSpans();
+  for (const span of spans) batch.add(span);
+  const sent = serializer.serializeRequest(batch);
+  assert.deepEqual(sent, official(spans));
+  assert.deepEqual(serializer.serializeRequest(spans), official(spans));
+  // a released batch is empty and its buffer serves the next batch without touching the copy
+  batch.release();
+  assert.equal(batch.length, 0);
+  assert.equal(batch.toRequest().length, 0);
+  const next = new EncodedSpans();
+  for (const span of spans.slice(0, 3)) next.add(span);
+  assert.deepEqual(next.toRequest(), official(spans.slice(0, 3)));
+  assert.deepEqual(sent, official(spans));
+});
+
+Deno.test("a span that cannot be encoded leaves the batch as it was", () => {
+  const official = officialSerializer();
+  const spans = makeSpans();
+  const bad = Object.create(spans[1]) as { -readonly [K in keyof ReadableSpan]: ReadableSpan[K] };
+  const ctx = spans[1].spanContext();
+  bad.spanContext = () => ({
+    ...ctx,
+    traceState: {
+      serialize(): string {
+        throw new Error("cannot serialize");
+      },
+    } as unknown as typeof ctx.traceState,
+  });
+  const batch = new EncodedSpans();
+  batch.add(spans[0]);
+  assert.throws(() => batch.add(bad), /cannot serialize/);
+  batch.add(spans[2]);
+  assert.equal(batch.length, 2);
+  assert.deepEqual(batch.toRequest(), official([spans[0], spans[2]]));
 });

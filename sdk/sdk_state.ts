@@ -20,11 +20,13 @@ import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { type InstrumentOptions, resolveConfig, type ResolvedConfig } from "./config.ts";
 import { readEnv, runtimeName } from "./env.ts";
 import { createExporters } from "./exporters.ts";
+import { EncodingSpanProcessor } from "./encoding_span_processor.ts";
 import { installConsoleBridge } from "./console_bridge.ts";
 import { installFetchInstrumentation } from "./instrument_fetch.ts";
 import { installHttpClientInstrumentation } from "./instrument_http_client.ts";
 import { installRuntimeMetrics } from "./runtime_metrics.ts";
 import { createSampler } from "./sampler.ts";
+import { HexIdGenerator } from "./id_generator.ts";
 import { KeyedHistogram } from "./server_duration.ts";
 import { currentState, type SdkState, setCurrentState } from "./running.ts";
 import { SCOPE_NAME, SDK_VERSION } from "./scope.ts";
@@ -161,7 +163,13 @@ function start(config: ResolvedConfig): SdkState {
     tracerProvider = new TracerProvider({
       resource,
       sampler: createSampler(config.sampler, config.samplerArg),
-      spanProcessors: [new BatchSpanProcessor({ exporter: exporters.traces, ...batch })],
+      idGenerator: new HexIdGenerator(),
+      // Protobuf (the default): spans are encoded as they end instead of waiting as objects.
+      spanProcessors: [
+        exporters.tracesTakeEncodedSpans
+          ? new EncodingSpanProcessor({ exporter: exporters.traces, ...batch })
+          : new BatchSpanProcessor({ exporter: exporters.traces, ...batch }),
+      ],
     });
     const reader = new PeriodicExportingMetricReader({
       exporter: exporters.metrics,
