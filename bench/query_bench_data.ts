@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { ChdbStore } from "../sql/chdb.ts";
 
 /** Runs `query_bench.ts` to generate `spans` spans into the embedded engine at `path`. */
 export async function generateQueryBenchSpans(path: string, spans: number): Promise<void> {
@@ -23,4 +24,36 @@ export async function generateQueryBenchSpans(path: string, spans: number): Prom
     stderr: "inherit",
   }).output();
   if (!out.success) throw new Error("query_bench.ts could not generate the spans");
+}
+
+/**
+ * The embedded engine over query_bench data: at `path` when given (a directory `query_bench.ts
+ * --path` kept), else over `spans` freshly generated spans in a temporary directory (returned as
+ * `path`, for the caller to remove). Exits with code 2 and a message when `path` is not such a
+ * directory.
+ */
+export async function openQueryBenchData(
+  path: string | undefined,
+  spans: number,
+  prefix: string,
+): Promise<{ store: ChdbStore; path: string }> {
+  if (path === undefined) {
+    path = await Deno.makeTempDir({ prefix });
+    await generateQueryBenchSpans(path, spans);
+  } else if (!(await Deno.stat(path).catch(() => null))?.isDirectory) {
+    console.error(
+      `--path ${path}: not a directory (a query_bench.ts --path directory is expected)`,
+    );
+    Deno.exit(2);
+  }
+  const store = await ChdbStore.open({ path, database: "bench" });
+  const [kept] = await store.query<{ n: string }>(
+    "SELECT toString(count()) AS n FROM system.tables WHERE database = 'bench' AND name = 'otel_traces'",
+  );
+  if (Number(kept.n) === 0) {
+    await store.close();
+    console.error(`--path ${path}: holds no query_bench.ts data (bench.otel_traces)`);
+    Deno.exit(2);
+  }
+  return { store, path };
 }

@@ -23,7 +23,7 @@ import { render, type Rendered } from "../sql/sql_template.ts";
 import { traceSliceQuery, traceSpansQuery } from "../sql/traces.ts";
 import { benchArgs, counts } from "./cli.ts";
 import { fmt, percentile } from "./stats.ts";
-import { generateQueryBenchSpans } from "./query_bench_data.ts";
+import { openQueryBenchData } from "./query_bench_data.ts";
 
 const { values } = benchArgs({
   args: Deno.args,
@@ -94,24 +94,12 @@ WHERE toDateTime(Timestamp) >= {a:UInt32} AND toDateTime(Timestamp) <= {b:UInt32
 }
 
 async function main(): Promise<void> {
-  const path = values.path ?? await Deno.makeTempDir({ prefix: "tracehouse-trace-lookup-bench-" });
-  if (values.path === undefined) await generateQueryBenchSpans(path, spans);
-  if (values.path !== undefined && !(await Deno.stat(path).catch(() => null))?.isDirectory) {
-    console.error(
-      `--path ${path}: not a directory (a query_bench.ts --path directory is expected)`,
-    );
-    Deno.exit(2);
-  }
-  const store = await ChdbStore.open({ path, database: "bench" });
+  const { store, path } = await openQueryBenchData(
+    values.path,
+    spans,
+    "tracehouse-trace-lookup-bench-",
+  );
   try {
-    const [kept] = await store.query<{ n: string }>(
-      "SELECT count() AS n FROM system.tables WHERE database = 'bench' AND name = 'otel_traces'",
-    );
-    if (Number(kept.n) === 0) {
-      console.error(`--path ${path}: holds no query_bench.ts data (bench.otel_traces)`);
-      Deno.exitCode = 2;
-      return;
-    }
     const ids = (await store.query<{ id: string }>(
       `SELECT TraceId AS id FROM otel_traces_trace_id_ts ORDER BY cityHash64(TraceId, 77)
        LIMIT ${TRACES}`,

@@ -14,11 +14,11 @@
  *
  * @module
  */
-import { ChdbStore } from "../sql/chdb.ts";
+import type { ChdbStore } from "../sql/chdb.ts";
 import { listMigrations, renderMigration } from "../sql/migrate.ts";
 import { benchArgs, counts } from "./cli.ts";
 import { fmt } from "./stats.ts";
-import { generateQueryBenchSpans } from "./query_bench_data.ts";
+import { openQueryBenchData } from "./query_bench_data.ts";
 
 const { values } = benchArgs({
   args: Deno.args,
@@ -44,24 +44,8 @@ async function contents(store: ChdbStore): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const path = values.path ?? await Deno.makeTempDir({ prefix: "tracehouse-rebuild-bench-" });
-  if (values.path === undefined) await generateQueryBenchSpans(path, spans);
-  if (values.path !== undefined && !(await Deno.stat(path).catch(() => null))?.isDirectory) {
-    console.error(
-      `--path ${path}: not a directory (a query_bench.ts --path directory is expected)`,
-    );
-    Deno.exit(2);
-  }
-  const store = await ChdbStore.open({ path, database: "bench" });
+  const { store, path } = await openQueryBenchData(values.path, spans, "tracehouse-rebuild-bench-");
   try {
-    const [kept] = await store.query<{ n: string }>(
-      "SELECT toString(count()) AS n FROM system.tables WHERE database = 'bench' AND name = 'otel_traces'",
-    );
-    if (Number(kept.n) === 0) {
-      console.error(`--path ${path}: holds no query_bench.ts data (bench.otel_traces)`);
-      Deno.exitCode = 2;
-      return;
-    }
     const [rebuild] = (await listMigrations()).filter((m) => m.name === REBUILD);
     const statements = renderMigration(rebuild.sql, {
       database: "bench",
