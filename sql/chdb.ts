@@ -189,12 +189,18 @@ function settingAssignments(
   );
 }
 
-/** ` SETTINGS name = value, …` for an `INSERT` statement, or nothing; names are checked. */
-function insertSettings(settings: Settings = {}): string {
+/** The entries of per-call `settings`; throws on a name that is not a plain setting name. */
+function checkedSettings(settings: Settings = {}): [string, Settings[string]][] {
   const entries = Object.entries(settings);
   for (const [name] of entries) {
     if (!SETTING_NAME.test(name)) throw new TypeError(`Invalid setting name: "${name}"`);
   }
+  return entries;
+}
+
+/** ` SETTINGS name = value, …` for an `INSERT` statement, or nothing; names are checked. */
+function insertSettings(settings?: Settings): string {
+  const entries = checkedSettings(settings);
   return entries.length === 0 ? "" : ` SETTINGS ${settingAssignments(entries)}`;
 }
 
@@ -451,10 +457,7 @@ export class ChdbStore implements Store {
 
   async #run(sql: string, format: string, options: ExecuteOptions): Promise<RawResult> {
     options.signal?.throwIfAborted();
-    const settings = Object.entries(options.settings ?? {});
-    for (const [name] of settings) {
-      if (!SETTING_NAME.test(name)) throw new TypeError(`Invalid setting name: "${name}"`);
-    }
+    const settings = checkedSettings(options.settings);
     const database = options.database ?? this.database;
     if (!PLAIN_NAME.test(database)) {
       throw new TypeError(`Invalid database name: "${database}"`);
