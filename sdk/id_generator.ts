@@ -15,6 +15,15 @@ function random32(): number {
   return (Math.random() * 0x100000000) >>> 0;
 }
 
+/** Char codes of one id being written, reused: an id is made and turned into a string at once. */
+const TRACE_ID_CODES: number[] = new Array(32).fill(0);
+const SPAN_ID_CODES: number[] = new Array(16).fill(0);
+
+/** Writes the 8 hex digits of the 32-bit `word` into `codes` from index `at`, most significant first. */
+function writeWord(codes: number[], at: number, word: number): void {
+  for (let shift = 28; shift >= 0; shift -= 4) codes[at++] = HEX[(word >>> shift) & 15];
+}
+
 /**
  * W3C trace ids (32 hex digits) and span ids (16), never all zeros.
  *
@@ -32,64 +41,18 @@ export class HexIdGenerator implements IdGenerator {
     const c = random32();
     // An all-zero id is invalid: the last word becomes 1, as upstream sets the last byte.
     const d = random32() || (a | b | c ? 0 : 1);
-    const h = HEX;
-    return String.fromCharCode(
-      h[a >>> 28],
-      h[(a >>> 24) & 15],
-      h[(a >>> 20) & 15],
-      h[(a >>> 16) & 15],
-      h[(a >>> 12) & 15],
-      h[(a >>> 8) & 15],
-      h[(a >>> 4) & 15],
-      h[a & 15],
-      h[b >>> 28],
-      h[(b >>> 24) & 15],
-      h[(b >>> 20) & 15],
-      h[(b >>> 16) & 15],
-      h[(b >>> 12) & 15],
-      h[(b >>> 8) & 15],
-      h[(b >>> 4) & 15],
-      h[b & 15],
-      h[c >>> 28],
-      h[(c >>> 24) & 15],
-      h[(c >>> 20) & 15],
-      h[(c >>> 16) & 15],
-      h[(c >>> 12) & 15],
-      h[(c >>> 8) & 15],
-      h[(c >>> 4) & 15],
-      h[c & 15],
-      h[d >>> 28],
-      h[(d >>> 24) & 15],
-      h[(d >>> 20) & 15],
-      h[(d >>> 16) & 15],
-      h[(d >>> 12) & 15],
-      h[(d >>> 8) & 15],
-      h[(d >>> 4) & 15],
-      h[d & 15],
-    );
+    writeWord(TRACE_ID_CODES, 0, a);
+    writeWord(TRACE_ID_CODES, 8, b);
+    writeWord(TRACE_ID_CODES, 16, c);
+    writeWord(TRACE_ID_CODES, 24, d);
+    return String.fromCharCode.apply(null, TRACE_ID_CODES);
   }
 
   generateSpanId(): string {
     const a = random32();
     const b = random32() || (a ? 0 : 1);
-    const h = HEX;
-    return String.fromCharCode(
-      h[a >>> 28],
-      h[(a >>> 24) & 15],
-      h[(a >>> 20) & 15],
-      h[(a >>> 16) & 15],
-      h[(a >>> 12) & 15],
-      h[(a >>> 8) & 15],
-      h[(a >>> 4) & 15],
-      h[a & 15],
-      h[b >>> 28],
-      h[(b >>> 24) & 15],
-      h[(b >>> 20) & 15],
-      h[(b >>> 16) & 15],
-      h[(b >>> 12) & 15],
-      h[(b >>> 8) & 15],
-      h[(b >>> 4) & 15],
-      h[b & 15],
-    );
+    writeWord(SPAN_ID_CODES, 0, a);
+    writeWord(SPAN_ID_CODES, 8, b);
+    return String.fromCharCode.apply(null, SPAN_ID_CODES);
   }
 }
