@@ -54,6 +54,8 @@ const invalid: [string[], Record<string, string>, RegExp][] = [
   [["--no-such-flag"], {}, /no-such-flag/],
   [["--batch-max-rows-while-queried=-5"], {}, /Invalid --batch-max-rows-while-queried "-5"/],
   [[], { TRACEHOUSE_CLICKHOUSE_HTTP_MAX_EXECUTION_SECONDS: "0" }, /MAX_EXECUTION_SECONDS "0"/],
+  [["--engine-merge-nice", "20"], {}, /Invalid --engine-merge-nice "20"/],
+  [[], { TRACEHOUSE_ENGINE_MERGE_NICE: "-1" }, /Invalid TRACEHOUSE_ENGINE_MERGE_NICE "-1"/],
 ];
 
 Deno.test("config: slicing inserts and the endpoint's time bound", () => {
@@ -63,6 +65,15 @@ Deno.test("config: slicing inserts and the endpoint's time bound", () => {
   assert.equal(config.batchMaxRowsWhileQueried, 0);
   assert.equal(config.clickhouseHttpMaxExecutionSeconds, 2);
   assert.equal(DEFAULT_CONFIG.clickhouseHttpMaxExecutionSeconds, 60);
+});
+
+Deno.test("config: the engine's merge threads' nice value", () => {
+  assert.equal(DEFAULT_CONFIG.engineMergeNice, 10);
+  assert.equal(parseCommandLine(["--engine-merge-nice", "0"], {}).config.engineMergeNice, 0);
+  assert.equal(
+    parseCommandLine([], { TRACEHOUSE_ENGINE_MERGE_NICE: "19" }).config.engineMergeNice,
+    19,
+  );
 });
 
 for (const [argv, env, message] of invalid) {
