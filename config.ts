@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { parseShard } from "./alerts/shard.ts";
 import { BATCH_DEFAULTS } from "./otlp/batcher.ts";
 import { MERGE_THREADS_NICE } from "./sql/merge_priority.ts";
+import { formatLaneNice, type Lane, LANE_THREADS_NICE, parseLaneNice } from "./sql/lanes.ts";
 
 /** The resolved configuration of a Tracehouse process. */
 export interface Config {
@@ -49,6 +50,10 @@ export interface Config {
   otlpMaxBodyBytes: number;
   /** Nice value (0–19) of the embedded engine's merge threads. */
   engineMergeNice: number;
+  /** Whether each engine lane has a connection of its own, or all share one. */
+  engineConnections: "per-lane" | "shared";
+  /** Nice value (0–19) of each lane's query threads (per-lane connections). */
+  engineLaneNice: Record<Lane, number>;
   /** Rows that make the ingest batcher flush a table's batch. */
   batchMaxRows: number;
   /** Rows that flush an ingest batch while people query the embedded engine (0: off). */
@@ -158,6 +163,8 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   queryToken: null,
   otlpMaxBodyBytes: 16 * 1024 * 1024,
   engineMergeNice: MERGE_THREADS_NICE,
+  engineConnections: "per-lane",
+  engineLaneNice: { ...LANE_THREADS_NICE },
   batchMaxRows: BATCH_DEFAULTS.maxRows,
   batchMaxRowsWhileQueried: BATCH_DEFAULTS.maxRowsWhileQueried,
   batchMaxDelayMs: BATCH_DEFAULTS.maxDelayMs,
@@ -615,6 +622,29 @@ export const OPTIONS: readonly Option[] = [
     "nice value of the embedded engine's merge threads (0: as statements)",
     wholeNumber(0, 19),
   ),
+  setting(
+    "engineConnections",
+    "engine-connections",
+    "TRACEHOUSE_ENGINE_CONNECTIONS",
+    "per-lane (ingest, queries, alerts and the endpoint run side by side) or shared (one at a time)",
+    (raw, source) => {
+      if (raw === "per-lane" || raw === "shared") return raw;
+      throw new ConfigError(`Invalid ${source} "${raw}": expected per-lane or shared`);
+    },
+  ),
+  {
+    flag: "engine-lane-nice",
+    env: "TRACEHOUSE_ENGINE_LANE_NICE",
+    description: "nice value of each lane's query threads, lane=N pairs (needs CAP_SYS_NICE)",
+    apply: (config, raw, source) => {
+      try {
+        config.engineLaneNice = { ...config.engineLaneNice, ...parseLaneNice(raw) };
+      } catch (error) {
+        throw new ConfigError(`Invalid ${source} "${raw}": ${(error as Error).message}`);
+      }
+    },
+    current: (config) => formatLaneNice(config.engineLaneNice),
+  },
   setting(
     "batchMaxRows",
     "batch-max-rows",

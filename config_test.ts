@@ -56,6 +56,12 @@ const invalid: [string[], Record<string, string>, RegExp][] = [
   [[], { TRACEHOUSE_CLICKHOUSE_HTTP_MAX_EXECUTION_SECONDS: "0" }, /MAX_EXECUTION_SECONDS "0"/],
   [["--engine-merge-nice", "20"], {}, /Invalid --engine-merge-nice "20"/],
   [[], { TRACEHOUSE_ENGINE_MERGE_NICE: "-1" }, /Invalid TRACEHOUSE_ENGINE_MERGE_NICE "-1"/],
+  [["--engine-connections", "pool"], {}, /Invalid --engine-connections "pool": expected per-lane/],
+  [["--engine-lane-nice", "ingest=20"], {}, /Invalid --engine-lane-nice "ingest=20": bad pair/],
+  [["--engine-lane-nice", "ingest=-1"], {}, /bad pair "ingest=-1"/],
+  [[], { TRACEHOUSE_ENGINE_LANE_NICE: "merges=3" }, /TRACEHOUSE_ENGINE_LANE_NICE "merges=3"/],
+  [["--engine-lane-nice", "ingest=1,ingest=2"], {}, /bad pair "ingest=2"/],
+  [["--engine-lane-nice", ""], {}, /bad pair ""/],
 ];
 
 Deno.test("config: slicing inserts and the endpoint's time bound", () => {
@@ -73,6 +79,32 @@ Deno.test("config: the engine's merge threads' nice value", () => {
   assert.equal(
     parseCommandLine([], { TRACEHOUSE_ENGINE_MERGE_NICE: "19" }).config.engineMergeNice,
     19,
+  );
+});
+
+Deno.test("config: engine connections and each lane's nice value", () => {
+  assert.equal(DEFAULT_CONFIG.engineConnections, "per-lane");
+  assert.deepEqual(DEFAULT_CONFIG.engineLaneNice, {
+    ingest: 5,
+    interactive: 0,
+    alerts: 0,
+    background: 10,
+    endpoint: 10,
+  });
+  const { config } = parseCommandLine(
+    ["--engine-connections", "shared", "--engine-lane-nice", " ingest=0, endpoint=19"],
+    {},
+  );
+  assert.equal(config.engineConnections, "shared");
+  // Lanes not named keep their default.
+  assert.deepEqual(config.engineLaneNice, {
+    ...DEFAULT_CONFIG.engineLaneNice,
+    ingest: 0,
+    endpoint: 19,
+  });
+  assert.equal(
+    parseCommandLine([], { TRACEHOUSE_ENGINE_LANE_NICE: "alerts=3" }).config.engineLaneNice.alerts,
+    3,
   );
 });
 

@@ -52,6 +52,8 @@ export async function openStore(config: Config): Promise<Store> {
     path: config.dataDir,
     database: config.clickhouseDatabase,
     mergeThreadsNice: config.engineMergeNice,
+    connections: config.engineConnections,
+    laneThreadsNice: config.engineLaneNice,
   });
 }
 

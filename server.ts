@@ -97,7 +97,10 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
     if (applied.length > 0) console.log(`tracehouse: applied migrations ${applied.join(", ")}`);
     migrated = true;
     if (config.alertsFile !== null) {
-      alerts = await AlertManager.start(store, {
+      // Rule evaluation has a lane of its own: a dashboard rush or a heavy endpoint statement
+      // does not delay it, nor it them.
+      const alertsStore = store instanceof ChdbStore ? store.withLane("alerts") : store;
+      alerts = await AlertManager.start(alertsStore, {
         file: config.alertsFile,
         shard: parseShard(config.alertsShard),
         concurrency: config.alertsConcurrency,

@@ -7,13 +7,16 @@
  *
  *   deno run -A bench/mixed_load_bench.ts [--seconds 8] [--concurrency 32]
  *     [--per-request 1000] [--prefill-spans 300000] [--prefill-logs 200000]
- *     [--iterations 40] [--modes fifo,lanes,lanes:slice=5000,lanes:budget=0.1]
+ *     [--iterations 40] [--modes fifo,lanes,per-lane]
  *
- * A mode is an engine ordering (`fifo`, the one shared queue of before, or
- * `lanes`, see sql/lanes.ts), optionally `:slice=N`, the batcher's
+ * A mode is how the engine's lanes run: `per-lane` (the default engine: a
+ * connection per lane, statements of different lanes side by side), or one
+ * shared connection ordered `lanes` (sql/lanes.ts) or `fifo` (one queue, as
+ * before lanes); optionally `:slice=N`, the batcher's
  * `maxRowsWhileQueried` (0: off; default the batcher's), and `:budget=S`, the
  * heavy query's `max_execution_time` in seconds (default 60, the endpoint's
- * bound). `--rounds R` repeats the modes R times, interleaved.
+ * bound), and `:ingest-nice=N`, the nice value of the ingest lane's query
+ * threads (per-lane only). `--rounds R` repeats the modes R times, interleaved.
  *
  * Phases per mode, on the same prefilled store: queries alone; ingest
  * alone; ingest + queries; ingest + queries + the heavy query in a loop. The
@@ -49,7 +52,7 @@ const { values } = benchArgs({
     "prefill-spans": { type: "string", default: "300000" },
     "prefill-logs": { type: "string", default: "200000" },
     iterations: { type: "string", default: "40" },
-    modes: { type: "string", default: "fifo,lanes,lanes:slice=5000,lanes:budget=0.1" },
+    modes: { type: "string", default: "fifo,lanes,per-lane" },
     rounds: { type: "string", default: "1" },
     "client-url": { type: "string" },
     "client-file": { type: "string" },
@@ -68,21 +71,25 @@ const n = counts(values, [
 /** One configuration measured: see the module doc. */
 interface Mode {
   label: string;
-  ordering: "lanes" | "fifo";
+  ordering: "lanes" | "fifo" | "per-lane";
   /** `maxRowsWhileQueried`; undefined: the batcher's default. */
   slice?: number;
   /** The heavy query's `max_execution_time`, s. */
   budget: number;
+  /** Nice value of the ingest lane's query threads; undefined: the engine's default. */
+  ingestNice?: number;
 }
 
 function parseMode(text: string): Mode | undefined {
   const [ordering, ...options] = text.split(":");
-  if (ordering !== "lanes" && ordering !== "fifo") return undefined;
+  if (ordering !== "lanes" && ordering !== "fifo" && ordering !== "per-lane") return undefined;
   const mode: Mode = { label: text, ordering, budget: 60 };
   for (const option of options) {
-    const [, name, value] = option.match(/^(slice|budget)=(\d+(?:\.\d+)?)$/) ?? [];
+    const [, name, value] = option.match(/^(slice|budget|ingest-nice)=(\d+(?:\.\d+)?)$/) ?? [];
     if (name === "slice" && Number.isInteger(Number(value))) mode.slice = Number(value);
-    else if (name === "budget" && Number(value) > 0) mode.budget = Number(value);
+    else if (name === "ingest-nice" && Number.isInteger(Number(value))) {
+      mode.ingestNice = Number(value);
+    } else if (name === "budget" && Number(value) > 0) mode.budget = Number(value);
     else return undefined;
   }
   return mode;
@@ -91,8 +98,8 @@ function parseMode(text: string): Mode | undefined {
 const modes = values.modes.split(",").map(parseMode);
 if (modes.some((m) => m === undefined)) {
   console.error(
-    `Bad flag: --modes=${values.modes} (expected a comma-separated list of lanes or fifo, ` +
-      `each optionally with :slice=ROWS and :budget=SECONDS)`,
+    `Bad flag: --modes=${values.modes} (expected a comma-separated list of per-lane, lanes or fifo, ` +
+      `each optionally with :slice=ROWS, :budget=SECONDS and :ingest-nice=N)`,
   );
   Deno.exit(2);
 }
@@ -317,7 +324,12 @@ async function runMode(path: string, mode: Mode, file: string): Promise<ModeRepo
   const store = await ChdbStore.open({
     path,
     database: "bench",
-    lanes: { ordering: mode.ordering },
+    ...(mode.ordering === "per-lane"
+      ? {
+        connections: "per-lane" as const,
+        laneThreadsNice: mode.ingestNice === undefined ? {} : { ingest: mode.ingestNice },
+      }
+      : { connections: "shared" as const, lanes: { ordering: mode.ordering } }),
   });
   try {
     const traceIds = (await store.query<{ id: string }>(

@@ -4,10 +4,12 @@
  *
  * Facts this module is built around (measured with chDB 26.5):
  * - calls marked `nonblocking` run on a worker thread, so the event loop stays
- *   free, but the library runs one statement at a time per process (one
- *   connection, one query thread): lanes (`lanes.ts`) decide who goes next;
- * - one process owns a data path; a second process gets a NULL connection,
- *   a second `chdb_connect` in the same process gets the same connection;
+ *   free; one connection runs one statement at a time, but every
+ *   `chdb_connect` to the open path is a connection of its own, and
+ *   statements on different connections run side by side. So each lane
+ *   (`lanes.ts`) gets its own connection by default: an insert never waits
+ *   behind a person's query or a heavy endpoint statement;
+ * - one process owns a data path; a second process gets a NULL connection;
  * - binary data inline in query text silently loses rows, so inserts go
  *   through a temporary `Native` file read back with `file(…, 'Native')`;
  * - an uncaught JavaScript error while a call runs would take the process
@@ -20,7 +22,14 @@ import { fileURLToPath } from "node:url";
 import { quoteIdentifier, quoteTableName } from "./identifiers.ts";
 import { encodeNative } from "./native/mod.ts";
 import { formatParams } from "./params.ts";
-import { type Lane, LaneScheduler, type LaneSchedulerOptions, type LaneStats } from "./lanes.ts";
+import {
+  type Lane,
+  LANE_THREADS_NICE,
+  LANES,
+  LaneScheduler,
+  type LaneSchedulerOptions,
+  type LaneStats,
+} from "./lanes.ts";
 import { INDEXES_BUILT_ON_MERGE } from "./schema.ts";
 import { MERGE_THREADS_NICE } from "./merge_priority.ts";
 import {
@@ -37,6 +46,7 @@ import {
 import { PLAIN_NAME } from "./identifiers.ts";
 
 export { MERGE_THREADS_NICE } from "./merge_priority.ts";
+export { LANE_THREADS_NICE } from "./lanes.ts";
 
 const SYMBOLS = {
   chdb_connect: { parameters: ["i32", "buffer"], result: "pointer" },
@@ -249,6 +259,18 @@ export interface ChdbOptions {
   /** How calls of different lanes share the engine (see `lanes.ts`). */
   lanes?: LaneSchedulerOptions;
   /**
+   * `per-lane` (default): each lane has a connection of its own, so statements of different lanes
+   * run side by side and only calls of one lane wait for each other. `shared`: one connection,
+   * whose waiting line `lanes` orders (how the engine ran before chDB allowed several).
+   */
+  connections?: EngineConnections;
+  /**
+   * Nice value (0–19) of the query threads of each lane's statements, so a lane's work yields the
+   * CPU to the others': default {@linkcode LANE_THREADS_NICE}. ClickHouse applies it only when the
+   * process has `CAP_SYS_NICE` (root, or the capability granted); without it the value is ignored.
+   */
+  laneThreadsNice?: Partial<Record<Lane, number>>;
+  /**
    * Nice value (0–19) of the engine's merge threads. Default {@linkcode MERGE_THREADS_NICE}:
    * background merges then take the CPU that statements leave, instead of an equal share of it;
    * 0 runs them as ClickHouse does by default. A `configFile` that sets
@@ -257,15 +279,31 @@ export interface ChdbOptions {
   mergeThreadsNice?: number;
 }
 
+/** How lanes map to engine connections (see {@linkcode ChdbOptions.connections}). */
+export type EngineConnections = "per-lane" | "shared";
+
+/** One chDB connection and the waiting line of the calls it runs, one at a time. */
+interface Connection {
+  handle: Deno.PointerObject;
+  pointer: Deno.PointerValue;
+  scheduler: LaneScheduler;
+  /** The settings the connection starts with, and per-call settings are restored to. */
+  session: Settings;
+}
+
 /** What every view of one open engine shares. */
 interface Engine {
   lib: ChdbLibrary;
-  handle: Deno.PointerObject;
-  connection: Deno.PointerValue;
-  lanes: LaneScheduler;
+  /** The connection of each lane; with `shared` connections, one object for all. */
+  connections: Record<Lane, Connection>;
   closed: boolean;
   insertDir: string;
   insertCounter: number;
+}
+
+/** Each distinct connection once. */
+function distinctConnections(engine: Engine): Connection[] {
+  return [...new Set(Object.values(engine.connections))];
 }
 
 /** An `INSERT` statement, which the endpoint's view queues as ingest. */
@@ -311,12 +349,20 @@ export class ChdbStore implements Store {
 
   /** Calls waited, ran and refused per lane since the engine opened. */
   laneStats(): Record<Lane, LaneStats> {
-    return this.#engine.lanes.stats();
+    const engine = this.#engine;
+    const stats = {} as Record<Lane, LaneStats>;
+    for (const lane of LANES) stats[lane] = engine.connections[lane].scheduler.stats()[lane];
+    return stats;
   }
 
   /** Whether `lane` has calls waiting or running, or ended one less than `withinMs` ago. */
   laneActive(lane: Lane, withinMs: number): boolean {
-    return this.#engine.lanes.active(lane, withinMs);
+    return this.#engine.connections[lane].scheduler.active(lane, withinMs);
+  }
+
+  /** How lanes map to connections: `per-lane`, or one `shared` connection. */
+  get connections(): EngineConnections {
+    return distinctConnections(this.#engine).length === 1 ? "shared" : "per-lane";
   }
 
   /** Opens (or creates) the data directory and connects to it. */
@@ -339,6 +385,19 @@ export class ChdbStore implements Store {
         `Invalid mergeThreadsNice: ${nice} (expected a whole number from 0 to 19)`,
       );
     }
+    const mode = options.connections ?? "per-lane";
+    if (mode !== "per-lane" && mode !== "shared") {
+      throw new RangeError(`Invalid connections: "${mode}" (expected "per-lane" or "shared")`);
+    }
+    const laneNice = { ...LANE_THREADS_NICE, ...options.laneThreadsNice };
+    for (const lane of LANES) {
+      const value = laneNice[lane];
+      if (!Number.isInteger(value) || value < 0 || value > 19) {
+        throw new RangeError(
+          `Invalid laneThreadsNice for lane ${lane}: ${value} (expected a whole number from 0 to 19)`,
+        );
+      }
+    }
     const lib = loadLibrary(options.libraryPath ?? defaultLibraryPath());
     await Deno.mkdir(path, { recursive: true });
     const args = [
@@ -348,14 +407,40 @@ export class ChdbStore implements Store {
       // A server setting given on the command line; a configuration file's own value wins.
       `--os_threads_nice_value_merge_mutate=${nice}`,
     ].map(cString);
-    const handle = lib.symbols.chdb_connect(args.length, pointerArray(args));
-    if (handle === null) throw await connectError(path);
+    const opened: Connection[] = [];
+    const connect = (scheduler: LaneScheduler, session: Settings): Connection | undefined => {
+      const handle = lib.symbols.chdb_connect(args.length, pointerArray(args));
+      if (handle === null) return undefined;
+      const connection = {
+        handle,
+        pointer: new Deno.UnsafePointerView(handle).getPointer(0),
+        scheduler,
+        session,
+      };
+      opened.push(connection);
+      return connection;
+    };
+    const connections = {} as Record<Lane, Connection>;
+    if (mode === "shared") {
+      const shared = connect(new LaneScheduler(options.lanes), SESSION_SETTINGS);
+      for (const lane of LANES) if (shared) connections[lane] = shared;
+    } else {
+      for (const lane of LANES) {
+        const session = laneNice[lane] === 0
+          ? SESSION_SETTINGS
+          : { ...SESSION_SETTINGS, os_thread_priority: laneNice[lane] };
+        const own = connect(new LaneScheduler(options.lanes), session);
+        if (own) connections[lane] = own;
+      }
+    }
+    if (opened.length === 0 || Object.keys(connections).length < LANES.length) {
+      for (const connection of opened) await lib.symbols.chdb_close_conn(connection.handle);
+      throw await connectError(path);
+    }
     openPaths.set(path, (openPaths.get(path) ?? 0) + 1);
     const engine: Engine = {
       lib,
-      handle,
-      connection: new Deno.UnsafePointerView(handle).getPointer(0),
-      lanes: new LaneScheduler(options.lanes),
+      connections,
       closed: false,
       insertDir: join(path, "tracehouse_inserts"),
       insertCounter: 0,
@@ -364,8 +449,14 @@ export class ChdbStore implements Store {
     await Deno.remove(engine.insertDir, { recursive: true }).catch(() => {});
     await Deno.mkdir(engine.insertDir, { recursive: true });
     await store.command(`CREATE DATABASE IF NOT EXISTS \`${database}\``);
-    await store.command(`USE \`${database}\``);
-    await store.command(`SET ${settingAssignments(Object.entries(SESSION_SETTINGS))}`);
+    for (const connection of opened) {
+      await store.#call(connection, `USE \`${database}\``, "TabSeparated");
+      await store.#call(
+        connection,
+        `SET ${settingAssignments(Object.entries(connection.session))}`,
+        "TabSeparated",
+      );
+    }
     return store;
   }
 
@@ -373,7 +464,11 @@ export class ChdbStore implements Store {
   execute(sql: string, format: string, options: ExecuteOptions = {}): Promise<RawResult> {
     const lane = options.lane ??
       (this.lane !== "interactive" && INSERT_STATEMENT.test(sql) ? "ingest" : this.lane);
-    return this.#enqueue(lane, () => this.#run(sql, format, options), options.signal);
+    return this.#enqueue(
+      lane,
+      (connection) => this.#run(connection, sql, format, options),
+      options.signal,
+    );
   }
 
   async query<Row = Record<string, unknown>>(sql: string, options?: CallOptions): Promise<Row[]> {
@@ -443,32 +538,47 @@ export class ChdbStore implements Store {
     const engine = this.#engine;
     if (this.#view || engine.closed) return;
     engine.closed = true;
-    while (!engine.lanes.idle) await engine.lanes.run("background", () => Promise.resolve());
-    await engine.lib.symbols.chdb_close_conn(engine.handle);
+    for (const { scheduler, handle } of distinctConnections(engine)) {
+      while (!scheduler.idle) await scheduler.run("background", () => Promise.resolve());
+      await engine.lib.symbols.chdb_close_conn(handle);
+    }
     const remaining = (openPaths.get(this.path) ?? 1) - 1;
     if (remaining > 0) openPaths.set(this.path, remaining);
     else openPaths.delete(this.path);
   }
 
-  #enqueue<T>(lane: Lane, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  #enqueue<T>(
+    lane: Lane,
+    task: (connection: Connection) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     if (this.#engine.closed) return Promise.reject(new Error("The embedded engine is closed"));
-    return this.#engine.lanes.run(lane, task, signal);
+    const connection = this.#engine.connections[lane];
+    if (connection === undefined) return Promise.reject(new TypeError(`Unknown lane: "${lane}"`));
+    return connection.scheduler.run(lane, () => task(connection), signal);
   }
 
-  async #run(sql: string, format: string, options: ExecuteOptions): Promise<RawResult> {
+  async #run(
+    connection: Connection,
+    sql: string,
+    format: string,
+    options: ExecuteOptions,
+  ): Promise<RawResult> {
     options.signal?.throwIfAborted();
     const settings = checkedSettings(options.settings);
     const database = options.database ?? this.database;
     if (!PLAIN_NAME.test(database)) {
       throw new TypeError(`Invalid database name: "${database}"`);
     }
-    if (database !== this.database) await this.#call(`USE \`${database}\``, "TabSeparated");
+    if (database !== this.database) {
+      await this.#call(connection, `USE \`${database}\``, "TabSeparated");
+    }
     try {
       if (settings.length > 0) {
-        await this.#call(`SET ${settingAssignments(settings)}`, "TabSeparated");
+        await this.#call(connection, `SET ${settingAssignments(settings)}`, "TabSeparated");
       }
       try {
-        return await this.#call(sql, format, {
+        return await this.#call(connection, sql, format, {
           ...formatParams(options.params),
           ...checkedParamNames(options.boundParams),
         });
@@ -477,19 +587,20 @@ export class ChdbStore implements Store {
           // Back to the session's own value, which for a few settings is not DEFAULT.
           const restore = settings.map(([k]): [string, string | number | boolean | null] => [
             k,
-            SESSION_SETTINGS[k] ?? null,
+            connection.session[k] ?? null,
           ]);
-          await this.#call(`SET ${settingAssignments(restore)}`, "TabSeparated");
+          await this.#call(connection, `SET ${settingAssignments(restore)}`, "TabSeparated");
         }
       }
     } finally {
       if (database !== this.database) {
-        await this.#call(`USE \`${this.database}\``, "TabSeparated");
+        await this.#call(connection, `USE \`${this.database}\``, "TabSeparated");
       }
     }
   }
 
   async #call(
+    connection: Connection,
     sql: string,
     format: string,
     params: Record<string, string> = {},
@@ -504,14 +615,14 @@ export class ChdbStore implements Store {
     try {
       result = names.length === 0
         ? await engine.lib.symbols.chdb_query_n(
-          engine.connection,
+          connection.pointer,
           query,
           BigInt(query.length),
           fmt,
           BigInt(fmt.length),
         )
         : await engine.lib.symbols.chdb_query_with_params_n(
-          engine.connection,
+          connection.pointer,
           query,
           BigInt(query.length),
           fmt,

@@ -230,35 +230,3 @@ Deno.test("embedded: a second data directory in one process is a clear error", a
   const again = await tempStore();
   await again.close();
 });
-
-Deno.test("embedded: an insert waiting behind endpoint queries goes first; views share the engine", async () => {
-  const store = await tempStore();
-  try {
-    await store.command("CREATE TABLE lane_rows (n UInt32) ENGINE = MergeTree ORDER BY n");
-    const endpoint = store.withLane("endpoint");
-    assert.equal(endpoint.lane, "endpoint");
-    const done: string[] = [];
-    const slow = endpoint.execute("SELECT sleep(0.3)", "TabSeparated").then(() =>
-      done.push("slow")
-    );
-    const queued = [1, 2].map((i) =>
-      endpoint.execute(`SELECT ${i}`, "TabSeparated").then(() => done.push(`endpoint ${i}`))
-    );
-    // The endpoint's own INSERT statements queue as ingest too.
-    const viaEndpoint = endpoint.execute("INSERT INTO lane_rows VALUES (7)", "TabSeparated")
-      .then(() => done.push("endpoint insert"));
-    const insert = store.insert("lane_rows", [{ n: 1 }], {
-      columns: [{ name: "n", type: "UInt32" }],
-    })
-      .then(() => done.push("insert"));
-    await Promise.all([slow, ...queued, viaEndpoint, insert]);
-    assert.deepEqual(done, ["slow", "endpoint insert", "insert", "endpoint 1", "endpoint 2"]);
-    await endpoint.close(); // a view's close leaves the engine open
-    assert.deepEqual(await store.query("SELECT n FROM lane_rows ORDER BY n"), [{ n: 1 }, { n: 7 }]);
-    const stats = store.laneStats();
-    assert.equal(stats.endpoint.ran, 3);
-    assert.equal(stats.ingest.ran, 2);
-  } finally {
-    await store.close();
-  }
-});

@@ -1,37 +1,35 @@
 /**
- * Lanes: who gets the embedded engine next.
+ * Lanes: who waits for whom in the embedded engine.
  *
- * chDB runs one statement at a time per process (one connection, one query
- * thread; see docs/architecture.md), so isolation between ingest and queries
- * cannot come from running them side by side. It comes from the order of the
- * waiting line: each kind of caller queues in its own lane, and when the
- * engine frees up the scheduler picks by **weighted fair sharing of engine
- * time** (start-time fair queuing): each lane has a virtual clock that
- * advances by the engine time its calls used divided by the lane's weight
- * (interactive 8, ingest 4, background 1, endpoint 1); the waiting lane with
- * the earliest clock goes next, ties by that order. A lane that was idle
- * starts from the current virtual time, so idling earns no credit.
+ * Each kind of caller has a lane: `ingest` (every insert), `interactive` (the
+ * API and dashboard), `alerts` (rule evaluation), `background` (archiving and
+ * other maintenance) and `endpoint` (outside SQL through the ClickHouse HTTP
+ * endpoint). By default each lane has a chDB connection of its own
+ * (`chdb.ts`): statements of different lanes run side by side, and a lane's
+ * calls wait only for each other, in arrival order. A {@linkcode LaneScheduler}
+ * is that waiting line.
  *
- * So a person's short query goes before queued inserts (it costs little of
- * its lane's share), yet a flood of dashboard queries cannot starve ingest
- * (it is guaranteed a third of the engine against interactive, more than
- * that against the bulk lanes), and a heavy query through the endpoint runs
- * again only after the other lanes have had, while they have work, eight
- * (ingest) or four (interactive) times its engine time.
+ * With one shared connection (`connections: "shared"`) one scheduler orders
+ * every lane's calls by **weighted fair sharing of engine time** (start-time
+ * fair queuing): each lane has a virtual clock that advances by the engine
+ * time its calls used divided by the lane's weight (interactive 8, ingest 4,
+ * alerts 2, background 1, endpoint 1); the waiting lane with the earliest
+ * clock goes next, ties by that order. A lane that was idle starts from the
+ * current virtual time, so idling earns no credit. A running statement is
+ * never pre-empted there; what a slow one costs the others is bounded by its
+ * `max_execution_time`.
  *
- * A running statement is never pre-empted; what a slow one may cost the others
- * is bounded by its `max_execution_time` (the API and the ClickHouse endpoint
- * set one on every call) and by `maxQueued` per lane, past which new calls
- * fail at once with {@linkcode LaneFullError} instead of queueing forever.
+ * Either way a lane holds at most `maxQueued` waiting calls; more fail at
+ * once with {@linkcode LaneFullError} instead of queueing forever.
  *
  * @module
  */
 
 /** The kinds of engine callers, each with its own waiting line. */
-export type Lane = "ingest" | "interactive" | "background" | "endpoint";
+export type Lane = "ingest" | "interactive" | "alerts" | "background" | "endpoint";
 
 /** Every lane, in the order reports list them. */
-export const LANES: readonly Lane[] = ["ingest", "interactive", "background", "endpoint"];
+export const LANES: readonly Lane[] = ["ingest", "interactive", "alerts", "background", "endpoint"];
 
 /** Limits of one lane. */
 export interface LaneLimits {
@@ -45,12 +43,57 @@ export interface LaneLimits {
 export const DEFAULT_LANE_LIMITS: Readonly<Record<Lane, LaneLimits>> = {
   ingest: { maxQueued: 1024, weight: 4 },
   interactive: { maxQueued: 256, weight: 8 },
+  alerts: { maxQueued: 256, weight: 2 },
   background: { maxQueued: 64, weight: 1 },
   endpoint: { maxQueued: 64, weight: 1 },
 };
 
+/**
+ * Default nice value of each lane's query threads when lanes have their own connections: people
+ * and alert rules first; ingest yields to them when both want a core, yet keeps what they leave;
+ * bulk statements (the ClickHouse endpoint, maintenance) take what is left, as merges do. Applied
+ * by ClickHouse only with `CAP_SYS_NICE`.
+ */
+export const LANE_THREADS_NICE: Readonly<Record<Lane, number>> = {
+  ingest: 5,
+  interactive: 0,
+  alerts: 0,
+  background: 10,
+  endpoint: 10,
+};
+
+/** `lane=nice` pairs, e.g. `ingest=5,endpoint=10`, as the configuration writes them. */
+export function formatLaneNice(nice: Partial<Record<Lane, number>>): string {
+  return LANES.filter((lane) => nice[lane] !== undefined).map((lane) => `${lane}=${nice[lane]}`)
+    .join(",");
+}
+
+/**
+ * Reads `lane=nice` pairs (nice 0–19, each lane at most once); throws a `RangeError` naming the
+ * bad pair.
+ */
+export function parseLaneNice(text: string): Partial<Record<Lane, number>> {
+  const nice: Partial<Record<Lane, number>> = {};
+  for (const pair of text.split(",")) {
+    const [, lane, value] = pair.trim().match(/^([a-z]+)=(\d{1,2})$/) ?? [];
+    if (!LANES.includes(lane as Lane) || Number(value) > 19 || (lane as Lane) in nice) {
+      throw new RangeError(
+        `bad pair "${pair.trim()}": expected lane=nice with a lane of ${LANES.join(", ")} ` +
+          `(each once) and a nice value from 0 to 19`,
+      );
+    }
+    nice[lane as Lane] = Number(value);
+  }
+  return nice;
+}
+
+/** A record with `make()`'s value for every lane. */
+function perLane<T>(make: () => T): Record<Lane, T> {
+  return Object.fromEntries(LANES.map((lane) => [lane, make()])) as Record<Lane, T>;
+}
+
 /** Tie-break order when virtual clocks are equal. */
-const PRIORITY: readonly Lane[] = ["interactive", "ingest", "background", "endpoint"];
+const PRIORITY: readonly Lane[] = ["interactive", "ingest", "alerts", "background", "endpoint"];
 
 /** Options of {@linkcode LaneScheduler}. */
 export interface LaneSchedulerOptions {
@@ -121,13 +164,13 @@ interface Waiting {
  * ```
  */
 export class LaneScheduler {
-  #queues: Record<Lane, Waiting[]> = { ingest: [], interactive: [], background: [], endpoint: [] };
+  #queues = perLane((): Waiting[] => []);
   #stats: Record<Lane, LaneStats>;
   #limits: Record<Lane, LaneLimits>;
   #fifo: boolean;
   #now: () => number;
   /** Per lane: engine time used / weight, the fair-queuing clock. */
-  #virtual: Record<Lane, number> = { ingest: 0, interactive: 0, background: 0, endpoint: 0 };
+  #virtual = perLane(() => 0);
   /** The virtual clock of the call that started last. */
   #virtualNow = 0;
   #busy = false;
@@ -136,12 +179,7 @@ export class LaneScheduler {
   /** The lane of the running call. */
   #running?: Lane;
   /** Per lane: when its last call ended (`now` clock), -Infinity before any. */
-  #lastEnded: Record<Lane, number> = {
-    ingest: -Infinity,
-    interactive: -Infinity,
-    background: -Infinity,
-    endpoint: -Infinity,
-  };
+  #lastEnded = perLane(() => -Infinity);
 
   constructor(options: LaneSchedulerOptions = {}) {
     const ordering = options.ordering ?? "lanes";
