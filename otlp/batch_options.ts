@@ -21,7 +21,7 @@ export interface BatchOptions {
   maxQueuedBytes?: number;
   /**
    * Inserts of one table in flight at once. Default 2: the next batch is encoded while the
-   * engine writes the previous one (the embedded engine still runs its calls one at a time).
+   * engine writes the previous one (the embedded engine runs one lane's calls one at a time).
    */
   maxConcurrentInserts?: number;
   /** The engine's `max_partitions_per_insert_block`. Default 100, as ClickHouse's. */
@@ -29,8 +29,9 @@ export interface BatchOptions {
   /**
    * Rows that seal a batch while people are querying: while the engine's `interactive` lane has
    * calls waiting, or ended one less than `queriedWithinMs` ago, batches are sealed at this size
-   * instead of `maxRows`. The embedded engine runs one statement at a time, so a dashboard query
-   * waits for the insert running when it arrives; smaller inserts shorten that wait, at a cost in
+   * instead of `maxRows`. With one shared engine connection (`--engine-connections shared`) a
+   * dashboard query waits for the insert running when it arrives; smaller inserts shorten that
+   * wait, at a cost in
    * ingest throughput. 0 (the default) turns it off: measured, it halved ingest under query load
    * for a modest gain, since one insert into the span tables and their materialized views has a
    * fixed cost larger than an idle query (docs/query-optimization.md). Only stores that report

@@ -7,8 +7,8 @@
  * When a batch is inserted adapts to the engine, the way group commit does: while no insert of
  * its table is running, a batch goes at once (a lone client waits for its own insert, not a
  * timer); while one runs, rows gather and go as soon as it ends. A batch is also sealed when it
- * holds `maxRows` rows (`maxRowsWhileQueried` while people are querying: the embedded engine
- * runs one statement at a time, so a dashboard query waits for the insert in progress) or a
+ * holds `maxRows` rows (`maxRowsWhileQueried` while people are querying: on one shared engine
+ * connection a dashboard query waits for the insert in progress) or a
  * quarter of `maxQueuedBytes`, or when its first row is `maxDelayMs`
  * old and an insert slot is free; a batch that comes of age while every slot is busy keeps
  * taking rows until one frees up. Under load, inserts therefore grow instead of queueing up, and

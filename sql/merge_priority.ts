@@ -1,9 +1,8 @@
 /**
  * The priority of the embedded engine's background merges against its statements.
  *
- * chDB runs one statement at a time, but merges run beside it on their own threads. On a small
- * machine the merges that a stream of inserts starts compete with the next statement for the
- * cores: measured on 2 cores (`bench/insert_cost_bench.ts`, docs/query-optimization.md), one
+ * Merges run beside the statements on their own threads. On a small machine the merges that a
+ * stream of inserts starts compete with the statements for the cores: measured on 2 cores (`bench/insert_cost_bench.ts`, docs/query-optimization.md), one
  * `otel_traces` insert took 2.4–4.4× longer with merges running than without, and a dashboard
  * query waited for the CPU the same way. Running merge threads at a higher nice value gives
  * statements the cores first; merges still get every idle cycle and a share under contention
