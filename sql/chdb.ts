@@ -271,6 +271,11 @@ export interface ChdbOptions {
    */
   laneThreadsNice?: Partial<Record<Lane, number>>;
   /**
+   * Connections of each lane (1–8), with `per-lane` connections: how many of its calls run at
+   * once. Default {@linkcode LANE_CONNECTIONS}.
+   */
+  laneConnections?: Partial<Record<Lane, number>>;
+  /**
    * Nice value (0–19) of the engine's merge threads. Default {@linkcode MERGE_THREADS_NICE}:
    * background merges then take the CPU that statements leave, instead of an equal share of it;
    * 0 runs them as ClickHouse does by default. A `configFile` that sets
@@ -282,28 +287,48 @@ export interface ChdbOptions {
 /** How lanes map to engine connections (see {@linkcode ChdbOptions.connections}). */
 export type EngineConnections = "per-lane" | "shared";
 
-/** One chDB connection and the waiting line of the calls it runs, one at a time. */
+/**
+ * Default connections per lane with `per-lane` connections: two for people, so one slow API
+ * query does not hold up everyone's dashboard; one for each other lane (the batcher already keeps
+ * one insert in the engine while it encodes the next batch).
+ */
+export const LANE_CONNECTIONS: Readonly<Record<Lane, number>> = {
+  ingest: 1,
+  interactive: 2,
+  alerts: 1,
+  background: 1,
+  endpoint: 1,
+};
+
+/** One chDB connection: it runs one statement at a time. */
 interface Connection {
   handle: Deno.PointerObject;
   pointer: Deno.PointerValue;
-  scheduler: LaneScheduler;
   /** The settings the connection starts with, and per-call settings are restored to. */
   session: Settings;
+}
+
+/** A lane's connections (or, `shared`, every lane's one) and the waiting line in front of them. */
+interface Pool {
+  scheduler: LaneScheduler;
+  /** Connections not running a call now; the scheduler never starts more calls than it has. */
+  free: Connection[];
+  all: Connection[];
 }
 
 /** What every view of one open engine shares. */
 interface Engine {
   lib: ChdbLibrary;
-  /** The connection of each lane; with `shared` connections, one object for all. */
-  connections: Record<Lane, Connection>;
+  /** The pool of each lane; with `shared` connections, one pool for all. */
+  pools: Record<Lane, Pool>;
   closed: boolean;
   insertDir: string;
   insertCounter: number;
 }
 
-/** Each distinct connection once. */
-function distinctConnections(engine: Engine): Connection[] {
-  return [...new Set(Object.values(engine.connections))];
+/** Each distinct pool once. */
+function distinctPools(engine: Engine): Pool[] {
+  return [...new Set(Object.values(engine.pools))];
 }
 
 /** An `INSERT` statement, which the endpoint's view queues as ingest. */
@@ -351,18 +376,18 @@ export class ChdbStore implements Store {
   laneStats(): Record<Lane, LaneStats> {
     const engine = this.#engine;
     const stats = {} as Record<Lane, LaneStats>;
-    for (const lane of LANES) stats[lane] = engine.connections[lane].scheduler.stats()[lane];
+    for (const lane of LANES) stats[lane] = engine.pools[lane].scheduler.stats()[lane];
     return stats;
   }
 
   /** Whether `lane` has calls waiting or running, or ended one less than `withinMs` ago. */
   laneActive(lane: Lane, withinMs: number): boolean {
-    return this.#engine.connections[lane].scheduler.active(lane, withinMs);
+    return this.#engine.pools[lane].scheduler.active(lane, withinMs);
   }
 
   /** How lanes map to connections: `per-lane`, or one `shared` connection. */
   get connections(): EngineConnections {
-    return distinctConnections(this.#engine).length === 1 ? "shared" : "per-lane";
+    return distinctPools(this.#engine).length === 1 ? "shared" : "per-lane";
   }
 
   /** Opens (or creates) the data directory and connects to it. */
@@ -390,11 +415,18 @@ export class ChdbStore implements Store {
       throw new RangeError(`Invalid connections: "${mode}" (expected "per-lane" or "shared")`);
     }
     const laneNice = { ...LANE_THREADS_NICE, ...options.laneThreadsNice };
+    const laneConnections = { ...LANE_CONNECTIONS, ...options.laneConnections };
     for (const lane of LANES) {
       const value = laneNice[lane];
       if (!Number.isInteger(value) || value < 0 || value > 19) {
         throw new RangeError(
           `Invalid laneThreadsNice for lane ${lane}: ${value} (expected a whole number from 0 to 19)`,
+        );
+      }
+      const count = laneConnections[lane];
+      if (!Number.isInteger(count) || count < 1 || count > 8) {
+        throw new RangeError(
+          `Invalid laneConnections for lane ${lane}: ${count} (expected a whole number from 1 to 8)`,
         );
       }
     }
@@ -408,39 +440,45 @@ export class ChdbStore implements Store {
       `--os_threads_nice_value_merge_mutate=${nice}`,
     ].map(cString);
     const opened: Connection[] = [];
-    const connect = (scheduler: LaneScheduler, session: Settings): Connection | undefined => {
-      const handle = lib.symbols.chdb_connect(args.length, pointerArray(args));
-      if (handle === null) return undefined;
-      const connection = {
-        handle,
-        pointer: new Deno.UnsafePointerView(handle).getPointer(0),
-        scheduler,
-        session,
-      };
-      opened.push(connection);
-      return connection;
+    const connect = (count: number, session: Settings): Connection[] => {
+      const made: Connection[] = [];
+      for (let i = 0; i < count; i++) {
+        const handle = lib.symbols.chdb_connect(args.length, pointerArray(args));
+        if (handle === null) break;
+        made.push({ handle, pointer: new Deno.UnsafePointerView(handle).getPointer(0), session });
+      }
+      opened.push(...made);
+      return made;
     };
-    const connections = {} as Record<Lane, Connection>;
+    const pool = (connections: Connection[], concurrency: number): Pool => ({
+      scheduler: new LaneScheduler({ ...options.lanes, concurrency }),
+      free: [...connections],
+      all: connections,
+    });
+    const pools = {} as Record<Lane, Pool>;
+    let complete = true;
     if (mode === "shared") {
-      const shared = connect(new LaneScheduler(options.lanes), SESSION_SETTINGS);
-      for (const lane of LANES) if (shared) connections[lane] = shared;
+      const shared = pool(connect(1, SESSION_SETTINGS), 1);
+      for (const lane of LANES) pools[lane] = shared;
+      complete = shared.all.length === 1;
     } else {
       for (const lane of LANES) {
         const session = laneNice[lane] === 0
           ? SESSION_SETTINGS
           : { ...SESSION_SETTINGS, os_thread_priority: laneNice[lane] };
-        const own = connect(new LaneScheduler(options.lanes), session);
-        if (own) connections[lane] = own;
+        const own = connect(laneConnections[lane], session);
+        pools[lane] = pool(own, laneConnections[lane]);
+        complete &&= own.length === laneConnections[lane];
       }
     }
-    if (opened.length === 0 || Object.keys(connections).length < LANES.length) {
+    if (!complete) {
       for (const connection of opened) await lib.symbols.chdb_close_conn(connection.handle);
       throw await connectError(path);
     }
     openPaths.set(path, (openPaths.get(path) ?? 0) + 1);
     const engine: Engine = {
       lib,
-      connections,
+      pools,
       closed: false,
       insertDir: join(path, "tracehouse_inserts"),
       insertCounter: 0,
@@ -538,9 +576,9 @@ export class ChdbStore implements Store {
     const engine = this.#engine;
     if (this.#view || engine.closed) return;
     engine.closed = true;
-    for (const { scheduler, handle } of distinctConnections(engine)) {
+    for (const { scheduler, all } of distinctPools(engine)) {
       while (!scheduler.idle) await scheduler.run("background", () => Promise.resolve());
-      await engine.lib.symbols.chdb_close_conn(handle);
+      for (const { handle } of all) await engine.lib.symbols.chdb_close_conn(handle);
     }
     const remaining = (openPaths.get(this.path) ?? 1) - 1;
     if (remaining > 0) openPaths.set(this.path, remaining);
@@ -553,9 +591,16 @@ export class ChdbStore implements Store {
     signal?: AbortSignal,
   ): Promise<T> {
     if (this.#engine.closed) return Promise.reject(new Error("The embedded engine is closed"));
-    const connection = this.#engine.connections[lane];
-    if (connection === undefined) return Promise.reject(new TypeError(`Unknown lane: "${lane}"`));
-    return connection.scheduler.run(lane, () => task(connection), signal);
+    const pool = this.#engine.pools[lane];
+    if (pool === undefined) return Promise.reject(new TypeError(`Unknown lane: "${lane}"`));
+    return pool.scheduler.run(lane, async () => {
+      const connection = pool.free.pop()!;
+      try {
+        return await task(connection);
+      } finally {
+        pool.free.push(connection);
+      }
+    }, signal);
   }
 
   async #run(

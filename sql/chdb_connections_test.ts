@@ -78,6 +78,22 @@ Deno.test("connections: shared, one line ordered by lanes (an insert jumps queue
   }
 });
 
+Deno.test("connections: people have two connections, so one slow query does not hold up the next", async () => {
+  for (const [interactive, expected] of [[2, ["quick", "slow"]], [1, ["slow", "quick"]]] as const) {
+    const store = await tempStore({ laneConnections: { interactive } });
+    try {
+      const done = await finishOrder([
+        ["slow", () => store.query("SELECT sleep(0.4)")],
+        ["quick", () => store.query("SELECT 1")],
+      ]);
+      assert.deepEqual(done, expected, `${interactive} interactive connections`);
+      assert.equal(store.laneStats().interactive.waitedBehind, interactive === 2 ? 0 : 1);
+    } finally {
+      await store.close();
+    }
+  }
+});
+
 Deno.test("connections: each lane keeps its own session, per-call settings go back to it", async () => {
   const store = await tempStore({ database: "own", laneThreadsNice: { interactive: 3 } });
   const nice = async (view: ChdbStore, settings?: Record<string, number>) =>
@@ -115,6 +131,12 @@ Deno.test("connections: bad options are refused before the engine opens", async 
     await assert.rejects(
       ChdbStore.open({ path, laneThreadsNice: { endpoint: bad } }),
       /Invalid laneThreadsNice for lane endpoint/,
+    );
+  }
+  for (const bad of [0, 9, 1.5]) {
+    await assert.rejects(
+      ChdbStore.open({ path, laneConnections: { interactive: bad } }),
+      /Invalid laneConnections for lane interactive/,
     );
   }
   // Nothing was left open: the same path opens.

@@ -4,10 +4,10 @@
  * Each kind of caller has a lane: `ingest` (every insert), `interactive` (the
  * API and dashboard), `alerts` (rule evaluation), `background` (archiving and
  * other maintenance) and `endpoint` (outside SQL through the ClickHouse HTTP
- * endpoint). By default each lane has a chDB connection of its own
- * (`chdb.ts`): statements of different lanes run side by side, and a lane's
- * calls wait only for each other, in arrival order. A {@linkcode LaneScheduler}
- * is that waiting line.
+ * endpoint). By default each lane has chDB connections of its own (`chdb.ts`;
+ * two for `interactive`, one for the others): statements of different lanes
+ * run side by side, and a lane's calls wait only for each other, in arrival
+ * order. A {@linkcode LaneScheduler} is that waiting line.
  *
  * With one shared connection (`connections: "shared"`) one scheduler orders
  * every lane's calls by **weighted fair sharing of engine time** (start-time
@@ -106,6 +106,8 @@ export interface LaneSchedulerOptions {
   ordering?: "lanes" | "fifo";
   /** The clock engine time is measured with, ms (tests inject one). Default `performance.now`. */
   now?: () => number;
+  /** Calls run at once (one per engine connection behind the scheduler). Default 1. */
+  concurrency?: number;
 }
 
 /** Counters of one lane since the scheduler started. */
@@ -149,7 +151,8 @@ interface Waiting {
 }
 
 /**
- * Runs tasks one at a time, choosing among lanes as the module doc says.
+ * Runs tasks `concurrency` at a time (one by default), choosing among lanes as the module doc
+ * says.
  *
  * @example
  * ```ts
@@ -173,11 +176,13 @@ export class LaneScheduler {
   #virtual = perLane(() => 0);
   /** The virtual clock of the call that started last. */
   #virtualNow = 0;
-  #busy = false;
-  /** Calls started so far, all lanes; busy on arrival counts the running one as waited behind. */
+  #concurrency: number;
+  /** Calls running now, all lanes. */
+  #runningCalls = 0;
+  /** Calls started so far, all lanes. */
   #started = 0;
-  /** The lane of the running call. */
-  #running?: Lane;
+  /** Per lane: calls running now. */
+  #running = perLane(() => 0);
   /** Per lane: when its last call ended (`now` clock), -Infinity before any. */
   #lastEnded = perLane(() => -Infinity);
 
@@ -188,6 +193,10 @@ export class LaneScheduler {
     }
     this.#fifo = ordering === "fifo";
     this.#now = options.now ?? (() => performance.now());
+    this.#concurrency = options.concurrency ?? 1;
+    if (!Number.isInteger(this.#concurrency) || this.#concurrency < 1) {
+      throw new RangeError(`Invalid concurrency: ${options.concurrency}`);
+    }
     const limits = {} as Record<Lane, LaneLimits>;
     const stats = {} as Record<Lane, LaneStats>;
     for (const lane of LANES) {
@@ -219,13 +228,13 @@ export class LaneScheduler {
    * the ingest batcher asks it to keep inserts short while people are querying.
    */
   active(lane: Lane, withinMs = 0): boolean {
-    return this.#queues[lane].length > 0 || this.#running === lane ||
+    return this.#queues[lane].length > 0 || this.#running[lane] > 0 ||
       this.#now() - this.#lastEnded[lane] < withinMs;
   }
 
   /** Whether a task runs now or any waits. */
   get idle(): boolean {
-    return !this.#busy && LANES.every((lane) => this.#queues[lane].length === 0);
+    return this.#runningCalls === 0 && LANES.every((lane) => this.#queues[lane].length === 0);
   }
 
   /**
@@ -250,7 +259,8 @@ export class LaneScheduler {
       };
       const waiting: Waiting = {
         enqueuedAt: this.#now(),
-        startedBefore: this.#started - (this.#busy ? 1 : 0),
+        // With every slot taken, a call waits for one running call to end: it counts as one.
+        startedBefore: this.#started - (this.#runningCalls >= this.#concurrency ? 1 : 0),
         signal,
         abort: () => signal?.removeEventListener("abort", onAbort),
         start: () => {
@@ -259,7 +269,7 @@ export class LaneScheduler {
           stats.waitedMs += began - waiting.enqueuedAt;
           stats.waitedBehind += this.#started - waiting.startedBefore;
           this.#started++;
-          this.#running = lane;
+          this.#running[lane]++;
           let settled: Promise<T>;
           try {
             settled = task();
@@ -274,8 +284,8 @@ export class LaneScheduler {
             stats.busyMs += used;
             this.#virtual[lane] += used / this.#limits[lane].weight;
             this.#lastEnded[lane] = this.#now();
-            this.#busy = false;
-            this.#running = undefined;
+            this.#runningCalls--;
+            this.#running[lane]--;
             this.#next();
           };
           settled.then(
@@ -295,13 +305,14 @@ export class LaneScheduler {
   }
 
   #next(): void {
-    if (this.#busy) return;
-    const lane = this.#pick();
-    if (lane === undefined) return;
-    const waiting = this.#queues[lane].shift()!;
-    this.#busy = true;
-    this.#virtualNow = this.#virtual[lane];
-    waiting.start();
+    while (this.#runningCalls < this.#concurrency) {
+      const lane = this.#pick();
+      if (lane === undefined) return;
+      const waiting = this.#queues[lane].shift()!;
+      this.#runningCalls++;
+      this.#virtualNow = this.#virtual[lane];
+      waiting.start();
+    }
   }
 
   #pick(): Lane | undefined {

@@ -174,3 +174,28 @@ Deno.test("lanes: a lane is active while its calls wait or run, and for a while 
   assert.equal(lanes.active("interactive", 5), false, "not within 5 ms");
   assert.equal(lanes.active("interactive"), false);
 });
+
+Deno.test("lanes: with concurrency 2, two calls run at once and the third waits for one", async () => {
+  const lanes = new LaneScheduler({ concurrency: 2 });
+  const [a, b] = [gate(), gate()];
+  const started: string[] = [];
+  const first = lanes.run("interactive", () => (started.push("a"), a.done));
+  const second = lanes.run("interactive", () => (started.push("b"), b.done));
+  const third = lanes.run("interactive", () => Promise.resolve(void started.push("c")));
+  await Promise.resolve();
+  assert.deepEqual(started, ["a", "b"]);
+  assert.equal(lanes.active("interactive"), true);
+  b.release();
+  await second;
+  await third;
+  assert.deepEqual(started, ["a", "b", "c"]);
+  assert.equal(lanes.idle, false, "a still runs");
+  a.release();
+  await first;
+  assert.equal(lanes.idle, true);
+  // The third call waited for one of the two running when it came to end.
+  assert.equal(lanes.stats().interactive.waitedBehind, 1);
+  for (const bad of [0, 1.5, -1]) {
+    assert.throws(() => new LaneScheduler({ concurrency: bad }), /Invalid concurrency/);
+  }
+});
