@@ -50,6 +50,8 @@ export interface Config {
   otlpMaxBodyBytes: number;
   /** Nice value (0–19) of the embedded engine's merge threads. */
   engineMergeNice: number;
+  /** Whether the OTLP receiver runs on a thread of its own (embedded engine). */
+  otlpThread: boolean;
   /** Whether each engine lane has a connection of its own, or all share one. */
   engineConnections: "per-lane" | "shared";
   /** Nice value (0–19) of each lane's query threads (per-lane connections). */
@@ -164,6 +166,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   otlpMaxBodyBytes: 16 * 1024 * 1024,
   engineMergeNice: MERGE_THREADS_NICE,
   engineConnections: "per-lane",
+  otlpThread: true,
   engineLaneNice: { ...LANE_THREADS_NICE },
   batchMaxRows: BATCH_DEFAULTS.maxRows,
   batchMaxRowsWhileQueried: BATCH_DEFAULTS.maxRowsWhileQueried,
@@ -631,6 +634,13 @@ export const OPTIONS: readonly Option[] = [
       if (raw === "per-lane" || raw === "shared") return raw;
       throw new ConfigError(`Invalid ${source} "${raw}": expected per-lane or shared`);
     },
+  ),
+  setting(
+    "otlpThread",
+    "otlp-thread",
+    "TRACEHOUSE_OTLP_THREAD",
+    "on: the OTLP receiver decodes on a thread of its own (embedded engine), off: on the main one",
+    (raw, source) => onOff(raw, source) ?? true,
   ),
   {
     flag: "engine-lane-nice",

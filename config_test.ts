@@ -62,6 +62,7 @@ const invalid: [string[], Record<string, string>, RegExp][] = [
   [[], { TRACEHOUSE_ENGINE_LANE_NICE: "merges=3" }, /TRACEHOUSE_ENGINE_LANE_NICE "merges=3"/],
   [["--engine-lane-nice", "ingest=1,ingest=2"], {}, /bad pair "ingest=2"/],
   [["--engine-lane-nice", ""], {}, /bad pair ""/],
+  [["--otlp-thread", "yes"], {}, /Invalid --otlp-thread "yes": expected on or off/],
 ];
 
 Deno.test("config: slicing inserts and the endpoint's time bound", () => {
@@ -96,6 +97,8 @@ Deno.test("config: engine connections and each lane's nice value", () => {
     {},
   );
   assert.equal(config.engineConnections, "shared");
+  assert.equal(DEFAULT_CONFIG.otlpThread, true);
+  assert.equal(parseCommandLine(["--otlp-thread", "off"], {}).config.otlpThread, false);
   // Lanes not named keep their default.
   assert.deepEqual(config.engineLaneNice, {
     ...DEFAULT_CONFIG.engineLaneNice,

@@ -12,12 +12,11 @@ import { clickhouseHttpHandler } from "./clickhouse_http/server.ts";
 import { type Archiving, startArchiving } from "./archive/schedule.ts";
 import type { Config } from "./config.ts";
 import { checkBind } from "./doors/bind.ts";
-import { listen, type Listener } from "./doors/listen.ts";
+import type { Listener } from "./doors/listen.ts";
+import { serveDoor } from "./doors/serve_door.ts";
 import { createApp } from "./routes/app.ts";
-import { createOtlpApp } from "./routes/otlp.ts";
-import { ingestLimits } from "./otlp/limits.ts";
-import { type OtlpGrpcServer, serveOtlpGrpc } from "./otlp/grpc.ts";
-import { retentionByTable } from "./otlp/time_partitions.ts";
+import { type OtlpReceiver, startOtlpReceiver } from "./otlp/receiver.ts";
+import { startOtlpReceiverThread } from "./otlp/receiver_thread.ts";
 import { ChdbStore } from "./sql/chdb.ts";
 import type { MigrateResult } from "./sql/migrate.ts";
 import type { Store } from "./sql/store.ts";
@@ -43,40 +42,6 @@ function announce(name: string, addr: Deno.NetAddr): string {
   return url;
 }
 
-/** Runs `start`, turning "address in use" into an error that names the address and the setting. */
-async function listening<T>(
-  hostname: string,
-  port: number,
-  setting: string,
-  start: () => T | Promise<T>,
-): Promise<T> {
-  try {
-    return await start();
-  } catch (error) {
-    if (error instanceof Deno.errors.AddrInUse || error instanceof Deno.errors.AddrNotAvailable) {
-      throw new Error(`Cannot listen on ${hostname}:${port} (${setting}): ${error.message}`);
-    }
-    throw error;
-  }
-}
-
-/** A listener of `doors/listen.ts` (deadlines, connection cap) on `hostname:port`. */
-function serveDoor(
-  config: Config,
-  { hostname, port }: { hostname: string; port: number },
-  setting: string,
-  handler: (request: Request) => Response | Promise<Response>,
-): Promise<Listener> {
-  return listening(hostname, port, setting, () =>
-    listen(handler, {
-      hostname,
-      port,
-      headersTimeoutMs: config.headersTimeoutMs,
-      requestTimeoutMs: config.requestTimeoutMs,
-      maxConnections: config.maxConnections,
-    }));
-}
-
 /** Names browsers may use for this server: the configured ones and a named `--host`. */
 function allowedHosts(config: Config): string[] {
   const named = /[a-z]/i.test(config.host) && !config.host.includes(":");
@@ -89,7 +54,7 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
   const store = await deps.openStore(config);
   let migrated = false;
   const servers: Pick<Listener, "shutdown" | "finished">[] = [];
-  let grpc: OtlpGrpcServer | undefined;
+  let receiver: OtlpReceiver | undefined;
   let alerts: AlertManager | undefined;
   let archiving: Archiving | undefined;
   try {
@@ -124,25 +89,6 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
       allowedHosts: hostNames,
       alerts,
     });
-    const otlp = createOtlpApp(store, {
-      ingestToken: config.ingestToken,
-      maxBodyBytes: config.otlpMaxBodyBytes,
-      corsOrigins: config.otlpCorsOrigins,
-      allowedHosts: hostNames,
-      batch: {
-        maxRows: config.batchMaxRows,
-        maxRowsWhileQueried: config.batchMaxRowsWhileQueried,
-        maxDelayMs: config.batchMaxDelayMs,
-        maxQueuedRows: config.batchMaxQueuedRows,
-        maxQueuedBytes: config.batchMaxQueuedBytes,
-      },
-      window: {
-        retentionDays: retentionByTable(config.retentionDays),
-        maxFutureMinutes: config.ingestMaxFutureMinutes,
-        policy: config.ingestOutOfWindow,
-      },
-      records: { limits: ingestLimits(config), redact: config.redact },
-    });
     const ui = await serveDoor(
       config,
       { hostname: config.host, port: config.port },
@@ -151,23 +97,13 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
     );
     servers.push(ui);
     const uiUrl = announce("ui", ui.addr);
-    const otlpServer = await serveDoor(
-      config,
-      { hostname: config.host, port: config.otlpPort },
-      "TRACEHOUSE_OTLP_PORT",
-      otlp.app.fetch,
-    );
-    servers.push(otlpServer);
-    announce("otlp", otlpServer.addr);
-    if (config.otlpGrpcPort !== null) {
-      grpc = await serveOtlpGrpc(otlp.ingest, {
-        hostname: config.host,
-        port: config.otlpGrpcPort,
-        ingestToken: config.ingestToken,
-        maxMessageBytes: config.otlpMaxBodyBytes,
-      });
-      announce("otlp-grpc", { transport: "tcp", hostname: grpc.hostname, port: grpc.port });
-    }
+    // On the embedded engine the receiver gets a thread of its own (with its own connections):
+    // decoding requests then never delays an API answer.
+    receiver = config.otlpThread && store instanceof ChdbStore
+      ? await startOtlpReceiverThread(config, store.path, hostNames, () => store.laneStats())
+      : await startOtlpReceiver(store, config, hostNames);
+    announce("otlp", receiver.http);
+    if (receiver.grpc) announce("otlp-grpc", receiver.grpc);
     if (config.clickhouseHttp !== null) {
       if (!(store instanceof ChdbStore)) {
         throw new Error(
@@ -199,19 +135,19 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
     // Order matters: stop taking requests, commit what was acknowledged, then close the engine.
     const shutdown = () =>
       stopping ??= (async () => {
-        await Promise.allSettled([...servers.map((s) => s.shutdown()), grpc?.shutdown()]);
+        // The receiver's shutdown stops its listeners, then commits what it acknowledged.
+        await Promise.allSettled([...servers.map((s) => s.shutdown()), receiver?.shutdown()]);
         await archiving?.stop();
-        await otlp.close();
         await alerts?.stop();
         await store.close();
       })();
     return {
       uiUrl,
       shutdown,
-      finished: Promise.all(servers.map((s) => s.finished)).then(() => {}),
+      finished: Promise.all([...servers.map((s) => s.finished), receiver?.finished]).then(() => {}),
     };
   } catch (error) {
-    await Promise.allSettled([...servers.map((s) => s.shutdown()), grpc?.shutdown()]);
+    await Promise.allSettled([...servers.map((s) => s.shutdown()), receiver?.shutdown()]);
     await alerts?.stop();
     await archiving?.stop();
     await store.close();

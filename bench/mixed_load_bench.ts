@@ -16,7 +16,8 @@
  * `maxRowsWhileQueried` (0: off; default the batcher's), and `:budget=S`, the
  * heavy query's `max_execution_time` in seconds (default 60, the endpoint's
  * bound), and `:ingest-nice=N`, the nice value of the ingest lane's query
- * threads (per-lane only). `--rounds R` repeats the modes R times, interleaved.
+ * threads (per-lane only), and `:thread`, the OTLP receiver on a thread of its
+ * own as `serve` runs it (per-lane only). `--rounds R` repeats the modes R times, interleaved.
  *
  * Phases per mode, on the same prefilled store: queries alone; ingest
  * alone; ingest + queries; ingest + queries + the heavy query in a loop. The
@@ -31,7 +32,10 @@ import type { Lane, LaneStats } from "../sql/lanes.ts";
 import { migrate } from "../sql/migrate.ts";
 import { getTrace } from "../sql/traces.ts";
 import { listLogs } from "../sql/logs.ts";
+import { type Config, DEFAULT_CONFIG } from "../config.ts";
 import { createOtlpApp } from "../routes/otlp.ts";
+import { type OtlpReceiver, startOtlpReceiver } from "../otlp/receiver.ts";
+import { startOtlpReceiverThread } from "../otlp/receiver_thread.ts";
 import { encodeLogs, encodeTraces } from "../testing/otlp_encode.ts";
 import { logRequest, spanRequest } from "../testing/otlp_payloads.ts";
 import { random } from "./span_rows.ts";
@@ -78,6 +82,8 @@ interface Mode {
   budget: number;
   /** Nice value of the ingest lane's query threads; undefined: the engine's default. */
   ingestNice?: number;
+  /** The OTLP receiver on a thread of its own (as `serve` runs it), not on the main thread. */
+  thread?: boolean;
 }
 
 function parseMode(text: string): Mode | undefined {
@@ -85,6 +91,10 @@ function parseMode(text: string): Mode | undefined {
   if (ordering !== "lanes" && ordering !== "fifo" && ordering !== "per-lane") return undefined;
   const mode: Mode = { label: text, ordering, budget: 60 };
   for (const option of options) {
+    if (option === "thread" && ordering === "per-lane") {
+      mode.thread = true;
+      continue;
+    }
     const [, name, value] = option.match(/^(slice|budget|ingest-nice)=(\d+(?:\.\d+)?)$/) ?? [];
     if (name === "slice" && Number.isInteger(Number(value))) mode.slice = Number(value);
     else if (name === "ingest-nice" && Number.isInteger(Number(value))) {
@@ -99,7 +109,7 @@ const modes = values.modes.split(",").map(parseMode);
 if (modes.some((m) => m === undefined)) {
   console.error(
     `Bad flag: --modes=${values.modes} (expected a comma-separated list of per-lane, lanes or fifo, ` +
-      `each optionally with :slice=ROWS, :budget=SECONDS and :ingest-nice=N)`,
+      `each optionally with :slice=ROWS, :budget=SECONDS, :ingest-nice=N and, per-lane, :thread)`,
   );
   Deno.exit(2);
 }
@@ -320,6 +330,25 @@ interface ModeReport {
   };
 }
 
+/** The OTLP receiver of `mode`, as `serve` would start it, on a free loopback port. */
+function startReceiver(store: ChdbStore, mode: Mode): Promise<OtlpReceiver> {
+  const config: Config = {
+    ...DEFAULT_CONFIG,
+    host: "127.0.0.1",
+    otlpPort: 0,
+    otlpGrpcPort: null,
+    clickhouseDatabase: "bench",
+    engineConnections: mode.ordering === "per-lane" ? "per-lane" : "shared",
+    engineLaneNice: { ...DEFAULT_CONFIG.engineLaneNice, ingest: mode.ingestNice ?? 5 },
+    batchMaxRowsWhileQueried: mode.slice ?? DEFAULT_CONFIG.batchMaxRowsWhileQueried,
+    // The prefill's spans are hours old: keep the retention window out of the measurement.
+    retentionDays: { traces: 30, logs: 30, metrics: 30 },
+  };
+  return mode.thread
+    ? startOtlpReceiverThread(config, store.path, [], () => store.laneStats())
+    : startOtlpReceiver(store, config, []);
+}
+
 async function runMode(path: string, mode: Mode, file: string): Promise<ModeReport> {
   const store = await ChdbStore.open({
     path,
@@ -338,11 +367,8 @@ async function runMode(path: string, mode: Mode, file: string): Promise<ModeRepo
     await mergesSettled(store);
     let count = 0;
     const idle = await dashboardUser(store, traceIds, () => count++ >= n.iterations);
-    const otlp = createOtlpApp(store, {
-      batch: mode.slice === undefined ? {} : { maxRowsWhileQueried: mode.slice },
-    });
-    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, otlp.app.fetch);
-    const url = `http://127.0.0.1:${server.addr.port}/v1/traces`;
+    const receiver = await startReceiver(store, mode);
+    const url = `http://127.0.0.1:${receiver.http.port}/v1/traces`;
     try {
       const alone = await runIngest(url, file);
       let stop = false;
@@ -397,8 +423,7 @@ async function runMode(path: string, mode: Mode, file: string): Promise<ModeRepo
         },
       };
     } finally {
-      await server.shutdown();
-      await otlp.close();
+      await receiver.shutdown();
     }
   } finally {
     await store.close();

@@ -198,6 +198,9 @@ function metricParts(body: Uint8Array, encoding: Encoding, policy: RecordPolicy)
   };
 }
 
+/** Where `/metrics` reads the engine's lane counters from. */
+export type LaneStatsSource = () => Record<Lane, LaneStats> | Promise<Record<Lane, LaneStats>>;
+
 /** What happens to each record before it is queued: limits and redaction, and the time window. */
 export interface RecordOptions extends RecordPolicyOptions {
   /** Records outside it are counted, and rejected under its `reject` policy. */
@@ -224,18 +227,26 @@ export class OtlpIngest {
   #window?: IngestWindow;
   /** Bytes of bodies admitted and not yet in the queue (see `admit`). */
   #admitted = 0;
-  /** The engine's lane counters, when it keeps them (the embedded engine). */
-  #laneStats?: () => Record<Lane, LaneStats>;
+  /**
+   * The engine's lane counters, when it keeps them (the embedded engine); a receiver on its own
+   * thread adds the serving thread's (`receiver_thread.ts`).
+   */
+  #laneStats?: LaneStatsSource;
 
   /**
    * `records`: attribute limits, redaction and the time window. Records older than their
    * table's retention or too far ahead of the clock are counted, and rejected under the
    * window's `reject` policy; without a window every record is stored.
    */
-  constructor(store: Store, batch: BatchOptions = {}, records: RecordOptions = {}) {
+  constructor(
+    store: Store,
+    batch: BatchOptions = {},
+    records: RecordOptions = {},
+    laneStats: LaneStatsSource | undefined = store.laneStats && (() => store.laneStats!()),
+  ) {
     this.policy = new RecordPolicy(records);
     this.batcher = new IngestBatcher(store, batch);
-    if (store.laneStats) this.#laneStats = () => store.laneStats!();
+    this.#laneStats = laneStats;
     if (records.window) this.#window = new IngestWindow(records.window, this.telemetry);
     this.batcher.onBatch((report) => this.telemetry.batch(report));
   }
@@ -355,7 +366,12 @@ export class OtlpIngest {
     }
   }
 
-  /** The Prometheus text of the counters. */
+  /** The Prometheus text of the counters, with the engine's lanes where it has them. */
+  async metricsWithLanes(): Promise<string> {
+    return this.metricsText() + (this.#laneStats ? laneMetricsText(await this.#laneStats()) : "");
+  }
+
+  /** The Prometheus text of the receiver's own counters. */
   metricsText(): string {
     const { dropped, truncated } = this.policy.counts;
     return this.telemetry.render(this.batcher) + [
@@ -366,7 +382,7 @@ export class OtlpIngest {
       "# TYPE tracehouse_otlp_attribute_values_truncated_total counter",
       `tracehouse_otlp_attribute_values_truncated_total ${truncated}`,
       "",
-    ].join("\n") + (this.#laneStats ? laneMetricsText(this.#laneStats()) : "");
+    ].join("\n");
   }
 
   /** Refuses new data and waits until everything queued is committed. */

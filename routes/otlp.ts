@@ -18,7 +18,12 @@ import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import type { Store } from "../sql/store.ts";
 import type { BatchOptions } from "../otlp/batcher.ts";
-import { type Encoding, type ExportResult, OtlpIngest } from "../otlp/ingest.ts";
+import {
+  type Encoding,
+  type ExportResult,
+  type LaneStatsSource,
+  OtlpIngest,
+} from "../otlp/ingest.ts";
 import { bearerMatches } from "../doors/bearer.ts";
 import { crossSiteRefusal, LOOPBACK_ORIGINS, originAllowed } from "../doors/cross_site.ts";
 import { type Classified, classifyError } from "../doors/errors.ts";
@@ -49,6 +54,8 @@ export interface OtlpOptions {
   records?: RecordPolicyOptions;
   /** Records outside this window are counted, and rejected under its `reject` policy. */
   window?: TimeWindow;
+  /** Where `/metrics` reads the engine's lanes; default the store's own counters. */
+  laneStats?: LaneStatsSource;
 }
 
 /** The defaults of {@linkcode OtlpOptions}. */
@@ -237,10 +244,12 @@ export function createOtlpApp(store: Store, options: OtlpOptions = {}): OtlpApp 
     retryAfterSeconds: options.retryAfterSeconds ?? OTLP_DEFAULTS.retryAfterSeconds,
   };
   const token = options.ingestToken || null;
-  const ingest = new OtlpIngest(store, options.batch, {
-    ...options.records,
-    window: options.window,
-  });
+  const ingest = new OtlpIngest(
+    store,
+    options.batch,
+    { ...options.records, window: options.window },
+    options.laneStats ?? (store.laneStats && (() => store.laneStats!())),
+  );
   const classify = (error: unknown) =>
     classifyError(error, { context: "OTLP ingest", retryAfterSeconds: opts.retryAfterSeconds });
   const origins = opts.corsOrigins === "*" ? ["*"] : opts.corsOrigins;
@@ -273,8 +282,8 @@ export function createOtlpApp(store: Store, options: OtlpOptions = {}): OtlpApp 
     }),
   );
 
-  app.get("/metrics", (c) =>
-    c.text(ingest.metricsText(), 200, {
+  app.get("/metrics", async (c) =>
+    c.text(await ingest.metricsWithLanes(), 200, {
       "content-type": "text/plain; version=0.0.4; charset=utf-8",
     }));
 

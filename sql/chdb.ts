@@ -322,6 +322,7 @@ interface Engine {
   /** The pool of each lane; with `shared` connections, one pool for all. */
   pools: Record<Lane, Pool>;
   closed: boolean;
+  /** This engine's own folder of insert files, inside the data directory's. */
   insertDir: string;
   insertCounter: number;
 }
@@ -480,11 +481,13 @@ export class ChdbStore implements Store {
       lib,
       pools,
       closed: false,
-      insertDir: join(path, "tracehouse_inserts"),
+      // Several isolates of one process (the OTLP receiver's thread) may open the same path:
+      // each writes its insert files in a folder of its own.
+      insertDir: join(path, INSERTS_FOLDER, `${Deno.pid}-${crypto.randomUUID()}`),
       insertCounter: 0,
     };
     const store = new ChdbStore(engine, path, database, "interactive", false);
-    await Deno.remove(engine.insertDir, { recursive: true }).catch(() => {});
+    await removeStaleInsertFiles(join(path, INSERTS_FOLDER));
     await Deno.mkdir(engine.insertDir, { recursive: true });
     await store.command(`CREATE DATABASE IF NOT EXISTS \`${database}\``);
     for (const connection of opened) {
@@ -543,7 +546,7 @@ export class ChdbStore implements Store {
     // The file name comes from a counter, never from input: file() reads what we wrote.
     const file = join(
       this.#engine.insertDir,
-      `${Deno.pid}-${++this.#engine.insertCounter}.${format}`,
+      `${++this.#engine.insertCounter}.${format}`,
     );
     await Deno.writeFile(file, body);
     try {
@@ -580,6 +583,7 @@ export class ChdbStore implements Store {
       while (!scheduler.idle) await scheduler.run("background", () => Promise.resolve());
       for (const { handle } of all) await engine.lib.symbols.chdb_close_conn(handle);
     }
+    await Deno.remove(engine.insertDir, { recursive: true }).catch(() => {});
     const remaining = (openPaths.get(this.path) ?? 1) - 1;
     if (remaining > 0) openPaths.set(this.path, remaining);
     else openPaths.delete(this.path);
@@ -704,6 +708,25 @@ export class ChdbStore implements Store {
     } finally {
       s.chdb_destroy_query_result(result);
     }
+  }
+}
+
+/** Where insert files are written, inside the data directory. */
+const INSERTS_FOLDER = "tracehouse_inserts";
+
+/**
+ * Removes what earlier processes left in the inserts folder (a crash mid-insert). The data
+ * directory is this process's alone (ClickHouse locks it), so only its own isolates' folders,
+ * named after its pid, can be in use.
+ */
+async function removeStaleInsertFiles(folder: string): Promise<void> {
+  try {
+    for await (const entry of Deno.readDir(folder)) {
+      if (entry.name.startsWith(`${Deno.pid}-`)) continue;
+      await Deno.remove(join(folder, entry.name), { recursive: true }).catch(() => {});
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
 }
 

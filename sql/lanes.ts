@@ -87,6 +87,26 @@ export function parseLaneNice(text: string): Partial<Record<Lane, number>> {
   return nice;
 }
 
+/** Counters of several schedulers (or isolates) added up, lane by lane. */
+export function sumLaneStats(...all: Record<Lane, LaneStats>[]): Record<Lane, LaneStats> {
+  const sums = perLane((): LaneStats => ({
+    queued: 0,
+    ran: 0,
+    refused: 0,
+    waitedMs: 0,
+    waitedBehind: 0,
+    busyMs: 0,
+  }));
+  for (const stats of all) {
+    for (const lane of LANES) {
+      for (const key of Object.keys(sums[lane]) as (keyof LaneStats)[]) {
+        sums[lane][key] += stats[lane][key];
+      }
+    }
+  }
+  return sums;
+}
+
 /** A record with `make()`'s value for every lane. */
 function perLane<T>(make: () => T): Record<Lane, T> {
   return Object.fromEntries(LANES.map((lane) => [lane, make()])) as Record<Lane, T>;
