@@ -8,7 +8,7 @@ WORKDIR /src
 COPY . .
 RUN deno install \
  && deno run -A ui/build/build.ts \
- && deno compile -A --include sql/migrations --include static/build --output /out/tracehouse main.ts \
+ && deno compile -A --include sql/migrations --include static/build --include otlp/receiver_worker.ts --output /out/tracehouse main.ts \
  && cp node_modules/@chdb/lib-linux-x64-gnu/libchdb.so /out/libchdb.so
 
 FROM debian:bookworm-slim
