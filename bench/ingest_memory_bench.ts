@@ -9,6 +9,7 @@
  *
  *   deno run -A bench/ingest_memory_bench.ts [--bounds-mib 64,256,65536] [--seconds 8]
  *                                            [--clients 64] [--rounds 2] [--payload 0]
+ *                                            [--server-env TRACEHOUSE_OTLP_THREAD=off,…]
  *
  * `--payload N` adds an attribute of N bytes to every span: with large spans the row bound no
  * longer holds memory, and the byte bound shows what it is for. 64 clients keep ~51 MB of realistic
@@ -72,9 +73,11 @@ async function run(
   bodies: Uint8Array<ArrayBuffer>[],
   clients: number,
   seconds: number,
+  serverEnv: Record<string, string>,
 ): Promise<MemoryResult> {
   const dataDir = await Deno.makeTempDir({ prefix: "tracehouse-memory-bench-" });
   const server = await startTracehouse(dataDir, {
+    ...serverEnv,
     TRACEHOUSE_BATCH_MAX_QUEUED_BYTES: String(boundMiB * 1024 * 1024),
   });
   let spans = 0;
@@ -130,8 +133,18 @@ export async function main(args: string[] = Deno.args): Promise<MemoryResult[]> 
       seconds: { type: "string", default: "8" },
       clients: { type: "string", default: "64" },
       rounds: { type: "string", default: "2" },
+      "server-env": { type: "string", default: "" },
     },
   });
+  const serverEnv: Record<string, string> = {};
+  for (const pair of values["server-env"].split(",").filter((p) => p.trim() !== "")) {
+    const [, key, value] = pair.trim().match(/^(TRACEHOUSE_[A-Z0-9_]+)=(.*)$/) ?? [];
+    if (key === undefined) {
+      console.error(`Bad flag: --server-env=${values["server-env"]} (TRACEHOUSE_NAME=value pairs)`);
+      Deno.exit(2);
+    }
+    serverEnv[key] = value;
+  }
   const n = counts(values, ["seconds", "clients", "rounds", "payload"], { payload: 0 });
   const bounds = values["bounds-mib"].split(",").map((b) => Number(b.trim()));
   if (bounds.some((b) => !Number.isInteger(b) || b < 1 || b > 65536)) {
@@ -152,14 +165,14 @@ export async function main(args: string[] = Deno.args): Promise<MemoryResult[]> 
   console.log(
     `ingest_memory_bench: ${n.clients} clients × 1,000-span requests (+${n.payload} B per span) ` +
       `for ${n.seconds} s per run, ` +
-      `${n.rounds} rounds, bounds in turns; load average ${
-        Deno.loadavg().map((x) => x.toFixed(2)).join(" ")
-      }`,
+      `${n.rounds} rounds, bounds in turns${
+        Object.keys(serverEnv).length ? `, server env ${values["server-env"]}` : ""
+      }; load average ${Deno.loadavg().map((x) => x.toFixed(2)).join(" ")}`,
   );
   const rounds = new Map<number, MemoryResult[]>(bounds.map((b) => [b, []]));
   for (let r = 0; r < n.rounds; r++) {
     for (const bound of r % 2 === 0 ? bounds : [...bounds].reverse()) {
-      rounds.get(bound)!.push(await run(bound, bodies, n.clients, n.seconds));
+      rounds.get(bound)!.push(await run(bound, bodies, n.clients, n.seconds, serverEnv));
     }
   }
   const results: MemoryResult[] = [];
