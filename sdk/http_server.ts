@@ -505,6 +505,8 @@ function recordError(span: Span, error: unknown): string | undefined {
  * ```
  */
 export function normaliseMethod(method: string): string {
+  // Nearly every request: an upper-case known method, answered without a new string.
+  if (method === "GET" || method === "POST") return method;
   const upper = method.toUpperCase();
   return KNOWN_METHODS.has(upper) ? upper : "_OTHER";
 }
