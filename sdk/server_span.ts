@@ -214,13 +214,13 @@ export class ServerSpan implements Span, ReadableSpan {
   #spanContext: SpanContext;
   #setup: ServerSpanSetup;
   #attributesCount: number;
-  /** `performance.now()` at the start, and the offset that turns it into the wall clock. */
+  /** `performance.now()` and `Date.now()` at the start. */
   #perfStart: number;
-  #perfOffset: number;
+  #wallStart: number;
   /** Milliseconds from start to end (`performance.now()`), once ended without an end time. */
   #elapsed = NaN;
   #ended = false;
-  #duration: HrTime = [-1, -1];
+  #duration: HrTime | undefined;
 
   constructor(
     setup: ServerSpanSetup,
@@ -232,7 +232,7 @@ export class ServerSpan implements Span, ReadableSpan {
     // The official span's clocks: the wall clock at the start, `performance.now()` for the rest.
     const now = Date.now();
     this.#perfStart = performance.now();
-    this.#perfOffset = now - (this.#perfStart + performance.timeOrigin);
+    this.#wallStart = now;
     this.startTime = millisToHrTime(now);
     this.#setup = setup;
     this.name = name;
@@ -261,13 +261,17 @@ export class ServerSpan implements Span, ReadableSpan {
   }
 
   get duration(): HrTime {
-    return this.#duration;
+    // Made on first ask (the encoder never asks): end minus start, as the official span keeps it.
+    if (!this.#ended) return [-1, -1];
+    return this.#duration ??= hrTimeDuration(this.startTime, this.endTime);
   }
 
   /** Seconds from start to end as `performance.now()` measured them (NaN before the end). */
   get seconds(): number {
     if (!Number.isNaN(this.#elapsed)) return this.#elapsed / 1000;
-    return this.#ended ? this.#duration[0] + this.#duration[1] / 1e9 : NaN;
+    if (!this.#ended) return NaN;
+    const [s, ns] = this.duration;
+    return s + ns / 1e9;
   }
 
   isRecording(): boolean {
@@ -412,19 +416,21 @@ export class ServerSpan implements Span, ReadableSpan {
       return;
     }
     if (endTime === undefined) {
+      // `performance.now()` never runs backwards; the duration is made on first ask.
       this.#elapsed = performance.now() - this.#perfStart;
       this.endTime = addHrTimes(this.startTime, millisToHrTime(this.#elapsed));
-    } else this.endTime = this.#time(endTime);
-    this.#duration = hrTimeDuration(this.startTime, this.endTime);
-    if (this.#duration[0] < 0) {
-      diag.warn(
-        "Inconsistent start and end time, startTime > endTime. Setting span duration to 0ms.",
-        this.startTime,
-        this.endTime,
-      );
-      this.endTime = this.startTime.slice() as HrTime;
-      this.#duration = [0, 0];
-      this.#elapsed = NaN;
+    } else {
+      this.endTime = this.#time(endTime);
+      this.#duration = hrTimeDuration(this.startTime, this.endTime);
+      if (this.#duration[0] < 0) {
+        diag.warn(
+          "Inconsistent start and end time, startTime > endTime. Setting span duration to 0ms.",
+          this.startTime,
+          this.endTime,
+        );
+        this.endTime = this.startTime.slice() as HrTime;
+        this.#duration = [0, 0];
+      }
     }
     if (this.droppedEventsCount > 0) {
       diag.warn(`Dropped ${this.droppedEventsCount} events because eventCountLimit reached`);
@@ -450,7 +456,8 @@ export class ServerSpan implements Span, ReadableSpan {
   /** The official span's `_getTime`: a `performance.now()` value, epoch millis, Date or HrTime. */
   #time(input: TimeInput | undefined): HrTime {
     if (typeof input === "number" && input <= performance.now()) {
-      return hrTime(input + this.#perfOffset);
+      // The offset that turns `performance.now()` into the wall clock, as of the start.
+      return hrTime(input + this.#wallStart - (this.#perfStart + performance.timeOrigin));
     }
     if (typeof input === "number") return millisToHrTime(input);
     if (input instanceof Date) return millisToHrTime(input.getTime());

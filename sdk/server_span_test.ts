@@ -110,6 +110,7 @@ function exercise(span: Span, error: Error): void {
   span.setAttributes({ "http.response.status_code": 500, "retry": false, "skip": undefined });
   span.addEvent("cache miss", { "cache.key": "user:7" });
   span.addEvent("timed", [1_700_000_000, 5]);
+  span.addEvent("performance clock", performance.now());
   span.recordException(error);
   span.recordException("plain message");
   span.recordException({ code: 42, message: "coded" });
@@ -146,9 +147,11 @@ Deno.test("server span: attributes, events, exceptions, links, status and name a
   const ownSpan = p.ownEnded[0];
   assert.deepEqual(
     ownSpan.events.map((e) => e.attributes?.["exception.type"]),
-    [undefined, undefined, "TypeError", undefined, "42"],
+    [undefined, undefined, undefined, "TypeError", undefined, "42"],
   );
   assert.deepEqual(ownSpan.events[1].time, [1_700_000_000, 5]);
+  const [es, ens] = ownSpan.events[2].time;
+  assert.ok(Math.abs(es * 1e3 + ens / 1e6 - Date.now()) < 1_000, "a performance.now() time");
   // Start, end and duration agree with each other and with the clock.
   const [s, ns] = ownSpan.duration;
   assert.ok(s >= 0 && ns >= 0);
