@@ -426,3 +426,15 @@ Deno.test("server span: the official span under http/json, none recorded with sa
     await sink.close();
   }
 });
+
+Deno.test("server span: a tracer without the expected internals gets no server spans of the SDK's class", () => {
+  const { processor } = collector();
+  const ids = { generateTraceId: () => "a".repeat(32), generateSpanId: () => "b".repeat(16) };
+  const notSdk = trace.getTracer("noop");
+  assert.equal(ServerSpans.forTracer(notSdk, processor, new AlwaysOnSampler(), ids), undefined);
+  const tracer = new TracerProvider().getTracer("t");
+  const limits = (tracer as unknown as { _spanLimits: SpanLimits })._spanLimits;
+  assert.ok(ServerSpans.forTracer(tracer, processor, new AlwaysOnSampler(), ids));
+  delete limits.eventCountLimit;
+  assert.equal(ServerSpans.forTracer(tracer, processor, new AlwaysOnSampler(), ids), undefined);
+});
