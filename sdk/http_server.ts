@@ -23,6 +23,7 @@ import {
 } from "@opentelemetry/api";
 import { currentState, type SdkState } from "./running.ts";
 import { SCOPE_NAME, SDK_VERSION } from "./scope.ts";
+import { ServerSpan } from "./server_span.ts";
 import { adoptAttributes } from "./span_attributes.ts";
 
 const HANDLE_KEY = createContextKey("@tracehouse/sdk server request");
@@ -177,12 +178,18 @@ class ServerRequest implements ServerRequestHandle {
     // the sampling decision: `startSpan` would copy them twice more first, and a sampled-out
     // span skips them. Any other tracer (Deno's) sees them at the start, as the API intends.
     const ownSampler = state !== undefined && !state.denoOtel;
-    this.span = tracerFor(state).startSpan(
-      spanName(method, info.route),
-      ownSampler ? SERVER_KIND : { kind: SpanKind.SERVER, attributes },
-      parent,
-    );
-    if (ownSampler) adoptAttributes(this.span, attributes);
+    const name = spanName(method, info.route);
+    if (ownSampler && state.serverSpans) {
+      // The SDK's own span class on the default set-up (see server_span.ts).
+      this.span = state.serverSpans.start(name, parent, attributes);
+    } else {
+      this.span = tracerFor(state).startSpan(
+        name,
+        ownSampler ? SERVER_KIND : { kind: SpanKind.SERVER, attributes },
+        parent,
+      );
+      if (ownSampler) adoptAttributes(this.span, attributes);
+    }
     // The SDK's span ends with its own start, end and duration: reading them saves two clock
     // reads per request (each an op on Deno).
     if (!state || state.denoOtel || !(this.span as Partial<ReadableSpanTiming>).duration) {
@@ -214,8 +221,9 @@ class ServerRequest implements ServerRequestHandle {
     const span = this.span;
     if (status !== undefined) {
       span.setAttribute("http.response.status_code", status);
-      if (status >= 500) {
-        this.#errorType ??= String(status);
+      // An exception recorded already set the error status, with its message.
+      if (status >= 500 && this.#errorType === undefined) {
+        this.#errorType = String(status);
         span.setStatus({ code: SpanStatusCode.ERROR });
       }
     }
@@ -312,6 +320,7 @@ interface ReadableSpanTiming {
 
 /** The request's duration in seconds: the span's own when it keeps one, else from `started`. */
 function spanSeconds(span: Span, started: number): number {
+  if (Number.isNaN(started) && span instanceof ServerSpan) return span.seconds;
   const duration = (span as Partial<ReadableSpanTiming>).duration;
   if (Number.isNaN(started) && duration && duration[0] >= 0) {
     return duration[0] + duration[1] / 1e9;
@@ -496,6 +505,8 @@ function recordError(span: Span, error: unknown): string | undefined {
  * ```
  */
 export function normaliseMethod(method: string): string {
+  // Nearly every request: an upper-case known method, answered without a new string.
+  if (method === "GET" || method === "POST") return method;
   const upper = method.toUpperCase();
   return KNOWN_METHODS.has(upper) ? upper : "_OTHER";
 }

@@ -126,9 +126,16 @@ class Writer {
   }
 
   raw(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
+    const n = b.length;
+    this.ensure(n);
+    // `set` costs more than a loop for the few dozen bytes of a key.
+    if (n > 64) this.buf.set(b, this.pos);
+    else {
+      const buf = this.buf;
+      const at = this.pos;
+      for (let i = 0; i < n; i++) buf[at + i] = b[i];
+    }
+    this.pos += n;
   }
 
   /** A length-delimited UTF-8 string. */
@@ -238,6 +245,7 @@ function encodedKey(key: string): Uint8Array {
 function writeAttributes(w: Writer, attributes: Attributes, field: number): void {
   for (const key in attributes) {
     if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue;
+    if (writeShortAttribute(w, field, key, attributes[key])) continue;
     w.tag(field, 2);
     const kv = w.begin(SMALL_RESERVE);
     w.raw(encodedKey(key));
@@ -247,6 +255,60 @@ function writeAttributes(w: Writer, attributes: Attributes, field: number): void
     w.end(value, SMALL_RESERVE);
     w.end(kv, SMALL_RESERVE);
   }
+}
+
+/**
+ * Writes an attribute whose sizes are known up front (an ASCII string under 128 characters, or
+ * an integer in [0, 2^31)) in one pass, without reserving and fixing length prefixes; answers
+ * `false`, writing nothing, for any other value.
+ */
+function writeShortAttribute(w: Writer, field: number, key: string, value: unknown): boolean {
+  const k = encodedKey(key);
+  const kn = k.length;
+  let any: number;
+  if (typeof value === "string") {
+    const len = value.length;
+    if (len > 0x7f) return false;
+    any = 2 + len;
+  } else if (typeof value === "number") {
+    if (!(value >= 0 && value < 0x80000000 && Number.isInteger(value))) return false;
+    any = 1 + varintSize(value);
+  } else return false;
+  // kv = key field, value tag, value length, AnyValue; all under 128 bytes keeps 1-byte lengths
+  const kv = kn + 2 + any;
+  if (kv > 0x7f) return false;
+  w.ensure(kv + 2);
+  const buf = w.buf;
+  const start = w.pos;
+  let pos = start;
+  buf[pos++] = (field << 3) | 2;
+  buf[pos++] = kv;
+  for (let i = 0; i < kn; i++) buf[pos++] = k[i];
+  buf[pos++] = 0x12; // field 2 (value), length-delimited
+  buf[pos++] = any;
+  if (typeof value === "string") {
+    const len = value.length;
+    buf[pos++] = 0x0a; // string_value
+    buf[pos++] = len;
+    for (let i = 0; i < len; i++) {
+      const c = value.charCodeAt(i);
+      if (c > 0x7f) {
+        w.pos = start; // not ASCII: the general path writes it
+        return false;
+      }
+      buf[pos++] = c;
+    }
+  } else {
+    buf[pos++] = 0x18; // int_value, varint
+    let v = value as number;
+    while (v > 0x7f) {
+      buf[pos++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    buf[pos++] = v;
+  }
+  w.pos = pos;
+  return true;
 }
 
 function writeAnyValue(w: Writer, value: unknown): void {

@@ -73,6 +73,15 @@ function makeSpans(): ReadableSpan[] {
       "very.long": "y".repeat(20_000),
       "unicode": "naïve ☃ 😀",
       "empty": "",
+      // the one-pass attribute path's edges: 127- and 128-byte key-values, 31-bit integers
+      "s": "z".repeat(120),
+      "t": "z".repeat(121),
+      ["k".repeat(120)]: "",
+      "late.unicode": "abcdefé",
+      "zero": 0,
+      "negzero": -0,
+      "max31": 2 ** 31 - 1,
+      "min32": 2 ** 31,
     },
   }, remote);
   server.addEvent("cache.miss", { "cache.key": "users:7" });

@@ -10,6 +10,7 @@ import type { MeterProvider } from "@opentelemetry/sdk-metrics";
 import type { TracerProvider } from "@opentelemetry/sdk-trace";
 import type { ResolvedConfig } from "./config.ts";
 import type { KeyedHistogram } from "./server_duration.ts";
+import type { ServerSpans } from "./server_span.ts";
 
 /** The running SDK. */
 export interface SdkState {
@@ -23,6 +24,8 @@ export interface SdkState {
   /** Where `http.server.request.duration` is aggregated when the SDK owns the meter provider. */
   serverDurationCells?: KeyedHistogram;
   clientDuration: Histogram;
+  /** The SDK's own server spans, when its only span processor is the encoding one. */
+  serverSpans?: ServerSpans;
   cleanups: (() => void)[];
 }
 

@@ -28,6 +28,7 @@ import { installRuntimeMetrics } from "./runtime_metrics.ts";
 import { createSampler } from "./sampler.ts";
 import { HexIdGenerator } from "./id_generator.ts";
 import { KeyedHistogram } from "./server_duration.ts";
+import { ServerSpans } from "./server_span.ts";
 import { currentState, type SdkState, setCurrentState } from "./running.ts";
 import { SCOPE_NAME, SDK_VERSION } from "./scope.ts";
 import { warn } from "./warn.ts";
@@ -153,6 +154,7 @@ function start(config: ResolvedConfig): SdkState {
   let tracerProvider: TracerProvider | undefined;
   let meterProvider: MeterProvider | undefined;
   let serverDurationCells: KeyedHistogram | undefined;
+  let serverSpans: ServerSpans | undefined;
   if (!denoOtel) {
     serverDurationCells = new KeyedHistogram(
       SERVER_DURATION,
@@ -160,17 +162,26 @@ function start(config: ResolvedConfig): SdkState {
       { name: SCOPE_NAME, version: SDK_VERSION },
       resource,
     );
+    const sampler = createSampler(config.sampler, config.samplerArg);
+    const ids = new HexIdGenerator();
+    // Protobuf (the default): spans are encoded as they end instead of waiting as objects.
+    const processor = exporters.tracesTakeEncodedSpans
+      ? new EncodingSpanProcessor({ exporter: exporters.traces, ...batch })
+      : new BatchSpanProcessor({ exporter: exporters.traces, ...batch });
     tracerProvider = new TracerProvider({
       resource,
-      sampler: createSampler(config.sampler, config.samplerArg),
-      idGenerator: new HexIdGenerator(),
-      // Protobuf (the default): spans are encoded as they end instead of waiting as objects.
-      spanProcessors: [
-        exporters.tracesTakeEncodedSpans
-          ? new EncodingSpanProcessor({ exporter: exporters.traces, ...batch })
-          : new BatchSpanProcessor({ exporter: exporters.traces, ...batch }),
-      ],
+      sampler,
+      idGenerator: ids,
+      spanProcessors: [processor],
     });
+    if (processor instanceof EncodingSpanProcessor) {
+      serverSpans = ServerSpans.forTracer(
+        tracerProvider.getTracer(SCOPE_NAME, SDK_VERSION),
+        processor,
+        sampler,
+        ids,
+      );
+    }
     const reader = new PeriodicExportingMetricReader({
       exporter: exporters.metrics,
       exportIntervalMillis: config.metricExportIntervalMillis,
@@ -215,6 +226,7 @@ function start(config: ResolvedConfig): SdkState {
       description: "Duration of HTTP client requests.",
       advice: { explicitBucketBoundaries: HTTP_DURATION_BUCKETS },
     }),
+    serverSpans,
     cleanups: [],
   };
   // Deno's built-in telemetry already traces fetch and records its duration.
