@@ -42,6 +42,9 @@ Deno.test("benches: bad counts end with a message naming each flag, before any w
   const lookup = await run("trace_lookup_bench.ts", ["--granularity=0"]);
   assert.equal(lookup.code, 2);
   assert.match(lookup.stderr, /--granularity=0 \(expected a whole number, at least 1\)/);
+  const lookupRounds = await run("trace_lookup_bench.ts", ["--rounds=two"]);
+  assert.equal(lookupRounds.code, 2);
+  assert.match(lookupRounds.stderr, /--rounds=two \(expected a whole number, at least 1\)/);
   const rebuild = await run("trace_rebuild_bench.ts", ["--spans=0"]);
   assert.equal(rebuild.code, 2);
   assert.match(rebuild.stderr, /--spans=0 \(expected a whole number, at least 1\)/);

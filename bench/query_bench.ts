@@ -33,7 +33,6 @@ import {
   FIRST_WINDOW_NS as TRACE_WINDOW_NS,
   getTrace,
   listTraces,
-  traceSliceQuery,
   traceSpansQuery,
   tracesQuery,
 } from "../sql/traces.ts";
@@ -294,7 +293,7 @@ async function main(): Promise<void> {
     const figures: Figure[] = [];
     figures.push(
       await measure(
-        "trace by id (lookup table + PREWHERE)",
+        "trace by id (lookup table + PREWHERE, one statement)",
         store,
         (i) => getTrace(store, traceIds[i % traceIds.length]),
       ),
@@ -475,14 +474,10 @@ async function main(): Promise<void> {
 
     if (flags.explain) {
       const id = traceIds[0];
-      const [slice] = await raw.query<{ s: string; e: string }>(
-        render(traceSliceQuery(id)).query,
-        { params: render(traceSliceQuery(id)).params },
-      );
       await explain(
         raw,
         "trace by id: spans within the slice from otel_traces_trace_id_ts (as sql/traces.ts runs it)",
-        render(traceSpansQuery(id, { fromS: BigInt(slice.s), toS: BigInt(slice.e) }, 10_000)),
+        render(traceSpansQuery(id, "lookup", 10_000)),
       );
       await explain(
         raw,

@@ -1,26 +1,32 @@
 /**
- * Where a trace lookup's time goes on the exporter's layout: the spans query of `getTrace`
- * (`sql/traces.ts`) against reads of single column groups over the same granules, the slice
- * lookup in `otel_traces_trace_id_ts`, and the same spans query on copies of `otel_traces` that
- * differ only in table settings: the exporter's (8,192-row granules, the engine's default
- * compressed blocks) and migration 040's (`--granularity` rows, 4-64 KiB blocks), whichever of
- * the two the data directory's `otel_traces` has. `--no-copies` measures the table as it is only
- * (a minute instead of ten at 10M spans).
+ * Where a trace lookup's time goes on the exporter's layout. First the whole `getTrace`
+ * (`sql/traces.ts`: one statement, the slice lookup in `otel_traces_trace_id_ts` as a scalar
+ * subquery of the spans query) against the two statements it ran before (the slice lookup, then
+ * the spans query with the slice as parameters), taking turns trace by trace in the same run. Then
+ * the spans query alone against reads of single column groups over the same granules, the slice
+ * lookup alone, and the same spans query on copies of `otel_traces` that differ only in table
+ * settings: the exporter's (8,192-row granules, the engine's default compressed blocks) and
+ * migration 040's (`--granularity` rows, 4-64 KiB blocks), whichever of the two the data
+ * directory's `otel_traces` has. `--no-copies` measures the table as it is only (a minute instead
+ * of ten at 10M spans).
  *
  *   deno run -A bench/trace_lookup_bench.ts [--spans 1000000] [--path DIR] [--granularity 1024]
- *                                           [--no-copies]
+ *                                           [--rounds 2] [--no-copies]
  *
  * Without `--path` it first runs `bench/query_bench.ts` to generate `--spans` spans into a
  * temporary directory (10 spans per trace over 24 h); with `--path` it reads a directory
- * `query_bench.ts --path DIR` kept. Each figure: 2 rounds over 24 random traces after a warm-up
- * round; rows and bytes are ClickHouse's own read counters (uncompressed bytes), which do not
- * depend on the machine's load, and the ratio is against the spans query in the same run.
+ * `query_bench.ts --path DIR` kept. Each figure: `--rounds` rounds over 24 random traces after a
+ * warm-up round, all with the query condition cache off as `getTrace` has it (on, it would serve
+ * repeated lookups of a trace); rows and bytes are ClickHouse's own read counters (uncompressed
+ * bytes), which do not depend on the machine's load, and the ratio is against the first line of
+ * its table.
  *
  * @module
  */
 import { ChdbStore } from "../sql/chdb.ts";
 import { render, type Rendered } from "../sql/sql_template.ts";
-import { traceSliceQuery, traceSpansQuery } from "../sql/traces.ts";
+import { callOptions } from "../sql/query_common.ts";
+import { getTrace, traceSliceQuery, traceSpansQuery } from "../sql/traces.ts";
 import { benchArgs, counts } from "./cli.ts";
 import { fmt, percentile } from "./stats.ts";
 import { openQueryBenchData } from "./query_bench_data.ts";
@@ -32,13 +38,13 @@ const { values } = benchArgs({
     spans: { type: "string", default: "1000000" },
     path: { type: "string" },
     granularity: { type: "string", default: "1024" },
+    rounds: { type: "string", default: "2" },
     copies: { type: "boolean", default: true },
   },
 });
-const { spans, granularity } = counts(values, ["spans", "granularity"]);
+const { spans, granularity, rounds: ROUNDS } = counts(values, ["spans", "granularity", "rounds"]);
 
 const TRACES = 24;
-const ROUNDS = 2;
 
 interface Figure {
   name: string;
@@ -61,7 +67,9 @@ async function measure(
     for (const id of ids) {
       const q = query(id);
       const started = performance.now();
-      const { stats } = await store.queryWithStats(q.query, { params: q.params });
+      // callOptions(): the query condition cache off, as getTrace has it. On, it remembers the
+      // granules of each trace from the previous round (0.87× the time, fewer rows read).
+      const { stats } = await store.queryWithStats(q.query, { params: q.params, ...callOptions() });
       if (round === 0) continue; // warm-up: page cache and marks
       times.push(performance.now() - started);
       rows += stats.rowsRead;
@@ -77,6 +85,80 @@ async function measure(
     rows: rows / n,
     bytes: bytes / n,
   };
+}
+
+/** One way to look a trace up, timed as a whole; `null` when the trace was not found. */
+type Lookup = (store: ChdbStore, id: string) => Promise<number | null>;
+
+/** `getTrace` before this version: the slice lookup, then the spans query, as two statements. */
+async function twoStatements(store: ChdbStore, id: string): Promise<number | null> {
+  const call = callOptions();
+  const s = render(traceSliceQuery(id));
+  const [found] = await store.query<{ n: string; s: string; e: string }>(s.query, {
+    params: s.params,
+    ...call,
+  });
+  if (!found || Number(found.n) === 0) return null;
+  const q = render(traceSpansQuery(id, { fromS: BigInt(found.s), toS: BigInt(found.e) }, 10_000));
+  const rows = await store.query(q.query, { params: q.params, ...call });
+  return rows.length === 0 ? null : rows.length;
+}
+
+/**
+ * Whole lookups, the ways taking turns trace by trace so that load from other processes falls on
+ * all of them alike; rows and bytes are those of the statements each way runs.
+ */
+async function measureLookups(
+  store: ChdbStore,
+  ids: string[],
+  ways: [string, Lookup, (id: string) => Rendered[]][],
+): Promise<Figure[]> {
+  const times = ways.map((): number[] => []);
+  const read = ways.map(() => ({ rows: 0, bytes: 0 }));
+  for (let round = 0; round <= ROUNDS; round++) {
+    for (const id of ids) {
+      for (const [i, [name, lookup]] of ways.entries()) {
+        const started = performance.now();
+        if (await lookup(store, id) === null) throw new Error(`${name}: trace ${id} not found`);
+        if (round > 0) times[i].push(performance.now() - started);
+      }
+    }
+  }
+  for (const id of ids) {
+    for (const [i, [, , statements]] of ways.entries()) {
+      for (const q of statements(id)) {
+        const { stats } = await store.queryWithStats(q.query, {
+          params: q.params,
+          ...callOptions(),
+        });
+        read[i].rows += stats.rowsRead;
+        read[i].bytes += stats.bytesRead;
+      }
+    }
+  }
+  return ways.map(([name], i) => {
+    const sorted = times[i].sort((a, b) => a - b);
+    return {
+      name,
+      p50Ms: percentile(sorted, 50),
+      p95Ms: percentile(sorted, 95),
+      rows: read[i].rows / ids.length,
+      bytes: read[i].bytes / ids.length,
+    };
+  });
+}
+
+function printFigures(figures: Figure[], ratioTo: string): void {
+  const base = figures[0];
+  console.log(`| read | p50 | p95 | rows | MB read | × ${ratioTo} |`);
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+  for (const f of figures) {
+    console.log(
+      `| ${f.name} | ${fmt(f.p50Ms, 1)} ms | ${fmt(f.p95Ms, 1)} ms | ${fmt(f.rows)} | ${
+        fmt(f.bytes / 1e6, 2)
+      } | ${fmt(f.p50Ms / base.p50Ms, 2)} |`,
+    );
+  }
 }
 
 /** The spans query's read of some columns only, over the same slice and granules. */
@@ -114,13 +196,36 @@ async function main(): Promise<void> {
     const [{ n }] = await store.query<{ n: string }>("SELECT count() AS n FROM otel_traces");
     console.log(`\ntrace lookups at ${fmt(Number(n))} spans, ${TRACES} traces × ${ROUNDS}:\n`);
 
+    const lookups = await measureLookups(store, ids, [
+      [
+        "whole lookup, two statements (slice, then spans: getTrace before)",
+        twoStatements,
+        (id) => [
+          render(traceSliceQuery(id)),
+          render(traceSpansQuery(id, slice(id), 10_000)),
+        ],
+      ],
+      [
+        "whole lookup, one statement (getTrace itself)",
+        async (store, id) => (await getTrace(store, id))?.spans.length ?? null,
+        (id) => [render(traceSpansQuery(id, "lookup", 10_000))],
+      ],
+    ]);
+    printFigures(lookups, "two statements' time");
+    console.log(`load average: ${Deno.loadavg().map((l) => l.toFixed(1)).join(" ")}\n`);
+
     const figures: Figure[] = [];
     const spansQuery = (table: string) => (id: string) => {
       const q = render(traceSpansQuery(id, slice(id), 10_000));
       return { ...q, query: q.query.replace("FROM otel_traces\n", `FROM ${table}\n`) };
     };
     figures.push(
-      await measure(store, "spans query as getTrace runs it", ids, spansQuery("otel_traces")),
+      await measure(
+        store,
+        "spans query alone, slice as parameters",
+        ids,
+        spansQuery("otel_traces"),
+      ),
     );
     figures.push(
       await measure(
@@ -208,16 +313,7 @@ async function main(): Promise<void> {
     }
     for (const [table] of copies) await store.command(`DROP TABLE ${table}`);
 
-    const base = figures[0];
-    console.log("| read | p50 | p95 | rows | MB read | × spans query's time |");
-    console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
-    for (const f of figures) {
-      console.log(
-        `| ${f.name} | ${fmt(f.p50Ms, 1)} ms | ${fmt(f.p95Ms, 1)} ms | ${fmt(f.rows)} | ${
-          fmt(f.bytes / 1e6, 2)
-        } | ${fmt(f.p50Ms / base.p50Ms, 2)} |`,
-      );
-    }
+    printFigures(figures, "spans query's time");
     console.log(
       `\non disk, B/span (one part per partition): otel_traces ${perSpan("otel_traces")}`,
     );

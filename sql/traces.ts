@@ -2,10 +2,11 @@
  * Trace queries over `otel_traces`: trace summaries (newest first, keyset
  * paginated on `(trace start, trace id)`) and one trace by id.
  *
- * A trace lookup first reads `otel_traces_trace_id_ts` (a few rows keyed by
- * trace id) to learn the trace's time slice, then reads spans with
- * `PREWHERE TraceId = …` inside that slice only: partition pruning and the
- * trace-id bloom filter leave a handful of granules to read.
+ * A trace lookup is one statement: a scalar subquery reads the trace's time
+ * slice from `otel_traces_trace_id_ts` (a few rows keyed by trace id), and
+ * the spans are read with `PREWHERE TraceId = …` inside that slice only. The
+ * engine runs scalar subqueries before index analysis, so partition pruning,
+ * the sorting key and the trace-id bloom filter leave a handful of granules.
  *
  * @module
  */
@@ -262,12 +263,6 @@ export async function listTraces(
   };
 }
 
-interface SliceRow {
-  n: string;
-  s: string;
-  e: string;
-}
-
 interface SpanRow {
   t: string;
   SpanId: string;
@@ -292,7 +287,12 @@ interface SpanRow {
   "Links.Attributes": Record<string, string>[];
 }
 
-/** The lookup of a trace's time slice in `otel_traces_trace_id_ts`. */
+/**
+ * The lookup of a trace's time slice in `otel_traces_trace_id_ts` as a
+ * statement of its own: `n` rows, first and last span start in Unix seconds.
+ * {@linkcode getTrace} runs it as a scalar subquery of the spans query
+ * instead; benchmarks compare the two.
+ */
 export function traceSliceQuery(traceId: string): Sql {
   return sql`SELECT count() AS n, toString(toUnixTimestamp(min(Start))) AS s,
   toString(toUnixTimestamp(max(End))) AS e
@@ -301,27 +301,38 @@ WHERE TraceId = ${param("String", traceId)}`;
 }
 
 /**
- * The spans of a trace inside its time slice (seconds, inclusive), or in the
- * whole table when `slice` is `null` (with the trace-id projection, which
- * finds them by itself).
+ * Where {@linkcode traceSpansQuery} looks for a trace's spans: inside a time
+ * slice known beforehand (seconds, inclusive), inside the slice that a scalar
+ * subquery reads from `otel_traces_trace_id_ts` in the same statement
+ * (`"lookup"`), or in the whole table (`null`: with the trace-id projection,
+ * which finds them by itself).
  */
-export function traceSpansQuery(
-  traceId: string,
-  slice: { fromS: bigint; toS: bigint } | null,
-  limit: number,
-): Sql {
-  const within = slice
-    ? sql`
+export type TraceSlice = { fromS: bigint; toS: bigint } | "lookup" | null;
+
+/** The spans of a trace, at most `limit + 1` of them, ordered by start time. */
+export function traceSpansQuery(traceId: string, slice: TraceSlice, limit: number): Sql {
+  const id = param("String", traceId);
+  let within = sql``;
+  let lookup = sql``;
+  if (slice === "lookup") {
+    // An unknown id gives the empty set's (1970-01-01, 1970-01-01): no partition holds it.
+    lookup = sql`WITH (SELECT (min(Start), max(End)) FROM otel_traces_trace_id_ts
+  WHERE TraceId = ${id}) AS slice
+`;
+    within = sql`
+WHERE toDateTime(Timestamp) >= slice.1 AND toDateTime(Timestamp) <= slice.2`;
+  } else if (slice) {
+    within = sql`
 WHERE toDateTime(Timestamp) >= ${param("UInt32", Number(slice.fromS))}
-  AND toDateTime(Timestamp) <= ${param("UInt32", Number(slice.toS))}`
-    : sql``;
-  return sql`SELECT toString(toUnixTimestamp64Nano(Timestamp)) AS t, SpanId, ParentSpanId, TraceState,
+  AND toDateTime(Timestamp) <= ${param("UInt32", Number(slice.toS))}`;
+  }
+  return sql`${lookup}SELECT toString(toUnixTimestamp64Nano(Timestamp)) AS t, SpanId, ParentSpanId, TraceState,
   SpanName, SpanKind, ServiceName, Duration, StatusCode, StatusMessage, ScopeName, ScopeVersion,
   ResourceAttributes, SpanAttributes,
   arrayMap(x -> toString(toUnixTimestamp64Nano(x)), Events.Timestamp) AS eventTimes,
   Events.Name, Events.Attributes, Links.TraceId, Links.SpanId, Links.TraceState, Links.Attributes
 FROM otel_traces
-PREWHERE TraceId = ${param("String", traceId)}${within}
+PREWHERE TraceId = ${id}${within}
 ORDER BY Timestamp, SpanId
 LIMIT ${param("UInt32", limit + 1)}`;
 }
@@ -351,13 +362,9 @@ export async function getTrace(
   const id = checkTraceId(traceId);
   const maxSpans = options.maxSpans ?? 10_000;
   const call = callOptions(options);
-  let slice: { fromS: bigint; toS: bigint } | null = null;
-  if (!await traceIdProjectionPresent(store)) {
-    const q = render(traceSliceQuery(id));
-    const [found] = await store.query<SliceRow>(q.query, { params: q.params, ...call });
-    if (!found || Number(found.n) === 0) return null;
-    slice = { fromS: BigInt(found.s), toS: BigInt(found.e) };
-  }
+  // One statement, not a slice lookup and then the spans: a round trip, a parse and a plan
+  // fewer. With the projection the slice would be most of what is left to read.
+  const slice = await traceIdProjectionPresent(store) ? null : "lookup";
   const spansSql = render(traceSpansQuery(id, slice, maxSpans));
   const rows = await store.query<SpanRow>(spansSql.query, { params: spansSql.params, ...call });
   if (rows.length === 0) return null;

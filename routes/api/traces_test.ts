@@ -118,6 +118,9 @@ Deno.test("traces API over the embedded engine", async (t) => {
         ["/traces?maxDuration=-5", "maxDuration"],
         ["/traces?limit=1001", "limit"],
         ["/traces/xyz", "traceId"],
+        [`/traces/${"g".repeat(32)}`, "traceId"],
+        [`/traces/${"a".repeat(31)}`, "traceId"],
+        [`/traces/${"a".repeat(31)}'`, "traceId"],
         [`/traces/${TRACE_A}?logs=maybe`, "logs"],
         [`/traces/${TRACE_A}?extra=1`, "extra"],
       ];
