@@ -2,9 +2,10 @@ import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentel
 import { TraceState } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { type ReadableSpan, type SpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import { type ReadableSpan, TracerProvider } from "@opentelemetry/sdk-trace";
 import assert from "node:assert/strict";
 import { EncodedSpans, serializeTraceRequest, useFastTraceSerializer } from "./otlp_proto.ts";
+import { spanCollector } from "./test_support.ts";
 
 /** The official serializer, taken from an exporter before it is swapped. */
 function officialSerializer(): (spans: ReadableSpan[]) => Uint8Array {
@@ -15,22 +16,9 @@ function officialSerializer(): (spans: ReadableSpan[]) => Uint8Array {
   return (spans) => s.serializeRequest(spans);
 }
 
-function collector(): { processor: SpanProcessor; spans: ReadableSpan[] } {
-  const spans: ReadableSpan[] = [];
-  return {
-    spans,
-    processor: {
-      onStart() {},
-      onEnd: (span) => void spans.push(span),
-      forceFlush: () => Promise.resolve(),
-      shutdown: () => Promise.resolve(),
-    },
-  };
-}
-
 function makeSpans(): ReadableSpan[] {
-  const a = collector();
-  const b = collector();
+  const a = spanCollector();
+  const b = spanCollector();
   const providerA = new TracerProvider({
     resource: resourceFromAttributes({
       "service.name": "checkout",

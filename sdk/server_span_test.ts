@@ -22,7 +22,6 @@ import {
   type Sampler,
   SamplingDecision,
   type SpanLimits,
-  type SpanProcessor,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
 import { decodeTracesProto } from "../otlp/pb_traces.ts";
@@ -33,26 +32,13 @@ import { instrumentApp } from "./instrument_app.ts";
 import { EncodedSpans } from "./otlp_proto.ts";
 import { forceFlush } from "./sdk_state.ts";
 import { ServerSpan, ServerSpans } from "./server_span.ts";
-import { startHarness } from "./test_support.ts";
+import { spanCollector, startHarness } from "./test_support.ts";
 import { withSpan } from "./tracing.ts";
-
-function collector(): { processor: SpanProcessor; spans: ReadableSpan[] } {
-  const spans: ReadableSpan[] = [];
-  return {
-    spans,
-    processor: {
-      onStart() {},
-      onEnd: (span) => void spans.push(span),
-      forceFlush: () => Promise.resolve(),
-      shutdown: () => Promise.resolve(),
-    },
-  };
-}
 
 /** An official tracer and server spans of the SDK's class sharing resource, scope and limits. */
 function pair(sampler: Sampler = new AlwaysOnSampler(), spanLimits?: SpanLimits) {
-  const official = collector();
-  const own = collector();
+  const official = spanCollector();
+  const own = spanCollector();
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ "service.name": "parity" }),
     sampler,
@@ -428,7 +414,7 @@ Deno.test("server span: the official span under http/json, none recorded with sa
 });
 
 Deno.test("server span: a tracer without the expected internals gets no server spans of the SDK's class", () => {
-  const { processor } = collector();
+  const { processor } = spanCollector();
   const ids = { generateTraceId: () => "a".repeat(32), generateSpanId: () => "b".repeat(16) };
   const notSdk = trace.getTracer("noop");
   assert.equal(ServerSpans.forTracer(notSdk, processor, new AlwaysOnSampler(), ids), undefined);

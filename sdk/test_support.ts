@@ -8,6 +8,7 @@ import { shutdown } from "./sdk_state.ts";
 import type { InstrumentOptions } from "./config.ts";
 import { type OtlpReceiver, startOtlpReceiver } from "./testing/otlp_receiver.ts";
 import { resetWarnings, setWarnSink } from "./warn.ts";
+import type { ReadableSpan, SpanProcessor } from "@opentelemetry/sdk-trace";
 
 /** A receiver plus SDK options pointing at it, and the warnings printed meanwhile. */
 export interface Harness {
@@ -235,4 +236,18 @@ export async function assertExampleWorks(
   } finally {
     await receiver.close();
   }
+}
+
+/** A span processor that keeps every ended span, in order. */
+export function spanCollector(): { processor: SpanProcessor; spans: ReadableSpan[] } {
+  const spans: ReadableSpan[] = [];
+  return {
+    spans,
+    processor: {
+      onStart() {},
+      onEnd: (span) => void spans.push(span),
+      forceFlush: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+    },
+  };
 }
