@@ -100,7 +100,12 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
     // On the embedded engine the receiver gets a thread of its own (with its own connections):
     // decoding requests then never delays an API answer.
     receiver = config.otlpThread && store instanceof ChdbStore
-      ? await startOtlpReceiverThread(config, store.path, hostNames, () => store.laneStats())
+      ? await startOtlpReceiverThread({
+        config,
+        path: store.path,
+        allowedHosts: hostNames,
+        laneStats: () => store.laneStats(),
+      })
       : await startOtlpReceiver(store, config, hostNames);
     announce("otlp", receiver.http);
     if (receiver.grpc) announce("otlp-grpc", receiver.grpc);
@@ -164,6 +169,10 @@ export async function serve(config: Config, deps: ServeDeps): Promise<void> {
   };
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
-  await running.finished;
-  await running.shutdown();
+  try {
+    // Rejects when a part dies (the receiver's thread): stop and exit non-zero, not run half.
+    await running.finished;
+  } finally {
+    await running.shutdown();
+  }
 }

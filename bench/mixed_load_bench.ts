@@ -345,7 +345,12 @@ function startReceiver(store: ChdbStore, mode: Mode): Promise<OtlpReceiver> {
     retentionDays: { traces: 30, logs: 30, metrics: 30 },
   };
   return mode.thread
-    ? startOtlpReceiverThread(config, store.path, [], () => store.laneStats())
+    ? startOtlpReceiverThread({
+      config,
+      path: store.path,
+      allowedHosts: [],
+      laneStats: () => store.laneStats(),
+    })
     : startOtlpReceiver(store, config, []);
 }
 

@@ -33,28 +33,41 @@ export interface ThreadedReceiver extends OtlpReceiver {
   readonly tid: number | null;
 }
 
+/** Options of {@linkcode startOtlpReceiverThread}. */
+export interface ReceiverThreadOptions {
+  config: Config;
+  /** The serving store's data directory, already migrated. */
+  path: string;
+  /** Host names browsers may address the receiver by. */
+  allowedHosts: string[];
+  /** The serving thread's engine lanes, which the thread's `/metrics` adds to its own. */
+  laneStats?: () => Record<Lane, LaneStats>;
+  /** The worker module; tests substitute one. Default `receiver_worker.ts`. */
+  workerUrl?: URL;
+}
+
 /**
- * Starts the receiver of `config` on a worker thread over the embedded engine at `path` (the
- * serving store's data directory, already migrated). Rejects with the receiver's own error (a
- * port in use, say) when it cannot start. The thread's `/metrics` adds this thread's engine
- * lanes, read from `laneStats` when it asks.
+ * Starts the receiver of `config` on a worker thread over the embedded engine at `path`. Rejects
+ * with the receiver's own error (a port in use, say) when it cannot start. If the thread dies
+ * later, `finished` rejects with its error, so `serve` stops instead of running without a
+ * receiver.
  */
 export function startOtlpReceiverThread(
-  config: Config,
-  path: string,
-  allowedHosts: string[],
-  laneStats?: () => Record<Lane, LaneStats>,
+  { config, path, allowedHosts, laneStats, workerUrl }: ReceiverThreadOptions,
 ): Promise<ThreadedReceiver> {
-  const worker = new Worker(new URL("./receiver_worker.ts", import.meta.url).href, {
+  const worker = new Worker((workerUrl ?? new URL("./receiver_worker.ts", import.meta.url)).href, {
     type: "module",
   });
   const replies: ((reply: ReceiverReply) => void)[] = [];
   let closed!: () => void;
-  const finished = new Promise<void>((resolve) => closed = resolve);
-  const failed = (message: string) => {
-    for (const handle of replies.splice(0)) handle({ type: "failed", message });
-    closed();
-  };
+  let died!: (error: Error) => void;
+  const finished = new Promise<void>((resolve, reject) => {
+    closed = resolve;
+    died = reject;
+  });
+  // Handled by whoever awaits it; until then a death must not be an unhandled rejection.
+  finished.catch(() => {});
+  let stopping: Promise<void> | undefined;
   worker.onmessage = ({ data }: MessageEvent<ReceiverReply | LaneStatsQuestion>) => {
     if (data.type === "lane-stats?") {
       send({ type: "lane-stats", id: data.id, stats: laneStats?.() ?? null });
@@ -65,7 +78,10 @@ export function startOtlpReceiverThread(
   };
   worker.onerror = (event) => {
     event.preventDefault();
-    failed(`the OTLP receiver's thread failed: ${event.message}`);
+    const message = `the OTLP receiver's thread failed: ${event.message}`;
+    for (const handle of replies.splice(0)) handle({ type: "failed", message });
+    if (stopping) closed();
+    else died(new Error(message));
     worker.terminate();
   };
   const next = () => new Promise<ReceiverReply>((resolve) => replies.push(resolve));
@@ -78,7 +94,6 @@ export function startOtlpReceiverThread(
       worker.terminate();
       throw new Error(answer.type === "failed" ? answer.message : "the receiver did not start");
     }
-    let stopping: Promise<void> | undefined;
     return {
       http: answer.http,
       grpc: answer.grpc,

@@ -23,7 +23,12 @@ const config = { ...DEFAULT_CONFIG, host: "127.0.0.1", otlpPort: 0, otlpGrpcPort
 Deno.test("receiver thread: acknowledged spans are committed and visible to the serving thread", async () => {
   const store = await migratedStore();
   try {
-    const receiver = await startOtlpReceiverThread(config, store.path, [], () => store.laneStats());
+    const receiver = await startOtlpReceiverThread({
+      config,
+      path: store.path,
+      allowedHosts: [],
+      laneStats: () => store.laneStats(),
+    });
     const url = `http://127.0.0.1:${receiver.http.port}`;
     try {
       const rand = seeded(7);
@@ -69,7 +74,11 @@ Deno.test("receiver thread: a port in use is the receiver's own clear error", as
   const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   try {
     await assert.rejects(
-      startOtlpReceiverThread({ ...config, otlpPort: taken.addr.port }, store.path, []),
+      startOtlpReceiverThread({
+        config: { ...config, otlpPort: taken.addr.port },
+        path: store.path,
+        allowedHosts: [],
+      }),
       /Cannot listen on 127\.0\.0\.1:\d+ \(TRACEHOUSE_OTLP_PORT\)/,
     );
     // The serving thread's engine is untouched.
@@ -78,4 +87,14 @@ Deno.test("receiver thread: a port in use is the receiver's own clear error", as
     taken.close();
     await store.close();
   }
+});
+
+Deno.test("receiver thread: a thread that dies later rejects finished, so serve stops", async () => {
+  const receiver = await startOtlpReceiverThread({
+    config,
+    path: "/nonexistent",
+    allowedHosts: [],
+    workerUrl: new URL("./testdata/dying_receiver_worker.ts", import.meta.url),
+  });
+  await assert.rejects(receiver.finished, /the OTLP receiver's thread failed: .*went away/);
 });
