@@ -89,8 +89,8 @@ Deno.test("config: engine connections and each lane's nice value", () => {
     ingest: 5,
     interactive: 0,
     alerts: 0,
-    background: 10,
-    endpoint: 10,
+    background: 19,
+    endpoint: 19,
   });
   const { config } = parseCommandLine(
     ["--engine-connections", "shared", "--engine-lane-nice", " ingest=0, endpoint=19"],

@@ -16,7 +16,7 @@
  * `maxRowsWhileQueried` (0: off; default the batcher's), and `:budget=S`, the
  * heavy query's `max_execution_time` in seconds (default 60, the endpoint's
  * bound), and `:ingest-nice=N`, the nice value of the ingest lane's query
- * threads (per-lane only), and `:thread`, the OTLP receiver on a thread of its
+ * threads (per-lane only), `:endpoint-nice=N` the same for the endpoint lane, and `:thread`, the OTLP receiver on a thread of its
  * own as `serve` runs it (per-lane only). `--rounds R` repeats the modes R times, interleaved.
  *
  * Phases per mode, on the same prefilled store: queries alone; ingest
@@ -82,6 +82,8 @@ interface Mode {
   budget: number;
   /** Nice value of the ingest lane's query threads; undefined: the engine's default. */
   ingestNice?: number;
+  /** Nice value of the endpoint lane's query threads; undefined: the engine's default. */
+  endpointNice?: number;
   /** The OTLP receiver on a thread of its own (as `serve` runs it), not on the main thread. */
   thread?: boolean;
 }
@@ -95,10 +97,13 @@ function parseMode(text: string): Mode | undefined {
       mode.thread = true;
       continue;
     }
-    const [, name, value] = option.match(/^(slice|budget|ingest-nice)=(\d+(?:\.\d+)?)$/) ?? [];
+    const [, name, value] =
+      option.match(/^(slice|budget|ingest-nice|endpoint-nice)=(\d+(?:\.\d+)?)$/) ?? [];
     if (name === "slice" && Number.isInteger(Number(value))) mode.slice = Number(value);
     else if (name === "ingest-nice" && Number.isInteger(Number(value))) {
       mode.ingestNice = Number(value);
+    } else if (name === "endpoint-nice" && Number.isInteger(Number(value))) {
+      mode.endpointNice = Number(value);
     } else if (name === "budget" && Number(value) > 0) mode.budget = Number(value);
     else return undefined;
   }
@@ -109,7 +114,7 @@ const modes = values.modes.split(",").map(parseMode);
 if (modes.some((m) => m === undefined)) {
   console.error(
     `Bad flag: --modes=${values.modes} (expected a comma-separated list of per-lane, lanes or fifo, ` +
-      `each optionally with :slice=ROWS, :budget=SECONDS, :ingest-nice=N and, per-lane, :thread)`,
+      `each optionally with :slice=ROWS, :budget=SECONDS, :ingest-nice=N, :endpoint-nice=N and, per-lane, :thread)`,
   );
   Deno.exit(2);
 }
@@ -339,7 +344,10 @@ function startReceiver(store: ChdbStore, mode: Mode): Promise<OtlpReceiver> {
     otlpGrpcPort: null,
     clickhouseDatabase: "bench",
     engineConnections: mode.ordering === "per-lane" ? "per-lane" : "shared",
-    engineLaneNice: { ...DEFAULT_CONFIG.engineLaneNice, ingest: mode.ingestNice ?? 5 },
+    engineLaneNice: {
+      ...DEFAULT_CONFIG.engineLaneNice,
+      ingest: mode.ingestNice ?? DEFAULT_CONFIG.engineLaneNice.ingest,
+    },
     batchMaxRowsWhileQueried: mode.slice ?? DEFAULT_CONFIG.batchMaxRowsWhileQueried,
     // The prefill's spans are hours old: keep the retention window out of the measurement.
     retentionDays: { traces: 30, logs: 30, metrics: 30 },
@@ -361,7 +369,10 @@ async function runMode(path: string, mode: Mode, file: string): Promise<ModeRepo
     ...(mode.ordering === "per-lane"
       ? {
         connections: "per-lane" as const,
-        laneThreadsNice: mode.ingestNice === undefined ? {} : { ingest: mode.ingestNice },
+        laneThreadsNice: {
+          ...(mode.ingestNice === undefined ? {} : { ingest: mode.ingestNice }),
+          ...(mode.endpointNice === undefined ? {} : { endpoint: mode.endpointNice }),
+        },
       }
       : { connections: "shared" as const, lanes: { ordering: mode.ordering } }),
   });

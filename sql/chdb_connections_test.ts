@@ -105,10 +105,13 @@ Deno.test("connections: each lane keeps its own session, per-call settings go ba
     const endpoint = store.withLane("endpoint");
     assert.deepEqual(await nice(store), { n: "3", db: "own" });
     assert.deepEqual(await nice(endpoint), { n: String(LANE_THREADS_NICE.endpoint), db: "own" });
-    assert.deepEqual(await nice(store.withLane("background")), { n: "10", db: "own" });
+    assert.deepEqual(await nice(store.withLane("background")), {
+      n: String(LANE_THREADS_NICE.background),
+      db: "own",
+    });
     assert.equal((await nice(store, { os_thread_priority: 7 })).n, "7");
     assert.equal((await nice(store)).n, "3");
-    assert.equal((await nice(endpoint)).n, "10");
+    assert.equal((await nice(endpoint)).n, String(LANE_THREADS_NICE.endpoint));
     // A call's database switch is the calling lane's alone.
     const other = endpoint.execute("SELECT currentDatabase()", "TabSeparated", {
       database: "system",

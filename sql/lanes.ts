@@ -51,18 +51,20 @@ export const DEFAULT_LANE_LIMITS: Readonly<Record<Lane, LaneLimits>> = {
 /**
  * Default nice value of each lane's query threads when lanes have their own connections: people
  * and alert rules first; ingest yields to them when both want a core, yet keeps what they leave;
- * bulk statements (the ClickHouse endpoint, maintenance) take what is left, as merges do. Applied
- * by ClickHouse only with `CAP_SYS_NICE`.
+ * bulk statements (the ClickHouse endpoint, maintenance) take what is left, even after merges
+ * (nice 10): at 10 a heavy endpoint query still added +20 to +230 ms to ingest's ack p99 under
+ * saturating load, at 19 +30 and −146 ms (docs/query-optimization.md). Applied by ClickHouse only
+ * with `CAP_SYS_NICE`.
  */
 export const LANE_THREADS_NICE: Readonly<Record<Lane, number>> = {
   ingest: 5,
   interactive: 0,
   alerts: 0,
-  background: 10,
-  endpoint: 10,
+  background: 19,
+  endpoint: 19,
 };
 
-/** `lane=nice` pairs, e.g. `ingest=5,endpoint=10`, as the configuration writes them. */
+/** `lane=nice` pairs, e.g. `ingest=5,endpoint=19`, as the configuration writes them. */
 export function formatLaneNice(nice: Partial<Record<Lane, number>>): string {
   return LANES.filter((lane) => nice[lane] !== undefined).map((lane) => `${lane}=${nice[lane]}`)
     .join(",");
