@@ -639,7 +639,7 @@ export const OPTIONS: readonly Option[] = [
     "otlpThread",
     "otlp-thread",
     "TRACEHOUSE_OTLP_THREAD",
-    "on: the OTLP receiver decodes on a thread of its own (embedded engine), off: on the main one",
+    "on: the OTLP receiver decodes on a thread of its own (embedded engine, per-lane), off: on the main one",
     (raw, source) => onOff(raw, source) ?? true,
   ),
   {

@@ -99,7 +99,10 @@ export async function startServer(config: Config, deps: ServeDeps): Promise<Runn
     const uiUrl = announce("ui", ui.addr);
     // On the embedded engine the receiver gets a thread of its own (with its own connections):
     // decoding requests then never delays an API answer.
-    receiver = config.otlpThread && store instanceof ChdbStore
+    // With one shared connection the receiver stays here: its own thread would open connections
+    // of its own, and ingest would no longer wait its turn as that mode promises.
+    receiver = config.otlpThread && config.engineConnections === "per-lane" &&
+        store instanceof ChdbStore
       ? await startOtlpReceiverThread({
         config,
         path: store.path,
