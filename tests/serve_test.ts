@@ -3,6 +3,8 @@
  */
 import assert from "node:assert/strict";
 import { VERSION } from "../version.ts";
+import { encodeTraces } from "../testing/otlp_encode.ts";
+import { spanRequest } from "../testing/otlp_payloads.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
@@ -313,3 +315,42 @@ Deno.test("cli: credentials in CLICKHOUSE_URL are used but never printed", async
   );
   assert.doesNotMatch(result.stderr + result.stdout, /hunter2/);
 });
+
+for (
+  const [label, extra] of [
+    ["the receiver on its own thread", []],
+    ["one shared engine connection, the receiver on the main thread", [
+      "--engine-connections",
+      "shared",
+    ]],
+  ] as const
+) {
+  Deno.test(`serve: acknowledged spans are queryable at once (${label})`, async () => {
+    const data = await Deno.makeTempDir({ prefix: "tracehouse-serve-" });
+    const { child, urls } = await startServe(data, [...extra]);
+    try {
+      let seed = 5;
+      const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+      const groups = spanRequest(rand, 10, BigInt(Date.now()) * 1_000_000n);
+      const traceId = groups[0].scopes[0].items[1].traceId;
+      const answer = await fetch(`${urls.otlp}/v1/traces`, {
+        method: "POST",
+        headers: { "content-type": "application/x-protobuf" },
+        body: encodeTraces(groups),
+      });
+      await answer.arrayBuffer();
+      assert.equal(answer.status, 200);
+      // An acknowledgement means committed: the UI's own connections see the trace right away.
+      const trace = await fetch(`${urls.ui}/api/traces/${traceId}`);
+      assert.equal(trace.status, 200);
+      const { spans } = await trace.json();
+      assert.equal(spans.length, 9); // the tenth span of the request starts a trace of its own
+    } finally {
+      child.kill("SIGTERM");
+      const status = await child.status;
+      await child.stderr.cancel();
+      await child.stdout.cancel().catch(() => {});
+      assert.equal(status.code, 0);
+    }
+  });
+}
