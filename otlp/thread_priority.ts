@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { checkedNice } from "../sql/merge_priority.ts";
 
 /**
  * Sets the calling thread's nice value; returns the thread id, or `null` where that is not
@@ -12,9 +13,7 @@
  * priority, which changes speed, not behaviour.
  */
 export function setThreadNice(nice: number): number | null {
-  if (!Number.isInteger(nice) || nice < 0 || nice > 19) {
-    throw new RangeError(`Invalid nice value: ${nice} (expected a whole number from 0 to 19)`);
-  }
+  checkedNice(nice, "nice value");
   if (Deno.build.os !== "linux") return null;
   let libc;
   try {

@@ -31,7 +31,7 @@ import {
   type LaneStats,
 } from "./lanes.ts";
 import { INDEXES_BUILT_ON_MERGE } from "./schema.ts";
-import { MERGE_THREADS_NICE } from "./merge_priority.ts";
+import { checkedNice, MERGE_THREADS_NICE } from "./merge_priority.ts";
 import {
   type CallOptions,
   ClickHouseError,
@@ -405,12 +405,7 @@ export class ChdbStore implements Store {
           `"${other}", and chDB serves one data directory per process. Close that store first.`,
       );
     }
-    const nice = options.mergeThreadsNice ?? MERGE_THREADS_NICE;
-    if (!Number.isInteger(nice) || nice < 0 || nice > 19) {
-      throw new RangeError(
-        `Invalid mergeThreadsNice: ${nice} (expected a whole number from 0 to 19)`,
-      );
-    }
+    const nice = checkedNice(options.mergeThreadsNice ?? MERGE_THREADS_NICE, "mergeThreadsNice");
     const mode = options.connections ?? "per-lane";
     if (mode !== "per-lane" && mode !== "shared") {
       throw new RangeError(`Invalid connections: "${mode}" (expected "per-lane" or "shared")`);
@@ -418,12 +413,7 @@ export class ChdbStore implements Store {
     const laneNice = { ...LANE_THREADS_NICE, ...options.laneThreadsNice };
     const laneConnections = { ...LANE_CONNECTIONS, ...options.laneConnections };
     for (const lane of LANES) {
-      const value = laneNice[lane];
-      if (!Number.isInteger(value) || value < 0 || value > 19) {
-        throw new RangeError(
-          `Invalid laneThreadsNice for lane ${lane}: ${value} (expected a whole number from 0 to 19)`,
-        );
-      }
+      checkedNice(laneNice[lane], `laneThreadsNice for lane ${lane}`);
       const count = laneConnections[lane];
       if (!Number.isInteger(count) || count < 1 || count > 8) {
         throw new RangeError(

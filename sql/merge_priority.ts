@@ -13,3 +13,14 @@
 
 /** The default nice value (0–19) of the engine's merge threads; 0 is ClickHouse's own. */
 export const MERGE_THREADS_NICE = 10;
+
+/**
+ * `value` when it is a nice value a thread may take without privilege (a whole number, 0–19);
+ * otherwise a `RangeError` naming `what`.
+ */
+export function checkedNice(value: number, what: string): number {
+  if (!Number.isInteger(value) || value < 0 || value > 19) {
+    throw new RangeError(`Invalid ${what}: ${value} (expected a whole number from 0 to 19)`);
+  }
+  return value;
+}
