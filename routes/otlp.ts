@@ -248,7 +248,7 @@ export function createOtlpApp(store: Store, options: OtlpOptions = {}): OtlpApp 
     store,
     options.batch,
     { ...options.records, window: options.window },
-    options.laneStats ?? (store.laneStats && (() => store.laneStats!())),
+    options.laneStats, // absent: the ingest core reads the store's own counters
   );
   const classify = (error: unknown) =>
     classifyError(error, { context: "OTLP ingest", retryAfterSeconds: opts.retryAfterSeconds });
