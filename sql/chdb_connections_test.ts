@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ChdbStore, LANE_THREADS_NICE } from "./chdb.ts";
+import { countRunningThreadNices } from "../testing/thread_nices.ts";
 
 async function tempStore(options: Parameters<typeof ChdbStore.open>[0] = {}): Promise<ChdbStore> {
   const path = await Deno.makeTempDir({ prefix: "tracehouse-chdb-connections-" });
@@ -153,23 +154,6 @@ function hasCapSysNice(): boolean {
   return caps !== null && (BigInt(`0x${caps[1]}`) & (1n << 23n)) !== 0n;
 }
 
-/** Nice values of this process's running (`R`) query pipeline threads, with counts. */
-function runningQueryThreadNices(seen: Map<number, number>): void {
-  const task = `/proc/${Deno.pid}/task`;
-  for (const entry of Deno.readDirSync(task)) {
-    try {
-      // ClickHouse names them QueryPipelineEx, QueryPullPipeEx, …
-      if (!Deno.readTextFileSync(`${task}/${entry.name}/comm`).startsWith("Query")) continue;
-      const stat = Deno.readTextFileSync(`${task}/${entry.name}/stat`);
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (fields[0] !== "R") continue;
-      seen.set(Number(fields[16]), (seen.get(Number(fields[16])) ?? 0) + 1);
-    } catch {
-      // The thread ended between listing and reading.
-    }
-  }
-}
-
 Deno.test({
   name: "connections: an endpoint statement's threads run at the endpoint lane's nice value",
   ignore: Deno.build.os !== "linux" || !hasCapSysNice(),
@@ -177,7 +161,8 @@ Deno.test({
     const store = await tempStore();
     try {
       const seen = new Map<number, number>();
-      const sampler = setInterval(() => runningQueryThreadNices(seen), 2);
+      // ClickHouse names them QueryPipelineEx, QueryPullPipeEx, …
+      const sampler = setInterval(() => countRunningThreadNices("Query", seen), 2);
       await store.withLane("endpoint").execute(
         "SELECT count() FROM numbers(100000000000) WHERE cityHash64(number) % 7 = 1 " +
           "SETTINGS max_execution_time = 0.6, timeout_overflow_mode = 'break'",

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ChdbStore, MERGE_THREADS_NICE } from "./chdb.ts";
 import { defineStoreTests } from "../testing/store_suite.ts";
+import { countRunningThreadNices } from "../testing/thread_nices.ts";
 
 async function tempStore(): Promise<ChdbStore> {
   return await ChdbStore.open({ path: await Deno.makeTempDir({ prefix: "tracehouse-chdb-" }) });
@@ -77,23 +78,6 @@ Deno.test("embedded: merge threads run at a lower priority, configurable", async
   await store.close();
 });
 
-/** Nice values of this process's merge threads seen running (`R`) in /proc, with counts. */
-function runningMergeThreads(seen: Map<number, number>): void {
-  const task = `/proc/${Deno.pid}/task`;
-  for (const entry of Deno.readDirSync(task)) {
-    try {
-      if (!Deno.readTextFileSync(`${task}/${entry.name}/comm`).startsWith("MergeMutate")) continue;
-      const stat = Deno.readTextFileSync(`${task}/${entry.name}/stat`);
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (fields[0] !== "R") continue;
-      const nice = Number(fields[16]);
-      seen.set(nice, (seen.get(nice) ?? 0) + 1);
-    } catch {
-      // The thread ended between listing and reading.
-    }
-  }
-}
-
 Deno.test({
   name: "embedded: merges run on threads at the merge nice value",
   ignore: Deno.build.os !== "linux",
@@ -104,7 +88,7 @@ Deno.test({
         "CREATE TABLE merged (n UInt64, s String) ENGINE = MergeTree ORDER BY n",
       );
       const seen = new Map<number, number>();
-      const sampler = setInterval(() => runningMergeThreads(seen), 2);
+      const sampler = setInterval(() => countRunningThreadNices("MergeMutate", seen), 2);
       const deadline = performance.now() + 30_000;
       // Small parts, inserted until merges of them have been caught running often enough.
       for (let i = 0; [...seen.values()].reduce((a, b) => a + b, 0) < 50; i++) {
