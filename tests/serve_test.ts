@@ -109,11 +109,7 @@ Deno.test("serve: probes answer, a second process on the same data is refused, S
     assert.equal(second.code, 1);
     assert.match(second.stderr, /Cannot open data directory ".*": it is in use by another process/);
   } finally {
-    child.kill("SIGTERM");
-    const status = await child.status;
-    await child.stderr.cancel();
-    await child.stdout.cancel().catch(() => {});
-    assert.equal(status.code, 0);
+    await stop(child);
   }
 });
 
@@ -346,11 +342,7 @@ for (
       const { spans } = await trace.json();
       assert.equal(spans.length, 9); // the tenth span of the request starts a trace of its own
     } finally {
-      child.kill("SIGTERM");
-      const status = await child.status;
-      await child.stderr.cancel();
-      await child.stdout.cancel().catch(() => {});
-      assert.equal(status.code, 0);
+      await stop(child);
     }
   });
 }
