@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import {
   diag,
   DiagLogLevel,
@@ -18,42 +16,9 @@ import {
   SamplingDecision,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
-import { decodeTracesProto } from "../otlp/pb_traces.ts";
-import type { Span as DecodedSpan } from "../otlp/model.ts";
 import { EncodingSpanProcessor } from "./encoding_span_processor.ts";
 import { useFastTraceSerializer } from "./otlp_proto.ts";
-
-/** An OTLP/protobuf sink decoding each request with Tracehouse's own decoder. */
-async function protobufSink() {
-  const requests: { scopes: string[]; spans: DecodedSpan[] }[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Uint8Array[] = [];
-    req.on("data", (c: Uint8Array) => chunks.push(c));
-    req.on("end", () => {
-      const body = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-      let at = 0;
-      for (const c of chunks) body.set(c, (at += c.length) - c.length);
-      const groups = decodeTracesProto(body);
-      requests.push({
-        scopes: groups.flatMap((g) => g.scopes.map((s) => s.scope.name)),
-        spans: groups.flatMap((g) => g.scopes.flatMap((s) => s.items)),
-      });
-      res.writeHead(200, { "content-type": "application/x-protobuf" }).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`;
-  return {
-    url,
-    requests,
-    spans: () => requests.flatMap((r) => r.spans),
-    async waitFor(predicate: () => boolean) {
-      for (let i = 0; i < 250 && !predicate(); i++) await new Promise((r) => setTimeout(r, 20));
-      assert.ok(predicate(), "the sink did not receive what was expected");
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+import { startProtobufTraceSink } from "./test_support.ts";
 
 /** Records every span, and samples all but those named "record only". */
 const recordOnlySampler: Sampler = {
@@ -82,8 +47,8 @@ function setup(url: string, options: { maxQueueSize?: number; maxExportBatchSize
 }
 
 Deno.test("EncodingSpanProcessor sends full batches at once and the rest on flush, decodable as sent", async () => {
-  const sink = await protobufSink();
-  const { provider, tracer } = setup(sink.url, { maxExportBatchSize: 4 });
+  const sink = await startProtobufTraceSink();
+  const { provider, tracer } = setup(`${sink.url}/v1/traces`, { maxExportBatchSize: 4 });
   try {
     const other = provider.getTracer("other-scope");
     for (let i = 0; i < 10; i++) {
@@ -118,7 +83,7 @@ Deno.test("EncodingSpanProcessor sends full batches at once and the rest on flus
 });
 
 Deno.test("EncodingSpanProcessor drops spans past maxQueueSize with one warning, skips unsampled ones, and stops at shutdown", async () => {
-  const sink = await protobufSink();
+  const sink = await startProtobufTraceSink();
   const warnings: string[] = [];
   diag.setLogger({
     error: () => {},
@@ -127,7 +92,10 @@ Deno.test("EncodingSpanProcessor drops spans past maxQueueSize with one warning,
     debug: () => {},
     verbose: () => {},
   }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
-  const { provider, tracer } = setup(sink.url, { maxQueueSize: 4, maxExportBatchSize: 2 });
+  const { provider, tracer } = setup(`${sink.url}/v1/traces`, {
+    maxQueueSize: 4,
+    maxExportBatchSize: 2,
+  });
   try {
     // spans 0-1 fill a batch that is sent at once; 2-5 fill the queue while it is in flight;
     // 6-9 are dropped
@@ -155,10 +123,10 @@ Deno.test("EncodingSpanProcessor drops spans past maxQueueSize with one warning,
 });
 
 Deno.test("EncodingSpanProcessor never throws into span.end(): a span it cannot encode is reported and skipped", async () => {
-  const sink = await protobufSink();
+  const sink = await startProtobufTraceSink();
   const errors: unknown[] = [];
   setGlobalErrorHandler((e) => void errors.push(e));
-  const { processor, provider, tracer } = setup(sink.url, {});
+  const { processor, provider, tracer } = setup(`${sink.url}/v1/traces`, {});
   try {
     const span = tracer.startSpan("good", {}, ROOT_CONTEXT);
     span.end();

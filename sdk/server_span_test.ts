@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import {
   type Attributes,
   context,
@@ -24,15 +22,13 @@ import {
   type SpanLimits,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
-import { decodeTracesProto } from "../otlp/pb_traces.ts";
-import type { Span as DecodedSpan } from "../otlp/model.ts";
 import type { InstrumentOptions } from "./config.ts";
 import { activeServerRequest } from "./http_server.ts";
 import { instrumentApp } from "./instrument_app.ts";
 import { EncodedSpans } from "./otlp_proto.ts";
 import { forceFlush } from "./sdk_state.ts";
 import { ServerSpan, ServerSpans } from "./server_span.ts";
-import { spanCollector, startHarness } from "./test_support.ts";
+import { spanCollector, startHarness, startProtobufTraceSink } from "./test_support.ts";
 import { withSpan } from "./tracing.ts";
 
 /** An official tracer and server spans of the SDK's class sharing resource, scope and limits. */
@@ -288,34 +284,8 @@ function attrs(item: { attributes: [string, unknown][] }): Record<string, unknow
   return Object.fromEntries(item.attributes);
 }
 
-/** An OTLP/protobuf sink decoding each request with Tracehouse's own decoder. */
-async function protobufSink() {
-  const spans: DecodedSpan[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Uint8Array[] = [];
-    req.on("data", (c: Uint8Array) => chunks.push(c));
-    req.on("end", () => {
-      const body = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-      let at = 0;
-      for (const c of chunks) body.set(c, (at += c.length) - c.length);
-      if (req.url === "/v1/traces" && req.headers["content-type"] === "application/x-protobuf") {
-        for (const g of decodeTracesProto(body)) {
-          for (const s of g.scopes) spans.push(...s.items);
-        }
-      }
-      res.writeHead(200, { "content-type": "application/x-protobuf" }).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    spans,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 Deno.test("server span: a protobuf app's request span, its children, context and errors on the wire", async () => {
-  const sink = await protobufSink();
+  const sink = await startProtobufTraceSink();
   const h = await startHarness({ protocol: "http/protobuf", endpoint: sink.url });
   try {
     const seen: boolean[] = [];
@@ -343,7 +313,7 @@ Deno.test("server span: a protobuf app's request span, its children, context and
     );
     assert.deepEqual(seen, [true, true]);
     await forceFlush();
-    const server = sink.spans.find((s) => s.name === "GET /users/:id");
+    const server = sink.spans().find((s) => s.name === "GET /users/:id");
     assert.ok(server, "the server span arrives");
     assert.equal(server.kind, SpanKind.SERVER + 1);
     assert.equal(server.traceId, traceId);
@@ -352,11 +322,11 @@ Deno.test("server span: a protobuf app's request span, its children, context and
     assert.equal(attrs(server)["url.query"], "x=1");
     assert.equal(attrs(server)["user_agent.original"], "test/1");
     assert.equal(attrs(server)["http.response.status_code"], 200);
-    const load = sink.spans.find((s) => s.name === "load" && s.traceId === traceId);
-    const query = sink.spans.find((s) => s.name === "query" && s.traceId === traceId);
+    const load = sink.spans().find((s) => s.name === "load" && s.traceId === traceId);
+    const query = sink.spans().find((s) => s.name === "query" && s.traceId === traceId);
     assert.equal(load?.parentSpanId, server.spanId);
     assert.equal(query?.parentSpanId, load?.spanId);
-    const failed = sink.spans.find((s) => s.name === "GET" && attrs(s)["url.path"] === "/fail");
+    const failed = sink.spans().find((s) => s.name === "GET" && attrs(s)["url.path"] === "/fail");
     assert.ok(failed);
     assert.equal(failed.statusCode, SpanStatusCode.ERROR);
     assert.equal(failed.statusMessage, "no such user");
@@ -373,7 +343,7 @@ Deno.test("server span: a protobuf app's request span, its children, context and
 Deno.test("server span: the official span under http/json, none recorded with sampling off", async () => {
   const cases: [InstrumentOptions, boolean][] = [[{ protocol: "http/json" }, false], [{}, true]];
   for (const [extra, expectOwn] of cases) {
-    const sink = await protobufSink();
+    const sink = await startProtobufTraceSink();
     const h = await startHarness({ protocol: "http/protobuf", endpoint: sink.url, ...extra });
     try {
       let span: Span | undefined;
@@ -389,7 +359,7 @@ Deno.test("server span: the official span under http/json, none recorded with sa
       await sink.close();
     }
   }
-  const sink = await protobufSink();
+  const sink = await startProtobufTraceSink();
   const h = await startHarness({
     protocol: "http/protobuf",
     endpoint: sink.url,
@@ -405,7 +375,7 @@ Deno.test("server span: the official span under http/json, none recorded with sa
     assert.equal((await handler(new Request("http://localhost/"))).status, 200);
     assert.equal(recording, false);
     await forceFlush();
-    assert.deepEqual(sink.spans, []);
+    assert.deepEqual(sink.spans(), []);
     assert.equal(context.active(), ROOT_CONTEXT);
   } finally {
     await h.close();

@@ -4,6 +4,11 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { decodeTracesProto } from "../otlp/pb_traces.ts";
+import type { Span as DecodedSpan } from "../otlp/model.ts";
 import { shutdown } from "./sdk_state.ts";
 import type { InstrumentOptions } from "./config.ts";
 import { type OtlpReceiver, startOtlpReceiver } from "./testing/otlp_receiver.ts";
@@ -249,5 +254,38 @@ export function spanCollector(): { processor: SpanProcessor; spans: ReadableSpan
       forceFlush: () => Promise.resolve(),
       shutdown: () => Promise.resolve(),
     },
+  };
+}
+
+/**
+ * An OTLP/protobuf sink on a free loopback port that decodes the trace exports sent to
+ * `${url}/v1/traces` with Tracehouse's own decoder (other signals are answered, not kept).
+ */
+export async function startProtobufTraceSink() {
+  const requests: { scopes: string[]; spans: DecodedSpan[] }[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Uint8Array[] = [];
+    req.on("data", (c: Uint8Array) => chunks.push(c));
+    req.on("end", () => {
+      if (req.url === "/v1/traces" && req.headers["content-type"] === "application/x-protobuf") {
+        const groups = decodeTracesProto(Buffer.concat(chunks));
+        requests.push({
+          scopes: groups.flatMap((g) => g.scopes.map((s) => s.scope.name)),
+          spans: groups.flatMap((g) => g.scopes.flatMap((s) => s.items)),
+        });
+      }
+      res.writeHead(200, { "content-type": "application/x-protobuf" }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    spans: () => requests.flatMap((r) => r.spans),
+    async waitFor(predicate: () => boolean) {
+      for (let i = 0; i < 250 && !predicate(); i++) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(predicate(), "the sink did not receive what was expected");
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
