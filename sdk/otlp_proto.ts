@@ -448,6 +448,14 @@ function writeSpan(w: Writer, span: ReadableSpan): void {
   w.fixed32(spanFlags(ctx.traceFlags, parent?.isRemote));
 }
 
+/** `schema_url` (field 3 of both ScopeSpans and ResourceSpans), when there is one. */
+function writeSchemaUrl(w: Writer, url: string | undefined): void {
+  if (url) {
+    w.tag(3, 2);
+    w.string(url);
+  }
+}
+
 function writeScope(w: Writer, scope: Scope): void {
   w.tag(1, 2);
   const start = w.begin(SMALL_RESERVE);
@@ -515,17 +523,10 @@ export function serializeTraceRequest(spans: ReadableSpan[]): Uint8Array {
           writeSpan(w, span);
           w.end(start, SPAN_RESERVE);
         }
-        if (scope.schemaUrl) {
-          w.tag(3, 2);
-          w.string(scope.schemaUrl);
-        }
+        writeSchemaUrl(w, scope.schemaUrl);
         w.end(ss, LARGE_RESERVE);
       }
-      const schemaUrl = (resource as { schemaUrl?: string }).schemaUrl;
-      if (schemaUrl) {
-        w.tag(3, 2);
-        w.string(schemaUrl);
-      }
+      writeSchemaUrl(w, (resource as { schemaUrl?: string }).schemaUrl);
       w.end(rs, LARGE_RESERVE);
     }
     return w.buf.slice(0, w.pos);
@@ -689,17 +690,10 @@ export class EncodedSpans {
             }
           }
         }
-        if (scope.schemaUrl) {
-          w.tag(3, 2);
-          w.string(scope.schemaUrl);
-        }
+        writeSchemaUrl(w, scope.schemaUrl);
         w.end(ss, LARGE_RESERVE);
       }
-      const schemaUrl = (resource as { schemaUrl?: string }).schemaUrl;
-      if (schemaUrl) {
-        w.tag(3, 2);
-        w.string(schemaUrl);
-      }
+      writeSchemaUrl(w, (resource as { schemaUrl?: string }).schemaUrl);
       w.end(rs, LARGE_RESERVE);
     }
   }
