@@ -31,11 +31,25 @@ Deno.test("benches: bad counts end with a message naming each flag, before any w
   const mixed = await run("mixed_load_bench.ts", ["--seconds=0", "--modes=random"]);
   assert.equal(mixed.code, 2);
   assert.match(mixed.stderr, /--seconds=0 \(expected a whole number, at least 1\)/);
-  for (const modes of ["random", "lanes:slice=x", "fifo:budget=0", "lanes:turbo=1"]) {
+  for (
+    const modes of [
+      "random",
+      "lanes:slice=x",
+      "fifo:budget=0",
+      "lanes:turbo=1",
+      "lanes:thread",
+      "per-lane:ingest-nice=20",
+      "per-lane:endpoint-nice=1.5",
+      "lanes:endpoint-nice=19",
+    ]
+  ) {
     const bad = await run("mixed_load_bench.ts", [`--modes=${modes}`]);
     assert.equal(bad.code, 2, modes);
     assert.match(bad.stderr, new RegExp(`--modes=${modes}`), modes);
   }
+  const memory = await run("ingest_memory_bench.ts", ["--server-env=PATH=/tmp"]);
+  assert.equal(memory.code, 2);
+  assert.match(memory.stderr, /--server-env=PATH=\/tmp \(TRACEHOUSE_NAME=value pairs\)/);
   const sdk = await run("sdk_overhead.ts", ["--seconds=soon"]);
   assert.equal(sdk.code, 2);
   assert.match(sdk.stderr, /--seconds=soon \(expected a whole number, at least 1\)/);

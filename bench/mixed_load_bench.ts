@@ -99,12 +99,13 @@ function parseMode(text: string): Mode | undefined {
     }
     const [, name, value] =
       option.match(/^(slice|budget|ingest-nice|endpoint-nice)=(\d+(?:\.\d+)?)$/) ?? [];
+    // Nice values only where the lanes have connections (and threads) of their own.
+    const nice = ordering === "per-lane" && Number.isInteger(Number(value)) &&
+      Number(value) <= 19;
     if (name === "slice" && Number.isInteger(Number(value))) mode.slice = Number(value);
-    else if (name === "ingest-nice" && Number.isInteger(Number(value))) {
-      mode.ingestNice = Number(value);
-    } else if (name === "endpoint-nice" && Number.isInteger(Number(value))) {
-      mode.endpointNice = Number(value);
-    } else if (name === "budget" && Number(value) > 0) mode.budget = Number(value);
+    else if (name === "ingest-nice" && nice) mode.ingestNice = Number(value);
+    else if (name === "endpoint-nice" && nice) mode.endpointNice = Number(value);
+    else if (name === "budget" && Number(value) > 0) mode.budget = Number(value);
     else return undefined;
   }
   return mode;
