@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ChdbStore, LANE_THREADS_NICE } from "./chdb.ts";
+import { LANES } from "./lanes.ts";
 import { countRunningThreadNices } from "../testing/thread_nices.ts";
 
 async function tempStore(options: Parameters<typeof ChdbStore.open>[0] = {}): Promise<ChdbStore> {
@@ -92,6 +93,28 @@ Deno.test("connections: people have two connections, so one slow query does not 
     } finally {
       await store.close();
     }
+  }
+});
+
+Deno.test("connections: parameters bound on one connection never reach another", async () => {
+  const store = await tempStore();
+  try {
+    const lanes = LANES.map((lane) => store.withLane(lane));
+    for (let round = 0; round < 30; round++) {
+      // Each statement sleeps a little, so the five connections bind and run at the same time.
+      const answers = await Promise.all(
+        lanes.map((view) =>
+          view.query<{ v: string }>("SELECT {v:String} AS v, sleepEachRow(0.001) FROM numbers(3)", {
+            params: { v: `${view.lane}-${round}` },
+          })
+        ),
+      );
+      answers.forEach((rows, i) =>
+        assert.deepEqual(rows.map((r) => r.v), Array(3).fill(`${LANES[i]}-${round}`))
+      );
+    }
+  } finally {
+    await store.close();
   }
 });
 
