@@ -10,7 +10,6 @@ import { assertSuccess, requireTool, run } from "../collector/test_support.ts";
 import { OPTIONS } from "../config.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
-const COMPOSE_GO = "github.com/compose-spec/compose-go/v2/cmd@v2.16.2";
 const COMPOSE_FILE = `${ROOT}compose.yaml`;
 const DOCS = `${ROOT}collector/README.md`;
 const ENV_EXAMPLE = `${ROOT}.env.example`;
@@ -24,6 +23,15 @@ async function exampleEnv(): Promise<Record<string, string>> {
 }
 
 const hasGo = await requireTool("go", ["version"]);
+
+/** The compose-go CLI (v2.16.2), built into the cache by `.ci/setup.d/62-compose-go.sh`. */
+let composeGo: Promise<string> | undefined;
+function composeGoBinary(): Promise<string> {
+  return composeGo ??= run("bash", [`${ROOT}.ci/setup.d/62-compose-go.sh`]).then((out) => {
+    assertSuccess("building the compose-go CLI", out);
+    return out.stdout.trim().split("\n").at(-1)!;
+  });
+}
 const hasPython = await requireTool("python3", ["--version"]);
 
 interface Service {
@@ -62,16 +70,7 @@ async function render(extra?: Record<string, string>): Promise<Project> {
  * environment on). The text goes in on stdin, so relative paths still resolve from the root.
  */
 async function renderRaw(extra: Record<string, string>) {
-  const keep = [
-    "PATH",
-    "HOME",
-    "GOPATH",
-    "GOMODCACHE",
-    "GOCACHE",
-    "GOFLAGS",
-    "GOPROXY",
-    "GOTOOLCHAIN",
-  ];
+  const keep = ["PATH", "HOME"];
   const env: Record<string, string> = {};
   for (const k of keep) {
     const v = Deno.env.get(k);
@@ -81,8 +80,8 @@ async function renderRaw(extra: Record<string, string>) {
     /\$\{([A-Z0-9_]+):\?[^}]*\}/g,
     (whole, name: string) => extra[name] ?? whole,
   );
-  const child = new Deno.Command("go", {
-    args: ["run", COMPOSE_GO, "--format", "json", "-"],
+  const child = new Deno.Command(await composeGoBinary(), {
+    args: ["--format", "json", "-"],
     cwd: ROOT,
     env,
     clearEnv: true,
